@@ -1,0 +1,1 @@
+export * from './k8s/types.ts';

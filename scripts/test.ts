@@ -1,0 +1,74 @@
+// The test command: every tier a user needs to trust a change, in order, failing fast.
+//   npm test                 typecheck, lint, unit, store, integration, e2e
+//   npm test -- unit store   only the named tiers
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensurePostgres } from '../test/support/postgres.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const ALL = ['typecheck', 'lint', 'unit', 'store', 'integration', 'e2e'] as const;
+type Tier = (typeof ALL)[number];
+
+function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): number {
+  const result = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, env: { ...process.env, ...env } });
+  return result.status ?? 1;
+}
+
+const vitest = (project: string, env: NodeJS.ProcessEnv = {}) =>
+  sh('npx', ['vitest', 'run', '--project', project, '--passWithNoTests'], env);
+
+const fleetScript = join(root, 'test/cluster/fleet.ts');
+const node = (script: string, ...args: string[]) =>
+  sh(process.execPath, ['--disable-warning=ExperimentalWarning', script, ...args]);
+
+async function runTier(tier: Tier): Promise<number> {
+  switch (tier) {
+    case 'typecheck':
+      return sh('npm', ['run', '--silent', 'typecheck']);
+    case 'lint':
+      return sh('npx', ['biome', 'check', '--error-on-warnings', '.']);
+    case 'unit':
+      return vitest('unit');
+    case 'store':
+      return vitest('store', { PORTOLAN_TEST_PG_URL: await ensurePostgres() });
+    case 'integration': {
+      if (!existsSync(fleetScript)) return vitest('integration');
+      const clusters = process.env.PORTOLAN_FLEET_CLUSTERS ?? '3';
+      if (node(fleetScript, 'up', clusters) !== 0) {
+        node(fleetScript, 'down');
+        return 1;
+      }
+      try {
+        return vitest('integration', { PORTOLAN_FLEET_KUBECONFIG: join(root, '.fleet/kubeconfig') });
+      } finally {
+        node(fleetScript, 'down');
+      }
+    }
+    case 'e2e':
+      return vitest('e2e');
+  }
+}
+
+const requested = process.argv.slice(2);
+const unknown = requested.filter((t) => !(ALL as readonly string[]).includes(t));
+if (unknown.length > 0) {
+  console.error(`unknown test tier: ${unknown.join(', ')} (tiers: ${ALL.join(', ')})`);
+  process.exit(2);
+}
+const tiers = requested.length > 0 ? (requested as Tier[]) : [...ALL];
+const results: string[] = [];
+for (const tier of tiers) {
+  const started = Date.now();
+  console.log(`\n=== ${tier} ===`);
+  const status = await runTier(tier);
+  results.push(
+    `${tier}: ${status === 0 ? 'ok' : 'FAILED'} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  );
+  if (status !== 0) {
+    console.log(`\n${results.join('\n')}`);
+    process.exit(status);
+  }
+}
+console.log(`\n${results.join('\n')}`);
