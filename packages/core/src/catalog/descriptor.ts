@@ -1,0 +1,139 @@
+// Parses descriptor files: several YAML documents per file, each validated as an entity, with
+// every problem located by line and column so that `file:line:column: message` can be printed.
+import { type Document, isMap, isScalar, LineCounter, parseAllDocuments } from 'yaml';
+import { type Entity, validateEntity } from './entity.ts';
+
+export const MAX_FILE_BYTES = 1024 * 1024;
+export const MAX_DOCUMENTS = 1000;
+
+export interface Position {
+  line: number;
+  column: number;
+}
+
+export interface Problem extends Position {
+  file: string;
+  severity: 'error' | 'warning';
+  message: string;
+  /** The entity this problem belongs to, when it could be told. */
+  entityRef?: string;
+}
+
+export interface ParsedDocument {
+  entity: Entity;
+  position: Position;
+}
+
+export interface ParsedFile {
+  file: string;
+  documents: ParsedDocument[];
+  problems: Problem[];
+  /** Refs of documents that were recognisable (kind + name) but invalid. */
+  invalidRefs: string[];
+  /** True when the file as a whole could not be read as YAML: no document in it can be trusted. */
+  failed: boolean;
+}
+
+function positionOf(doc: Document, path: (string | number)[], lines: LineCounter): Position {
+  // Walk up the path until a node with a source range is found.
+  for (let n = path.length; n >= 0; n--) {
+    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+    if (range) {
+      const { line, col } = lines.linePos(range[0]);
+      return { line, column: col };
+    }
+  }
+  return { line: 1, column: 1 };
+}
+
+function refGuess(raw: unknown): string | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const r = raw as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } };
+  if (typeof r.kind !== 'string' || typeof r.metadata?.name !== 'string') return undefined;
+  const ns = typeof r.metadata.namespace === 'string' ? r.metadata.namespace : 'default';
+  return `${r.kind}:${ns}/${r.metadata.name}`.toLowerCase();
+}
+
+export function parseDescriptorFile(file: string, text: string): ParsedFile {
+  const result: ParsedFile = { file, documents: [], problems: [], invalidRefs: [], failed: false };
+  const fail = (message: string, at: Position = { line: 1, column: 1 }) => {
+    result.problems.push({ file, severity: 'error', message, ...at });
+    result.failed = true;
+    return result;
+  };
+  // A UTF-16 code unit is at most 3 UTF-8 bytes, so short texts need no encoding to be measured.
+  const bytes = text.length * 3 <= MAX_FILE_BYTES ? text.length : new TextEncoder().encode(text).length;
+  if (bytes > MAX_FILE_BYTES) {
+    return fail(`file is ${bytes} bytes; descriptor files may be at most ${MAX_FILE_BYTES} bytes (1 MiB)`);
+  }
+  const lines = new LineCounter();
+  let docs: Document.Parsed[];
+  try {
+    docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false }) as Document.Parsed[];
+  } catch (error) {
+    return fail(`YAML: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(docs)) docs = [docs];
+  if (docs.length > MAX_DOCUMENTS) {
+    return fail(`file has ${docs.length} documents; at most ${MAX_DOCUMENTS} are allowed`);
+  }
+  for (const doc of docs) {
+    if (doc.errors.length > 0) {
+      for (const error of doc.errors) {
+        const at = error.linePos?.[0] ?? lines.linePos(error.pos[0]);
+        result.problems.push({
+          file,
+          severity: 'error',
+          message: `YAML: ${error.message.split('\n')[0]}`,
+          line: at.line,
+          column: at.col,
+        });
+      }
+      result.failed = true;
+    }
+  }
+  if (result.failed) return result;
+  for (const doc of docs) {
+    // An empty document, e.g. after a trailing `---`.
+    if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) continue;
+    const start = positionOf(doc, [], lines);
+    if (!isMap(doc.contents)) {
+      result.problems.push({ file, severity: 'error', message: 'a descriptor must be a mapping', ...start });
+      continue;
+    }
+    let raw: unknown;
+    try {
+      raw = doc.toJS({ maxAliasCount: 100 });
+    } catch (error) {
+      result.problems.push({
+        file,
+        severity: 'error',
+        message: `YAML: ${(error as Error).message}`,
+        ...start,
+      });
+      continue;
+    }
+    const validated = validateEntity(raw);
+    if (validated.ok) {
+      result.documents.push({ entity: validated.entity, position: start });
+      continue;
+    }
+    const ref = refGuess(raw);
+    if (ref) result.invalidRefs.push(ref);
+    for (const issue of validated.issues) {
+      result.problems.push({
+        file,
+        severity: 'error',
+        message: issue.message,
+        ...positionOf(doc, issue.path, lines),
+        ...(ref ? { entityRef: ref } : {}),
+      });
+    }
+  }
+  return result;
+}
+
+export function formatProblem(p: Problem): string {
+  return `${p.file}:${p.line}:${p.column}: ${p.severity === 'warning' ? 'warning: ' : ''}${p.message}`;
+}

@@ -1,0 +1,228 @@
+import { z } from 'zod';
+import { DEFAULT_NAMESPACE, kindProblem, nameProblem, namespaceProblem, stringifyEntityRef } from './ref.ts';
+
+export const API_VERSIONS = ['backstage.io/v1alpha1', 'backstage.io/v1beta1'] as const;
+export const KINDS = [
+  'Component',
+  'API',
+  'Resource',
+  'System',
+  'Domain',
+  'Group',
+  'User',
+  'Location',
+] as const;
+export type Kind = (typeof KINDS)[number];
+
+export interface Relation {
+  type: string;
+  targetRef: string;
+}
+
+export interface EntityMetadata {
+  name: string;
+  namespace?: string;
+  title?: string;
+  description?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  tags?: string[];
+  links?: { url: string; title?: string; icon?: string; type?: string }[];
+  [key: string]: unknown;
+}
+
+export interface Entity {
+  apiVersion: string;
+  kind: string;
+  metadata: EntityMetadata;
+  spec?: Record<string, unknown>;
+  relations?: Relation[];
+}
+
+export function entityRef(entity: Pick<Entity, 'kind' | 'metadata'>): string {
+  return stringifyEntityRef({
+    kind: entity.kind,
+    namespace: entity.metadata.namespace ?? DEFAULT_NAMESPACE,
+    name: entity.metadata.name,
+  });
+}
+
+const refine =
+  (check: (value: string) => string | undefined) =>
+  (value: string, ctx: z.RefinementCtx): void => {
+    const problem = check(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  };
+
+const TAG_RE = /^[a-z0-9:+#]+(?:-[a-z0-9:+#]+)*$/;
+const LABEL_KEY_RE =
+  /^(?:[a-z0-9]([-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[a-zA-Z0-9]([-_.a-zA-Z0-9]*[a-zA-Z0-9])?$/;
+
+const labelKey = z
+  .string()
+  .max(317)
+  .regex(LABEL_KEY_RE, 'must be a valid key: an optional DNS prefix and "/", then a name');
+
+const metadataSchema = z
+  .object({
+    name: z.string({ error: 'is required' }).superRefine(refine(nameProblem)),
+    namespace: z.string().superRefine(refine(namespaceProblem)).optional(),
+    title: z.string().optional(),
+    description: z.string().optional(),
+    labels: z.record(labelKey, z.string().max(63)).optional(),
+    annotations: z.record(labelKey, z.string()).optional(),
+    tags: z
+      .array(
+        z.string().max(63).regex(TAG_RE, 'must be lower-case letters, digits and ":+#", separated by "-"'),
+      )
+      .optional(),
+    links: z
+      .array(
+        z.object({
+          url: z.string().min(1),
+          title: z.string().optional(),
+          icon: z.string().optional(),
+          type: z.string().optional(),
+        }),
+      )
+      .optional(),
+  })
+  .loose();
+
+const nonEmpty = z.string({ error: 'is required' }).min(1, 'must not be empty');
+const refList = z.array(nonEmpty);
+
+const SPEC_SCHEMAS: Record<Kind, z.ZodType> = {
+  Component: z
+    .object({
+      type: nonEmpty,
+      lifecycle: nonEmpty,
+      owner: nonEmpty,
+      system: nonEmpty.optional(),
+      subcomponentOf: nonEmpty.optional(),
+      providesApis: refList.optional(),
+      consumesApis: refList.optional(),
+      dependsOn: refList.optional(),
+      dependencyOf: refList.optional(),
+    })
+    .loose(),
+  API: z
+    .object({
+      type: nonEmpty,
+      lifecycle: nonEmpty,
+      owner: nonEmpty,
+      definition: z.string({ error: 'is required (the API definition text)' }),
+      system: nonEmpty.optional(),
+    })
+    .loose(),
+  Resource: z
+    .object({
+      type: nonEmpty,
+      owner: nonEmpty,
+      system: nonEmpty.optional(),
+      dependsOn: refList.optional(),
+      dependencyOf: refList.optional(),
+    })
+    .loose(),
+  System: z.object({ owner: nonEmpty, domain: nonEmpty.optional(), type: z.string().optional() }).loose(),
+  Domain: z
+    .object({ owner: nonEmpty, subdomainOf: nonEmpty.optional(), type: z.string().optional() })
+    .loose(),
+  Group: z
+    .object({
+      type: nonEmpty,
+      children: refList,
+      parent: nonEmpty.optional(),
+      members: refList.optional(),
+      profile: z
+        .object({ displayName: z.string().optional(), email: z.string().optional() })
+        .loose()
+        .optional(),
+    })
+    .loose(),
+  User: z
+    .object({
+      memberOf: refList,
+      profile: z
+        .object({ displayName: z.string().optional(), email: z.string().optional() })
+        .loose()
+        .optional(),
+    })
+    .loose(),
+  Location: z
+    .object({
+      type: z.string().optional(),
+      target: nonEmpty.optional(),
+      targets: refList.optional(),
+      presence: z.enum(['required', 'optional']).optional(),
+    })
+    .loose()
+    .refine((s) => s.target !== undefined || s.targets !== undefined, {
+      message: 'needs "target" or "targets"',
+    }),
+};
+
+export interface ValidationIssue {
+  /** Path inside the document, e.g. ['spec', 'owner']. */
+  path: (string | number)[];
+  message: string;
+}
+
+export type ValidationResult = { ok: true; entity: Entity } | { ok: false; issues: ValidationIssue[] };
+
+function issuesOf(error: z.ZodError, prefix: (string | number)[]): ValidationIssue[] {
+  return error.issues.map((issue) => {
+    const path = [...prefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
+    const where = path.length > 0 ? `${path.join('.')}: ` : '';
+    const message =
+      issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+    return { path, message: `${where}${message}` };
+  });
+}
+
+/** Validates one descriptor document as an entity of a known kind. */
+export function validateEntity(doc: unknown): ValidationResult {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    return {
+      ok: false,
+      issues: [{ path: [], message: 'a descriptor must be a mapping with apiVersion, kind and metadata' }],
+    };
+  }
+  const raw = doc as Record<string, unknown>;
+  const issues: ValidationIssue[] = [];
+  if (typeof raw.apiVersion !== 'string') {
+    issues.push({ path: ['apiVersion'], message: 'apiVersion: is required' });
+  } else if (!(API_VERSIONS as readonly string[]).includes(raw.apiVersion)) {
+    issues.push({
+      path: ['apiVersion'],
+      message: `apiVersion: unknown apiVersion "${raw.apiVersion}" (expected ${API_VERSIONS.join(' or ')})`,
+    });
+  }
+  let kind: Kind | undefined;
+  if (typeof raw.kind !== 'string') {
+    issues.push({ path: ['kind'], message: 'kind: is required' });
+  } else {
+    kind = KINDS.find((k) => k === raw.kind);
+    if (!kind) {
+      const hint = kindProblem(raw.kind) ? '' : ` (expected one of ${KINDS.join(', ')})`;
+      issues.push({ path: ['kind'], message: `kind: unknown kind "${raw.kind}"${hint}` });
+    }
+  }
+  const metadata = metadataSchema.safeParse(raw.metadata);
+  if (!metadata.success) issues.push(...issuesOf(metadata.error, ['metadata']));
+  if (kind) {
+    const spec = SPEC_SCHEMAS[kind].safeParse(raw.spec ?? {});
+    if (!spec.success) issues.push(...issuesOf(spec.error, ['spec']));
+  }
+  if (issues.length > 0) return { ok: false, issues };
+  const entity: Entity = {
+    apiVersion: raw.apiVersion as string,
+    kind: kind!,
+    metadata: {
+      ...(raw.metadata as EntityMetadata),
+      namespace: (raw.metadata as EntityMetadata).namespace ?? DEFAULT_NAMESPACE,
+    },
+    spec: (raw.spec as Record<string, unknown>) ?? {},
+  };
+  return { ok: true, entity };
+}

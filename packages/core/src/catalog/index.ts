@@ -1,0 +1,4 @@
+export * from './descriptor.ts';
+export * from './entity.ts';
+export * from './ref.ts';
+export * from './relations.ts';
