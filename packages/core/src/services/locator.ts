@@ -1,0 +1,106 @@
+// The service locator: which Kubernetes objects belong to a catalog entity. Pure: it reads the
+// entity's annotations and returns selectors; `selectServiceObjects` then walks an ObjectSource
+// (the server's indexed caches, or an in-memory list in tests).
+import { InputError } from '../errors.ts';
+import type { KubeObject } from '../k8s/types.ts';
+import { formatSelector, parseSelector, type Selector } from './selector.ts';
+
+export const ANNOTATION_KUBERNETES_ID = 'backstage.io/kubernetes-id';
+export const ANNOTATION_LABEL_SELECTOR = 'backstage.io/kubernetes-label-selector';
+export const ANNOTATION_NAMESPACE = 'backstage.io/kubernetes-namespace';
+export const LABEL_KUBERNETES_ID = 'backstage.io/kubernetes-id';
+
+/** The labels that group workloads into services, most specific first. */
+export const SERVICE_LABELS = [
+  LABEL_KUBERNETES_ID,
+  'app.kubernetes.io/name',
+  'app.kubernetes.io/part-of',
+  'app',
+] as const;
+
+/** The slice of a Backstage-shaped catalog entity the locator and the views read. */
+export interface CatalogEntity {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    title?: string;
+    description?: string;
+    annotations?: Record<string, string>;
+    labels?: Record<string, string>;
+    [key: string]: unknown;
+  };
+  spec?: { owner?: string; lifecycle?: string; system?: string; type?: string; [key: string]: unknown };
+}
+
+/** `kind:namespace/name`, lower-case, the form refs take everywhere in the API. */
+export function entityRef(entity: Pick<CatalogEntity, 'kind' | 'metadata'>): string {
+  return `${entity.kind}:${entity.metadata.namespace ?? 'default'}/${entity.metadata.name}`.toLowerCase();
+}
+
+/** Normalise a user-supplied ref (`checkout`, `component:checkout`, `Component:default/checkout`). */
+export function normalizeEntityRef(ref: string, defaultKind = 'component'): string {
+  const trimmed = ref.trim();
+  const colon = trimmed.indexOf(':');
+  const kind = colon >= 0 ? trimmed.slice(0, colon) : defaultKind;
+  const rest = colon >= 0 ? trimmed.slice(colon + 1) : trimmed;
+  const slash = rest.indexOf('/');
+  const namespace = slash >= 0 ? rest.slice(0, slash) : 'default';
+  const name = slash >= 0 ? rest.slice(slash + 1) : rest;
+  if (!kind || !namespace || !name) throw new InputError(`invalid entity ref "${ref}"`);
+  return `${kind}:${namespace}/${name}`.toLowerCase();
+}
+
+export type LocatorSource = 'label-selector' | 'kubernetes-id' | 'standard-labels' | 'discovered';
+
+export interface ServiceLocator {
+  /** Entity ref, or a discovered service's id. */
+  ref: string;
+  name: string;
+  /** Any of these selects the service's objects (OR); each selector is an AND of requirements. */
+  selectors: Selector[];
+  /** When set, only objects in these namespaces belong to the service. */
+  namespaces?: string[];
+  source: LocatorSource;
+}
+
+/** Build the locator for an entity, from its annotations or, failing those, the standard labels. */
+export function locateService(entity: CatalogEntity): ServiceLocator {
+  const annotations = entity.metadata.annotations ?? {};
+  const ref = entityRef(entity);
+  const name = entity.metadata.name;
+  const nsAnnotation = annotations[ANNOTATION_NAMESPACE];
+  const namespaces = nsAnnotation
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const base = { ref, name, ...(namespaces && namespaces.length > 0 ? { namespaces } : {}) };
+  const labelSelector = annotations[ANNOTATION_LABEL_SELECTOR];
+  if (labelSelector !== undefined && labelSelector.trim() !== '') {
+    const selector = parseSelector(labelSelector);
+    return { ...base, selectors: [selector], source: 'label-selector' };
+  }
+  const id = annotations[ANNOTATION_KUBERNETES_ID];
+  if (id !== undefined && id.trim() !== '') {
+    return {
+      ...base,
+      selectors: [[{ key: LABEL_KUBERNETES_ID, operator: '=', values: [id.trim()] }]],
+      source: 'kubernetes-id',
+    };
+  }
+  return {
+    ...base,
+    selectors: SERVICE_LABELS.slice(1).map((key) => [{ key, operator: '=' as const, values: [name] }]),
+    source: 'standard-labels',
+  };
+}
+
+/** A stable string for a locator (used to share one subscription between identical pages). */
+export function locatorKey(locator: ServiceLocator): string {
+  return `${locator.selectors.map(formatSelector).sort().join('|')}@${[...(locator.namespaces ?? [])].sort().join(',')}`;
+}
+
+export function inNamespaces(locator: ServiceLocator, obj: KubeObject): boolean {
+  return !locator.namespaces || locator.namespaces.includes(obj.metadata?.namespace ?? '');
+}

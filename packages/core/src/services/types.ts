@@ -1,0 +1,193 @@
+// Shapes of the service view and of cluster state, shared by server, web and health rules.
+import type { WatchedKind } from '../k8s/types.ts';
+
+export type ClusterStatus = 'syncing' | 'synced' | 'stale';
+export type StaleReason = 'unreachable' | 'unauthorized' | 'forbidden';
+
+export interface KindState {
+  status: 'syncing' | 'synced' | 'stale' | 'forbidden';
+  /** ISO time the kind entered its current status. */
+  since?: string;
+  message?: string;
+  count: number;
+}
+
+/** One cluster's connection state as the watch engine sees it. */
+export interface ClusterState {
+  name: string;
+  region?: string;
+  labels?: Record<string, string>;
+  url?: string;
+  dashboardUrl?: string;
+  status: ClusterStatus;
+  /** When status is stale: since when, and why. */
+  since?: string;
+  reason?: StaleReason;
+  message?: string;
+  /** API server version (gitVersion), once known. */
+  version?: string;
+  counts: Partial<Record<WatchedKind, number>>;
+  lastEventAt?: string;
+  kinds: Partial<Record<WatchedKind, KindState>>;
+}
+
+export interface ViewError {
+  /** unreachable | unauthorized | forbidden | syncing */
+  type: string;
+  message: string;
+  kind?: WatchedKind;
+}
+
+export interface ContainerView {
+  name: string;
+  image: string;
+  ready: boolean;
+  restarts: number;
+  state: 'running' | 'waiting' | 'terminated' | 'unknown';
+  reason?: string;
+  exitCode?: number;
+  lastTerminationReason?: string;
+}
+
+export interface PodView {
+  name: string;
+  namespace: string;
+  uid?: string;
+  phase: string;
+  ready: boolean;
+  /** e.g. "1/2" */
+  readyContainers: string;
+  restarts: number;
+  node?: string;
+  /** Seconds since creation, at the time the view was built. */
+  ageSeconds?: number;
+  createdAt?: string;
+  reason?: string;
+  terminating: boolean;
+  containers: ContainerView[];
+}
+
+export interface HpaView {
+  name: string;
+  minReplicas?: number;
+  maxReplicas?: number;
+  currentReplicas?: number;
+  desiredReplicas?: number;
+  /** True when current replicas have reached maxReplicas. */
+  atMax: boolean;
+  metrics: { type: string; name?: string; target?: string; current?: string }[];
+}
+
+export interface ServicePortView {
+  name?: string;
+  port?: number;
+  targetPort?: number | string;
+  protocol?: string;
+  nodePort?: number;
+}
+export interface ServiceRefView {
+  name: string;
+  namespace: string;
+  type?: string;
+  clusterIP?: string;
+  ports: ServicePortView[];
+  externalAddresses: string[];
+}
+export interface IngressView {
+  name: string;
+  namespace: string;
+  hosts: string[];
+  paths: { host?: string; path?: string; service?: string; port?: number | string }[];
+  tls: boolean;
+  addresses: string[];
+}
+
+export type RolloutState =
+  | 'complete'
+  | 'progressing'
+  | 'paused'
+  | 'failed'
+  | 'suspended'
+  | 'active'
+  | 'idle'
+  | 'unknown';
+
+export interface ImageView {
+  container: string;
+  image: string;
+  /** The tag (or short digest) of the image; "latest" when untagged. */
+  version: string;
+}
+
+export interface WorkloadView {
+  kind: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'CronJob' | 'Job';
+  name: string;
+  namespace: string;
+  uid?: string;
+  labels: Record<string, string>;
+  replicas: { desired: number; ready: number; updated: number; available: number };
+  rollout: { state: RolloutState; message?: string };
+  images: ImageView[];
+  /** Version of the first container, the one drift is computed on. */
+  version?: string;
+  pods: PodView[];
+  hpa?: HpaView;
+  services: ServiceRefView[];
+  ingresses: IngressView[];
+  createdAt?: string;
+}
+
+export interface ClusterView {
+  cluster: string;
+  region: string;
+  status: ClusterState;
+  items: WorkloadView[];
+  errors: ViewError[];
+  dashboardUrl?: string;
+}
+
+export interface RegionView {
+  region: string;
+  clusters: ClusterView[];
+}
+
+/** Which version of a workload runs where. */
+export interface VersionDrift {
+  workload: string;
+  kind: string;
+  versions: { version: string; clusters: string[] }[];
+  drift: boolean;
+}
+
+export interface ServiceView {
+  ref: string;
+  name: string;
+  generatedAt: string;
+  regions: RegionView[];
+  /** The same clusters as in regions, flat, in cluster name order. */
+  clusters: ClusterView[];
+  versions: VersionDrift[];
+  summary: ServiceSummary;
+}
+
+export interface ClusterSummary {
+  cluster: string;
+  region: string;
+  status: ClusterStatus;
+  stale: boolean;
+  workloads: number;
+  pods: number;
+  readyPods: number;
+  restarts: number;
+  versions: string[];
+  rolloutStates: RolloutState[];
+}
+
+export interface ServiceSummary {
+  clusters: number;
+  workloads: number;
+  pods: number;
+  readyPods: number;
+  drift: boolean;
+  perCluster: ClusterSummary[];
+}
