@@ -1,3 +1,4 @@
+export * from './assemble.ts';
 export * from './descriptor.ts';
 export * from './entity.ts';
 export * from './ref.ts';

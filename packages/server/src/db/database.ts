@@ -1,0 +1,44 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { type Migration, Migrator } from 'kysely/migration';
+import pg from 'pg';
+import * as m001 from './migrations/001_catalog.ts';
+import { openSqlite } from './node-sqlite.ts';
+import type { Tables } from './tables.ts';
+
+export type Database = Kysely<Tables>;
+export type DatabaseClient = 'sqlite' | 'pg';
+
+export interface DatabaseOptions {
+  client: DatabaseClient;
+  /** SQLite: a file path or ':memory:'. PostgreSQL: a connection string. */
+  connection: string;
+}
+
+/** Numbered migrations, applied in order; never edit one that has shipped, add the next. */
+const MIGRATIONS: Record<string, Migration> = { '001_catalog': m001 };
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  let db: Database;
+  if (options.client === 'sqlite') {
+    if (options.connection !== ':memory:') mkdirSync(dirname(options.connection), { recursive: true });
+    db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: openSqlite(options.connection) }) });
+  } else {
+    db = new Kysely<Tables>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: options.connection, max: 10 }) }),
+    });
+  }
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    await db.destroy();
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new Error(`database migration ${failed ?? ''} failed: ${(error as Error).message ?? String(error)}`);
+  }
+  return db;
+}
+
+export function isPostgres(db: Database): boolean {
+  return db.getExecutor().adapter.constructor.name.startsWith('Postgres');
+}

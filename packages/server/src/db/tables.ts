@@ -1,0 +1,64 @@
+// Row types of every table, in one place. JSON columns are stored as text on both engines.
+
+export interface CatalogEntityRow {
+  ref: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  type: string | null;
+  owner: string | null;
+  lifecycle: string | null;
+  system: string | null;
+  title: string | null;
+  /** Lower-cased name, title, description and tags, for `q` search. */
+  search: string;
+  /** The entity as read from its descriptor (JSON), without relations. */
+  body: string;
+  /** Relations, both directions (JSON array of {type, targetRef}). */
+  relations: string;
+  /** Errors and warnings (JSON array of EntityProblem). */
+  problems: string;
+  status: 'ok' | 'orphan';
+  /** The configured location that brought the entity in. */
+  location: string;
+  origin_file: string;
+  origin_line: number;
+  /** Hash over everything above, so an unchanged refresh writes nothing. */
+  hash: string;
+  updated_at: string;
+}
+
+export interface CatalogTagRow {
+  ref: string;
+  tag: string;
+}
+
+export interface CatalogRelationRow {
+  source_ref: string;
+  type: string;
+  target_ref: string;
+}
+
+/** Problems that belong to no entity: unreadable files, malformed YAML, loops. */
+export interface CatalogProblemRow {
+  id: string;
+  location: string;
+  file: string;
+  line: number;
+  column: number;
+  severity: 'error' | 'warning';
+  message: string;
+}
+
+export interface KeyValueRow {
+  key: string;
+  value: string;
+}
+
+export interface Tables {
+  catalog_entities: CatalogEntityRow;
+  catalog_tags: CatalogTagRow;
+  catalog_relations: CatalogRelationRow;
+  catalog_problems: CatalogProblemRow;
+  portolan_state: KeyValueRow;
+}
