@@ -1,0 +1,142 @@
+import type { DaemonSet, Deployment, StatefulSet } from '../../k8s/types.ts';
+import type { Collector, Snapshot } from '../snapshot.ts';
+import type { ObjectRef } from '../types.ts';
+import { num, templateImages } from '../util.ts';
+import { daemonSetRollingOut, deploymentRollingOut, statefulSetRollingOut } from './workloads.ts';
+
+interface Instance {
+  cluster: string;
+  images: string;
+  ready: number;
+  desired: number;
+  rolling: boolean;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/**
+ * Cross-cluster rules: the same workload (kind, namespace, name) in several clusters should run
+ * the same images outside a rollout, and no cluster should have far fewer ready replicas.
+ */
+export function checkFleet(snap: Snapshot, out: Collector): void {
+  const groups = new Map<string, { kind: string; namespace: string; name: string; instances: Instance[] }>();
+  const add = (
+    kind: string,
+    cluster: string,
+    o: Deployment | StatefulSet | DaemonSet,
+    inst: Omit<Instance, 'cluster' | 'images'>,
+  ) => {
+    const namespace = o.metadata?.namespace ?? '';
+    const name = o.metadata?.name;
+    if (!name) return;
+    const key = `${kind}\u0000${namespace}\u0000${name}`;
+    let g = groups.get(key);
+    if (!g) {
+      g = { kind, namespace, name, instances: [] };
+      groups.set(key, g);
+    }
+    g.instances.push({ cluster, images: templateImages(o.spec?.template).join(' '), ...inst });
+  };
+  for (const { cluster, object } of snap.byKind.Deployment) {
+    add('Deployment', cluster, object, {
+      ready: num(object.status?.readyReplicas),
+      desired: num(object.spec?.replicas, 1),
+      rolling: deploymentRollingOut(object),
+    });
+  }
+  for (const { cluster, object } of snap.byKind.StatefulSet) {
+    add('StatefulSet', cluster, object, {
+      ready: num(object.status?.readyReplicas),
+      desired: num(object.spec?.replicas, 1),
+      rolling: statefulSetRollingOut(object),
+    });
+  }
+  for (const { cluster, object } of snap.byKind.DaemonSet) {
+    add('DaemonSet', cluster, object, {
+      ready: num(object.status?.numberReady),
+      desired: num(object.status?.desiredNumberScheduled),
+      rolling: daemonSetRollingOut(object),
+    });
+  }
+
+  for (const g of groups.values()) {
+    if (g.instances.length < 2) continue;
+    const ref = (cluster: string): ObjectRef => ({
+      cluster,
+      namespace: g.namespace,
+      kind: g.kind,
+      name: g.name,
+    });
+    versionDrift(g, ref, out);
+    if (g.kind !== 'DaemonSet') imbalance(snap, g, ref, out);
+  }
+}
+
+function versionDrift(g: { instances: Instance[] }, ref: (c: string) => ObjectRef, out: Collector): void {
+  const withImages = g.instances.filter((i) => i.images !== '');
+  if (withImages.length < 2 || withImages.some((i) => i.rolling)) return;
+  const byImages = new Map<string, string[]>();
+  for (const i of withImages) {
+    const list = byImages.get(i.images);
+    if (list) list.push(i.cluster);
+    else byImages.set(i.images, [i.cluster]);
+  }
+  if (byImages.size < 2) return;
+  const ranked = [...byImages.entries()].sort((a, b) => b[1].length - a[1].length);
+  const top = ranked[0]!;
+  const strictMajority = top[1].length > (ranked[1]?.[1].length ?? 0);
+  const perCluster: Record<string, string> = {};
+  for (const i of withImages) perCluster[i.cluster] = i.images;
+  for (const i of withImages) {
+    if (strictMajority && i.images === top[0]) continue;
+    out.add(ref(i.cluster), {
+      rule: 'version-drift',
+      severity: 'warning',
+      summary: strictMajority
+        ? `runs ${i.images} while ${top[1].length} other cluster(s) run ${top[0]}`
+        : `runs ${i.images}; other clusters run different images (no majority)`,
+      explanation:
+        'The same workload runs different images in different clusters and no rollout is in progress: a deploy stopped part-way, or a cluster was changed by hand.',
+      nextSteps: [
+        'Deploy the intended version to every cluster.',
+        'Check the deploy history for a halted or rolled-back wave.',
+      ],
+      evidence: { image: i.images, details: { imagesByCluster: perCluster } },
+    });
+  }
+}
+
+function imbalance(
+  snap: Snapshot,
+  g: { instances: Instance[] },
+  ref: (c: string) => ObjectRef,
+  out: Collector,
+): void {
+  if (g.instances.some((i) => i.rolling)) return;
+  const ready = g.instances.map((i) => i.ready);
+  const perCluster: Record<string, number> = {};
+  for (const i of g.instances) perCluster[i.cluster] = i.ready;
+  g.instances.forEach((inst, idx) => {
+    const peers = ready.filter((_, j) => j !== idx);
+    const m = median(peers);
+    if (m < 2 || inst.ready >= m * snap.options.imbalanceRatio) return;
+    out.add(ref(inst.cluster), {
+      rule: 'replica-imbalance',
+      severity: inst.ready === 0 ? 'critical' : 'warning',
+      summary: `${inst.ready} ready replicas here vs a median of ${m} in ${peers.length} other cluster(s)`,
+      explanation:
+        inst.ready < inst.desired
+          ? 'This cluster runs far fewer ready replicas than its peers and fewer than it wants: pods here fail or cannot be scheduled.'
+          : 'This cluster runs far fewer replicas than its peers: its autoscaler or replica count differs, so load is not spread evenly.',
+      nextSteps: [
+        'Look at this cluster’s pod and HPA findings.',
+        'Compare replicas, HPA bounds and traffic weights between clusters.',
+      ],
+      evidence: { details: { readyByCluster: perCluster, desired: inst.desired } },
+    });
+  });
+}

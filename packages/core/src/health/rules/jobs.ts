@@ -1,0 +1,133 @@
+import type { CronJob, Job } from '../../k8s/types.ts';
+import { CronError, parseCron, previousFire } from '../cron.ts';
+import type { Collector, Snapshot } from '../snapshot.ts';
+import type { ObjectRef, Tagged } from '../types.ts';
+import { condition, conditionEvidence, controllerOf, formatDuration, num, time } from '../util.ts';
+
+export function checkJob(snap: Snapshot, item: Tagged<Job>, out: Collector): void {
+  const job = item.object;
+  const failed = condition(job.status?.conditions, 'Failed');
+  if (failed?.status !== 'True') return;
+  const ref: ObjectRef = {
+    cluster: item.cluster,
+    namespace: job.metadata?.namespace ?? '',
+    kind: 'Job',
+    name: job.metadata?.name ?? '',
+  };
+  const owner = controllerOf(job.metadata);
+  const cron =
+    owner?.kind === 'CronJob' && owner.name
+      ? snap.get(item.cluster, 'CronJob', ref.namespace, owner.name)
+      : undefined;
+  // A failed run followed by a successful one is history, not a problem.
+  const failedAt = time(failed.lastTransitionTime) ?? time(job.status?.startTime);
+  const lastSuccess = time(cron?.status?.lastSuccessfulTime);
+  if (failedAt !== undefined && lastSuccess !== undefined && lastSuccess > failedAt) return;
+  const deadline = failed.reason === 'DeadlineExceeded';
+  out.add(ref, {
+    rule: 'job-failed',
+    severity: owner?.kind === 'CronJob' ? 'warning' : 'critical',
+    summary: deadline
+      ? `failed: ran longer than activeDeadlineSeconds (${num(job.spec?.activeDeadlineSeconds)}s)`
+      : `failed after ${num(job.status?.failed)} failed pods (backoffLimit ${num(job.spec?.backoffLimit, 6)})`,
+    explanation: deadline
+      ? 'The Job exceeded its activeDeadlineSeconds and Kubernetes stopped its pods.'
+      : 'Every retry of the Job’s pod failed until the backoff limit was reached.',
+    nextSteps: [
+      `Read the logs of the failed pods: kubectl logs -n ${ref.namespace} -l job-name=${ref.name} --previous`,
+      'Fix the cause and re-run the Job (Jobs are not retried after they fail).',
+    ],
+    evidence: {
+      reason: failed.reason,
+      message: failed.message,
+      conditions: conditionEvidence(failed),
+      events: snap.eventsFor(item.cluster, 'Job', ref.namespace, ref.name),
+      details: {
+        failed: num(job.status?.failed),
+        succeeded: num(job.status?.succeeded),
+        backoffLimit: num(job.spec?.backoffLimit, 6),
+      },
+    },
+  });
+}
+
+export function checkCronJob(snap: Snapshot, item: Tagged<CronJob>, out: Collector): void {
+  const cj = item.object;
+  const ref: ObjectRef = {
+    cluster: item.cluster,
+    namespace: cj.metadata?.namespace ?? '',
+    kind: 'CronJob',
+    name: cj.metadata?.name ?? '',
+  };
+  const schedule = cj.spec?.schedule;
+  if (cj.spec?.suspend) {
+    out.add(ref, {
+      rule: 'cronjob-suspended',
+      severity: 'info',
+      summary: `suspended (schedule ${schedule ?? '?'})`,
+      explanation: 'The CronJob is suspended: no new runs start until it is resumed.',
+      nextSteps: ['Resume it when intended: set spec.suspend to false.'],
+      evidence: { details: { schedule: schedule ?? null } },
+    });
+    return;
+  }
+  if (typeof schedule !== 'string') return;
+  let parsed: ReturnType<typeof parseCron>;
+  try {
+    parsed = parseCron(schedule, cj.spec?.timeZone);
+  } catch (e) {
+    if (!(e instanceof CronError)) throw e;
+    out.add(ref, {
+      rule: 'cronjob-invalid-schedule',
+      severity: 'warning',
+      summary: `schedule "${schedule}" cannot be evaluated: ${e.message}`,
+      explanation:
+        'Portolan cannot compute when this CronJob should have run, so it cannot check that it does.',
+      nextSteps: ['Check the schedule syntax (five fields: minute hour day-of-month month day-of-week).'],
+      evidence: { details: { schedule, timeZone: cj.spec?.timeZone ?? null } },
+    });
+    return;
+  }
+  // Allow one whole period: the run due at the last fire time may still be running. A success
+  // older than the fire time before that means at least one scheduled run did not succeed.
+  const last = previousFire(parsed, snap.now);
+  if (last === undefined) return;
+  const before = previousFire(parsed, last - 60_000);
+  if (before === undefined) return;
+  const created = time(cj.metadata?.creationTimestamp);
+  if (created === undefined || created > before) return;
+  const lastSuccess = time(cj.status?.lastSuccessfulTime);
+  if (lastSuccess !== undefined && lastSuccess >= before) return;
+  const lastSchedule = time(cj.status?.lastScheduleTime);
+  const active = Array.isArray(cj.status?.active) ? cj.status.active.length : 0;
+  const since =
+    lastSuccess !== undefined
+      ? `last success ${formatDuration((snap.now - lastSuccess) / 1000)} ago`
+      : 'no successful run recorded';
+  const notStarted = lastSchedule === undefined || lastSchedule < before;
+  out.add(ref, {
+    rule: 'cronjob-missed-schedule',
+    severity: 'warning',
+    summary: `${since}; schedule "${schedule}" expected one by ${new Date(before).toISOString()}`,
+    explanation: notStarted
+      ? 'Scheduled runs did not start: the CronJob controller skipped them (startingDeadlineSeconds, concurrencyPolicy Forbid with a run still active) or the jobs could not be created.'
+      : active > 0
+        ? 'Runs start but do not finish successfully in time: a run is still active past the next scheduled time.'
+        : 'Runs start but fail: the Jobs created by this CronJob do not succeed.',
+    nextSteps: [
+      'Look at the latest Jobs of this CronJob and their pods’ logs.',
+      'Check concurrencyPolicy and startingDeadlineSeconds, and the CronJob’s events.',
+    ],
+    evidence: {
+      events: snap.eventsFor(item.cluster, 'CronJob', ref.namespace, ref.name),
+      details: {
+        schedule,
+        timeZone: cj.spec?.timeZone ?? null,
+        expectedBy: new Date(before).toISOString(),
+        lastSuccessfulTime: cj.status?.lastSuccessfulTime ?? null,
+        lastScheduleTime: cj.status?.lastScheduleTime ?? null,
+        active,
+      },
+    },
+  });
+}

@@ -1,0 +1,2 @@
+export * from './analyze.ts';
+export * from './quantity.ts';
