@@ -1,0 +1,286 @@
+// The narrow slice of a Kubernetes API server Portolan uses, and its implementation over
+// @kubernetes/client-node's KubeConfig (auth: token, client cert, exec, OIDC, in-cluster). The
+// simulated fleet serves the same HTTP API, so the same client talks to both.
+//
+// LIST, WATCH and logs go through raw HTTP (the library's auth and TLS applied to each request)
+// rather than the generated typed clients: those turn every timestamp into a Date and every
+// object into a class instance, which costs memory we then trim away anyway.
+import { HttpMethod, type KubeConfig, RequestContext } from '@kubernetes/client-node';
+import { collectionPath, type KindInfo, type KubeObject } from '@portolan/core';
+import { type Dispatcher, fetch } from 'undici';
+
+export interface ListOptions {
+  limit?: number;
+  continue?: string;
+  signal?: AbortSignal;
+}
+
+export interface ListPage {
+  items: KubeObject[];
+  resourceVersion: string;
+  continue?: string;
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+export interface WatchEvent {
+  type: WatchEventType;
+  object: KubeObject & { code?: number; reason?: string; message?: string };
+}
+
+export interface WatchOptions {
+  resourceVersion: string;
+  /** Server-side timeout; the server then closes the watch cleanly and we resume. */
+  timeoutSeconds?: number;
+  /** Abort when no byte arrived for this long (a stalled connection). */
+  inactivityMs?: number;
+  /** Called once the server accepted the watch (HTTP 200). */
+  onOpen?: () => void;
+}
+
+export interface LogOptions {
+  namespace: string;
+  pod: string;
+  container?: string;
+  follow?: boolean;
+  previous?: boolean;
+  tailLines?: number;
+  sinceSeconds?: number;
+  timestamps?: boolean;
+  signal?: AbortSignal;
+}
+
+/** What the watch engine needs from one cluster. */
+export interface ClusterClient {
+  list(kind: KindInfo, options: ListOptions): Promise<ListPage>;
+  /**
+   * Start a watch. `onEvent` gets each event; `onDone` is called exactly once when the watch ends
+   * (undefined error: the server closed it cleanly). The returned function aborts it.
+   */
+  watch(
+    kind: KindInfo,
+    options: WatchOptions,
+    onEvent: (event: WatchEvent) => void,
+    onDone: (error?: Error) => void,
+  ): () => void;
+  getVersion(signal?: AbortSignal): Promise<{ gitVersion: string }>;
+  /** A pod's log as a byte stream. */
+  logs(options: LogOptions): Promise<ReadableStream<Uint8Array>>;
+  close(): Promise<void>;
+}
+
+/** An error from the API server or the network, with what the engine needs to react. */
+export class KubeApiError extends Error {
+  override readonly name = 'KubeApiError';
+  /** HTTP status, or undefined for a network failure. */
+  readonly status: number | undefined;
+  readonly reason: string | undefined;
+  constructor(message: string, status?: number, reason?: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.status = status;
+    this.reason = reason;
+  }
+}
+
+export function errorStatus(error: unknown): number | undefined {
+  return error instanceof KubeApiError ? error.status : undefined;
+}
+
+function describeNetworkError(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
+  if (cause?.code) return `${cause.code}${cause.message ? `: ${cause.message}` : ''}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function errorFromResponse(res: {
+  status: number;
+  statusText: string;
+  text(): Promise<string>;
+}): Promise<KubeApiError> {
+  let message = `${res.status} ${res.statusText}`;
+  let reason: string | undefined;
+  try {
+    const body = JSON.parse(await res.text()) as { message?: string; reason?: string };
+    if (body.message) message = body.message;
+    reason = body.reason;
+  } catch {
+    // not a Status object
+  }
+  return new KubeApiError(message, res.status, reason);
+}
+
+/** A ClusterClient for one KubeConfig whose current context is the cluster. */
+export class KubeConfigClient implements ClusterClient {
+  readonly #kc: KubeConfig;
+  readonly #server: string;
+  #dispatcher: Dispatcher | undefined;
+  readonly #extraDispatchers = new Set<Dispatcher>();
+
+  constructor(kc: KubeConfig) {
+    this.#kc = kc;
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new Error('kubeconfig has no current cluster');
+    this.#server = cluster.server.replace(/\/+$/, '');
+  }
+
+  get server(): string {
+    return this.#server;
+  }
+
+  /** Headers are computed per request (exec and OIDC tokens expire); the TLS agent is reused. */
+  async #request(path: string, query: Record<string, string | undefined>, signal?: AbortSignal) {
+    const url = new URL(this.#server + path);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
+    const ctx = new RequestContext(url.toString(), HttpMethod.GET);
+    await this.#kc.applySecurityAuthentication(ctx);
+    const fresh = ctx.getDispatcher() as Dispatcher | undefined;
+    if (!this.#dispatcher) this.#dispatcher = fresh;
+    else if (fresh && fresh !== this.#dispatcher) void fresh.close().catch(() => {});
+    const headers: Record<string, string> = { ...ctx.getHeaders(), accept: 'application/json' };
+    try {
+      return await fetch(url, {
+        method: 'GET',
+        headers,
+        ...(this.#dispatcher ? { dispatcher: this.#dispatcher } : {}),
+        ...(signal ? { signal } : {}),
+      });
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      throw new KubeApiError(
+        `cannot reach ${this.#server}: ${describeNetworkError(error)}`,
+        undefined,
+        undefined,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+
+  async list(kind: KindInfo, options: ListOptions): Promise<ListPage> {
+    const res = await this.#request(
+      collectionPath(kind),
+      { limit: options.limit?.toString(), continue: options.continue },
+      options.signal,
+    );
+    if (!res.ok) throw await errorFromResponse(res);
+    const body = (await res.json()) as {
+      items?: KubeObject[];
+      metadata?: { resourceVersion?: string; continue?: string };
+    };
+    const page: ListPage = { items: body.items ?? [], resourceVersion: body.metadata?.resourceVersion ?? '' };
+    if (body.metadata?.continue) page.continue = body.metadata.continue;
+    return page;
+  }
+
+  watch(
+    kind: KindInfo,
+    options: WatchOptions,
+    onEvent: (event: WatchEvent) => void,
+    onDone: (error?: Error) => void,
+  ): () => void {
+    const controller = new AbortController();
+    let finished = false;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (error?: Error) => {
+      if (finished) return;
+      finished = true;
+      if (timer) clearTimeout(timer);
+      controller.abort();
+      onDone(error);
+    };
+    const inactivityMs = options.inactivityMs ?? ((options.timeoutSeconds ?? 300) + 30) * 1000;
+    const touch = () => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(
+        () => finish(new KubeApiError(`watch of ${kind.plural} stalled: no data for ${inactivityMs} ms`)),
+        inactivityMs,
+      );
+      timer.unref?.();
+    };
+    const run = async () => {
+      touch();
+      const res = await this.#request(
+        collectionPath(kind),
+        {
+          watch: '1',
+          resourceVersion: options.resourceVersion,
+          allowWatchBookmarks: 'true',
+          timeoutSeconds: options.timeoutSeconds?.toString(),
+        },
+        controller.signal,
+      );
+      if (!res.ok) throw await errorFromResponse(res);
+      if (!res.body) throw new KubeApiError('watch response has no body');
+      options.onOpen?.();
+      const decoder = new TextDecoder();
+      let buffer = '';
+      for await (const chunk of res.body) {
+        if (finished) return;
+        touch();
+        buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+        let nl = buffer.indexOf('\n');
+        while (nl >= 0) {
+          const line = buffer.slice(0, nl).trim();
+          buffer = buffer.slice(nl + 1);
+          if (line !== '') {
+            let event: WatchEvent | undefined;
+            try {
+              event = JSON.parse(line) as WatchEvent;
+            } catch {
+              // A torn line cannot be applied safely: end the watch and resume from the last RV.
+              throw new KubeApiError(`malformed watch event from ${kind.plural}`);
+            }
+            if (finished) return;
+            onEvent(event);
+          }
+          nl = buffer.indexOf('\n');
+        }
+      }
+    };
+    run().then(
+      () => finish(),
+      (error: unknown) => {
+        if (finished) return;
+        finish(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+    return () => {
+      if (finished) return;
+      finished = true;
+      if (timer) clearTimeout(timer);
+      controller.abort();
+    };
+  }
+
+  async getVersion(signal?: AbortSignal): Promise<{ gitVersion: string }> {
+    const res = await this.#request('/version', {}, signal);
+    if (!res.ok) throw await errorFromResponse(res);
+    const body = (await res.json()) as { gitVersion?: string };
+    return { gitVersion: body.gitVersion ?? 'unknown' };
+  }
+
+  async logs(options: LogOptions): Promise<ReadableStream<Uint8Array>> {
+    const path = `/api/v1/namespaces/${encodeURIComponent(options.namespace)}/pods/${encodeURIComponent(options.pod)}/log`;
+    const res = await this.#request(
+      path,
+      {
+        container: options.container,
+        follow: options.follow ? 'true' : undefined,
+        previous: options.previous ? 'true' : undefined,
+        tailLines: options.tailLines?.toString(),
+        sinceSeconds: options.sinceSeconds?.toString(),
+        timestamps: options.timestamps ? 'true' : undefined,
+      },
+      options.signal,
+    );
+    if (!res.ok) throw await errorFromResponse(res);
+    if (!res.body) throw new KubeApiError('log response has no body');
+    return res.body as unknown as ReadableStream<Uint8Array>;
+  }
+
+  async close(): Promise<void> {
+    const all = [this.#dispatcher, ...this.#extraDispatchers].filter((d) => d !== undefined);
+    this.#dispatcher = undefined;
+    await Promise.all(all.map((d) => d.destroy().catch(() => {})));
+  }
+}

@@ -1,0 +1,78 @@
+// The `kubernetes:` section of the portal config file. Secrets never appear here: a token is
+// named by the environment variable that holds it.
+import { z } from 'zod';
+
+const clusterAuthSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('token'),
+    /** Name of the environment variable holding the bearer token. */
+    tokenEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'),
+  }),
+  z.object({
+    type: z.literal('kubeconfig'),
+    /** Context to use from the kubeconfig (default: its current context). */
+    context: z.string().optional(),
+    /** Kubeconfig file, relative to the config file (default: KUBECONFIG or ~/.kube/config). */
+    path: z.string().optional(),
+  }),
+  z.object({ type: z.literal('serviceAccount') }),
+]);
+
+export const clusterConfigSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[a-zA-Z0-9]([-a-zA-Z0-9_.]{0,61}[a-zA-Z0-9])?$/, 'a DNS-label-like cluster name'),
+    /** API server URL; optional for kubeconfig and serviceAccount auth, which carry their own. */
+    url: z.url().optional(),
+    caData: z.string().optional(),
+    /** CA bundle file, relative to the config file. */
+    caFile: z.string().optional(),
+    skipTLSVerify: z.boolean().default(false),
+    auth: clusterAuthSchema,
+    region: z.string().optional(),
+    labels: z.record(z.string(), z.string()).default({}),
+    /**
+     * Link template for the cluster's dashboard; `{{namespace}}`, `{{name}}`, `{{kind}}` and
+     * `{{cluster}}` are replaced (URL-encoded).
+     */
+    dashboardUrl: z.string().optional(),
+  })
+  .refine((c) => c.url !== undefined || c.auth.type !== 'token', {
+    message: 'url is required with token auth',
+    path: ['url'],
+  });
+
+export const kubernetesConfigSchema = z
+  .object({
+    clusters: z.array(clusterConfigSchema).default([]),
+    /**
+     * Kubeconfig contexts to add as clusters. When no clusters are configured at all, the user's
+     * kubeconfig (honouring KUBECONFIG) is used with every context.
+     */
+    kubeconfig: z
+      .object({
+        path: z.string().optional(),
+        contexts: z.array(z.string()).optional(),
+        /** Region per context name, when neither the name nor an extension says it. */
+        regions: z.record(z.string(), z.string()).optional(),
+      })
+      .optional(),
+    /** Events kept per cluster (most recent). */
+    maxEventsPerCluster: z.number().int().positive().default(2000),
+    /** Events older than this are dropped from the cache. */
+    eventMaxAgeSeconds: z.number().int().positive().default(3600),
+    /** Extra label keys to index, for label-selector annotations that use other labels. */
+    indexLabels: z.array(z.string()).default([]),
+    /** Page size for LIST requests. */
+    listPageSize: z.number().int().positive().default(500),
+    /** Coalescing window for service streams. */
+    streamDebounceMs: z.number().int().nonnegative().default(150),
+    /** Heartbeat interval for SSE streams. */
+    heartbeatSeconds: z.number().positive().default(15),
+  })
+  .strict();
+
+export type KubernetesConfig = z.infer<typeof kubernetesConfigSchema>;
+export type KubernetesConfigInput = z.input<typeof kubernetesConfigSchema>;
+export type ClusterConfig = z.infer<typeof clusterConfigSchema>;

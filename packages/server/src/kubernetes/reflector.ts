@@ -1,0 +1,248 @@
+// List+watch for one (cluster, kind): paginated LIST, then WATCH from the list's resourceVersion
+// with bookmarks; on a dropped connection resume from the last resourceVersion seen; on 410 Gone
+// relist and replace the cache atomically; back off with jitter; on 401/403 retry slowly, never
+// in a hot loop. ResourceVersions are opaque strings: stored and sent back, never compared.
+import type { KindInfo, KubeObject } from '@portolan/core';
+import type { StaleReason } from '@portolan/core/services/index';
+import { Backoff } from './backoff.ts';
+import { type ClusterClient, errorStatus, type WatchEvent } from './client.ts';
+import type { Change, KindStore } from './store.ts';
+import { type Interner, trimObject } from './trim.ts';
+
+export interface ReflectorState {
+  status: 'syncing' | 'synced' | 'stale' | 'forbidden';
+  reason?: StaleReason;
+  message?: string;
+}
+
+export interface ReflectorOptions {
+  client: ClusterClient;
+  kind: KindInfo;
+  store: KindStore;
+  intern: Interner;
+  pageSize: number;
+  onChanges: (changes: Change[]) => void;
+  onState: (state: ReflectorState) => void;
+  /** Called for every event received (including bookmarks), for "last event" bookkeeping. */
+  onActivity?: () => void;
+  backoff?: { initialMs: number; maxMs: number };
+  /** Delay before retrying after 401/403 (the credentials or RBAC must change first). */
+  authRetryMs?: number;
+  /** Server-side watch timeout; randomised up to 2x so watches do not all cycle together. */
+  watchTimeoutSeconds?: number;
+  random?: () => number;
+  log?: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+class Gone extends Error {}
+
+export function rbacMessage(kind: KindInfo, verb: string, serverMessage?: string): string {
+  const resource = kind.group ? `${kind.plural}.${kind.group}` : kind.plural;
+  return `cannot ${verb} ${resource}: grant get, list, watch on ${resource}${serverMessage ? ` (API server: ${serverMessage})` : ''}`;
+}
+
+export class Reflector {
+  readonly #o: ReflectorOptions;
+  readonly #backoff: Backoff;
+  #stopped = false;
+  #abortWatch: (() => void) | undefined;
+  #listAbort: AbortController | undefined;
+  #sleepTimer: NodeJS.Timeout | undefined;
+  #wake: (() => void) | undefined;
+  #rv = '';
+  #state: ReflectorState = { status: 'syncing' };
+  #running: Promise<void> | undefined;
+
+  constructor(options: ReflectorOptions) {
+    this.#o = options;
+    this.#backoff = new Backoff({
+      initialMs: options.backoff?.initialMs ?? 500,
+      maxMs: options.backoff?.maxMs ?? 30_000,
+      ...(options.random ? { random: options.random } : {}),
+    });
+  }
+
+  get resourceVersion(): string {
+    return this.#rv;
+  }
+  get state(): ReflectorState {
+    return this.#state;
+  }
+
+  start(): void {
+    this.#running ??= this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#abortWatch?.();
+    this.#listAbort?.abort();
+    if (this.#sleepTimer) clearTimeout(this.#sleepTimer);
+    this.#wake?.();
+    await this.#running;
+  }
+
+  #setState(state: ReflectorState) {
+    const s = this.#state;
+    if (s.status === state.status && s.reason === state.reason && s.message === state.message) return;
+    this.#state = state;
+    this.#o.onState(state);
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.#stopped) return resolve();
+      this.#wake = resolve;
+      this.#sleepTimer = setTimeout(resolve, ms);
+      this.#sleepTimer.unref?.();
+    });
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopped) {
+      try {
+        await this.#list();
+        await this.#watchLoop();
+      } catch (error) {
+        if (this.#stopped) return;
+        await this.#onError(error, 'list');
+      }
+    }
+  }
+
+  /** Mark the state for an error and wait before the next attempt. */
+  async #onError(error: unknown, verb: 'list' | 'watch'): Promise<void> {
+    const status = errorStatus(error);
+    const message = error instanceof Error ? error.message : String(error);
+    if (status === 401) {
+      this.#setState({ status: 'stale', reason: 'unauthorized', message: `unauthorized: ${message}` });
+      await this.#sleep(this.#o.authRetryMs ?? 60_000);
+    } else if (status === 403) {
+      this.#setState({
+        status: 'forbidden',
+        reason: 'forbidden',
+        message: rbacMessage(this.#o.kind, verb, message),
+      });
+      await this.#sleep(this.#o.authRetryMs ?? 60_000);
+    } else if (status === 404) {
+      const k = this.#o.kind;
+      this.#setState({
+        status: 'forbidden',
+        reason: 'forbidden',
+        message: `${k.plural}.${k.group || 'core'}/${k.version} is not served by this API server`,
+      });
+      await this.#sleep(this.#o.authRetryMs ?? 60_000);
+    } else {
+      this.#setState({ status: 'stale', reason: 'unreachable', message });
+      await this.#sleep(this.#backoff.next());
+    }
+  }
+
+  async #list(): Promise<void> {
+    const { client, kind, pageSize, intern } = this.#o;
+    const items: KubeObject[] = [];
+    let cont: string | undefined;
+    let rv = '';
+    this.#listAbort = new AbortController();
+    do {
+      let page: Awaited<ReturnType<ClusterClient['list']>>;
+      try {
+        page = await client.list(kind, {
+          limit: pageSize,
+          ...(cont ? { continue: cont } : {}),
+          signal: this.#listAbort.signal,
+        });
+      } catch (error) {
+        // The continue token expired mid-list: start the list over.
+        if (errorStatus(error) === 410 && cont) {
+          items.length = 0;
+          cont = undefined;
+          continue;
+        }
+        throw error;
+      }
+      for (const item of page.items) items.push(trimObject(kind.kind, item, intern));
+      rv = page.resourceVersion;
+      cont = page.continue;
+    } while (cont && !this.#stopped);
+    if (this.#stopped) return;
+    this.#rv = rv;
+    const changes = this.#o.store.replace(items);
+    this.#backoff.reset();
+    this.#setState({ status: 'synced' });
+    if (changes.length > 0) this.#o.onChanges(changes);
+  }
+
+  #watchOnce(): Promise<{ error?: Error; openedAt?: number }> {
+    const { client, kind, intern } = this.#o;
+    const base = this.#o.watchTimeoutSeconds ?? 300;
+    const random = this.#o.random ?? Math.random;
+    const timeoutSeconds = Math.round(base + base * random());
+    return new Promise((resolve) => {
+      let openedAt: number | undefined;
+      let gone = false;
+      const onEvent = (event: WatchEvent) => {
+        this.#o.onActivity?.();
+        if (event.type === 'ERROR') {
+          const code = event.object?.code;
+          if (code === 410) {
+            gone = true;
+            this.#abortWatch?.();
+            resolve({ error: new Gone(event.object?.message ?? 'resourceVersion too old') });
+          }
+          return;
+        }
+        const rv = event.object?.metadata?.resourceVersion;
+        if (event.type === 'BOOKMARK') {
+          if (rv) this.#rv = rv;
+          return;
+        }
+        const obj = trimObject(kind.kind, event.object, intern);
+        const change = this.#o.store.apply(event.type, obj);
+        if (rv) this.#rv = rv;
+        if (change) this.#o.onChanges([change]);
+      };
+      this.#abortWatch = client.watch(
+        kind,
+        {
+          resourceVersion: this.#rv,
+          timeoutSeconds,
+          onOpen: () => {
+            openedAt = Date.now();
+            this.#setState({ status: 'synced' });
+          },
+        },
+        onEvent,
+        (error) => {
+          if (gone) return;
+          if (errorStatus(error) === 410) return resolve({ error: new Gone(error?.message) });
+          resolve({ ...(error ? { error } : {}), ...(openedAt !== undefined ? { openedAt } : {}) });
+        },
+      );
+    });
+  }
+
+  async #watchLoop(): Promise<void> {
+    while (!this.#stopped) {
+      const { error, openedAt } = await this.#watchOnce();
+      this.#abortWatch = undefined;
+      if (this.#stopped) return;
+      if (error instanceof Gone) {
+        this.#o.log?.('watch expired (410 Gone); relisting', { kind: this.#o.kind.plural });
+        return;
+      }
+      const lasted = openedAt !== undefined ? Date.now() - openedAt : 0;
+      if (lasted > 30_000) this.#backoff.reset();
+      if (error) {
+        const status = errorStatus(error);
+        if (status === 401 || status === 403 || status === 404) throw error;
+        // Keep the cache (last known state, marked stale) and resume from the last RV.
+        await this.#onError(error, 'watch');
+        continue;
+      }
+      // A clean close is the normal end of a watch (server timeout). Resume at once unless the
+      // server keeps closing immediately.
+      if (lasted < 1000) await this.#sleep(this.#backoff.next());
+    }
+  }
+}
