@@ -50,8 +50,8 @@ export class Snapshot {
   readonly options: HealthOptions;
   readonly context: HealthContext;
   readonly byKind: ByKind;
-  /** Controllers and Services by objectKey, for owner chains and Ingress backends. */
-  readonly named = new Map<string, KubeObject>();
+  /** Per kind, objects by objectKey: for owner chains and Ingress backends. */
+  private readonly named = new Map<WatchedKind, Map<string, KubeObject>>();
   readonly events = new Map<string, KubeEvent[]>();
   /** Clusters for which the input holds at least one object of a kind. */
   readonly clustersWith = new Map<WatchedKind, Set<string>>();
@@ -75,18 +75,25 @@ export class Snapshot {
       PodDisruptionBudget: [],
       Event: [],
     };
+    let lastKind = '';
+    let lastCluster: string | undefined;
     for (const item of objects) {
       if (!item || typeof item.object !== 'object' || item.object === null) continue;
-      const list = (this.byKind as Record<string, Tagged<unknown>[]>)[item.kind];
-      if (!list) continue;
-      const cluster = String(item.cluster ?? '');
-      list.push({ cluster, object: item.object });
-      let clusters = this.clustersWith.get(item.kind);
-      if (!clusters) {
-        clusters = new Set();
-        this.clustersWith.set(item.kind, clusters);
+      if (!Object.hasOwn(this.byKind, item.kind)) continue;
+      const list = (this.byKind as Record<string, Tagged<unknown>[]>)[item.kind]!;
+      // The input item already has the Tagged shape: keep it rather than copy 200,000 of them.
+      const cluster = typeof item.cluster === 'string' ? item.cluster : String(item.cluster ?? '');
+      list.push(cluster === item.cluster ? item : { cluster, object: item.object });
+      if (item.kind !== lastKind || cluster !== lastCluster) {
+        lastKind = item.kind;
+        lastCluster = cluster;
+        let clusters = this.clustersWith.get(item.kind);
+        if (!clusters) {
+          clusters = new Set();
+          this.clustersWith.set(item.kind, clusters);
+        }
+        clusters.add(cluster);
       }
-      clusters.add(cluster);
       if (item.kind === 'Event') {
         const inv = item.object.involvedObject;
         if (!inv?.name) continue;
@@ -99,12 +106,21 @@ export class Snapshot {
         const list = this.events.get(key);
         if (list) list.push(item.object);
         else this.events.set(key, [item.object]);
-      } else if (item.kind !== 'Pod') {
-        const meta = item.object.metadata;
-        if (meta?.name)
-          this.named.set(objectKey(cluster, item.kind, meta.namespace ?? '', meta.name), item.object);
       }
     }
+  }
+
+  /** Objects of one kind by objectKey, built on first use: most evaluations never need most kinds. */
+  private namedIndex(kind: WatchedKind): Map<string, KubeObject> {
+    let index = this.named.get(kind);
+    if (index) return index;
+    index = new Map();
+    for (const { cluster, object } of this.byKind[kind] as Tagged<KubeObject>[]) {
+      const meta = object.metadata;
+      if (meta?.name) index.set(objectKey(cluster, kind, meta.namespace ?? '', meta.name), object);
+    }
+    this.named.set(kind, index);
+    return index;
   }
 
   has(kind: WatchedKind, cluster: string): boolean {
@@ -117,11 +133,12 @@ export class Snapshot {
     namespace: string,
     name: string,
   ): KindObjects[K] | undefined {
-    return this.named.get(objectKey(cluster, kind, namespace, name)) as KindObjects[K] | undefined;
+    return this.namedIndex(kind).get(objectKey(cluster, kind, namespace, name)) as KindObjects[K] | undefined;
   }
 
   /** The most recent events about an object, newest first, trimmed to plain data. */
   eventsFor(cluster: string, kind: string, namespace: string, name: string): EventEvidence[] {
+    if (this.events.size === 0) return [];
     const list = this.events.get(objectKey(cluster, kind, namespace, name));
     if (!list) return [];
     return list
@@ -133,7 +150,8 @@ export class Snapshot {
 
   /** Raw events about an object (for rules that read reasons and timestamps). */
   rawEvents(cluster: string, kind: string, namespace: string, name: string): readonly KubeEvent[] {
-    return this.events.get(objectKey(cluster, kind, namespace, name)) ?? [];
+    if (this.events.size === 0) return NO_EVENTS;
+    return this.events.get(objectKey(cluster, kind, namespace, name)) ?? NO_EVENTS;
   }
 
   /**
@@ -150,7 +168,7 @@ export class Snapshot {
     const cached = this.ownerCache.get(cacheKey);
     if (cached) return cached;
     let owner: ObjectRef = { cluster, namespace, kind: 'ReplicaSet', name: ref.name };
-    const rs = this.named.get(cacheKey);
+    const rs = this.namedIndex('ReplicaSet').get(cacheKey);
     if (rs) {
       const up = controllerOf(rs.metadata);
       if (up?.kind && up.name) owner = { cluster, namespace, kind: up.kind, name: up.name };
@@ -169,6 +187,8 @@ export class Snapshot {
     return typeof l === 'function' ? l(ref) : l;
   }
 }
+
+const NO_EVENTS: readonly KubeEvent[] = [];
 
 function eventTime(e: KubeEvent): number {
   return (

@@ -12,10 +12,13 @@ interface Instance {
   rolling: boolean;
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+/** The median of a sorted list with one occurrence of `without` left out. */
+function medianWithout(sorted: readonly number[], without: number): number {
+  const at = sorted.indexOf(without);
+  const n = sorted.length - 1;
+  const get = (i: number) => sorted[i >= at ? i + 1 : i]!;
+  const mid = n >> 1;
+  return n % 2 ? get(mid) : (get(mid - 1) + get(mid)) / 2;
 }
 
 /**
@@ -77,6 +80,8 @@ export function checkFleet(snap: Snapshot, out: Collector): void {
 }
 
 function versionDrift(g: { instances: Instance[] }, ref: (c: string) => ObjectRef, out: Collector): void {
+  const first = g.instances[0]!.images;
+  if (g.instances.every((i) => i.images === first)) return;
   const withImages = g.instances.filter((i) => i.images !== '');
   if (withImages.length < 2 || withImages.some((i) => i.rolling)) return;
   const byImages = new Map<string, string[]>();
@@ -117,17 +122,19 @@ function imbalance(
   out: Collector,
 ): void {
   if (g.instances.some((i) => i.rolling)) return;
-  const ready = g.instances.map((i) => i.ready);
+  const sorted = g.instances.map((i) => i.ready).sort((a, b) => a - b);
+  // Only the lowest values can be far below the others' median.
+  if (sorted[0]! >= medianWithout(sorted, sorted[0]!) * snap.options.imbalanceRatio) return;
   const perCluster: Record<string, number> = {};
   for (const i of g.instances) perCluster[i.cluster] = i.ready;
-  g.instances.forEach((inst, idx) => {
-    const peers = ready.filter((_, j) => j !== idx);
-    const m = median(peers);
-    if (m < 2 || inst.ready >= m * snap.options.imbalanceRatio) return;
+  const peerCount = g.instances.length - 1;
+  for (const inst of g.instances) {
+    const m = medianWithout(sorted, inst.ready);
+    if (m < 2 || inst.ready >= m * snap.options.imbalanceRatio) continue;
     out.add(ref(inst.cluster), {
       rule: 'replica-imbalance',
       severity: inst.ready === 0 ? 'critical' : 'warning',
-      summary: `${inst.ready} ready replicas here vs a median of ${m} in ${peers.length} other cluster(s)`,
+      summary: `${inst.ready} ready replicas here vs a median of ${m} in ${peerCount} other cluster(s)`,
       explanation:
         inst.ready < inst.desired
           ? 'This cluster runs far fewer ready replicas than its peers and fewer than it wants: pods here fail or cannot be scheduled.'
@@ -138,5 +145,5 @@ function imbalance(
       ],
       evidence: { details: { readyByCluster: perCluster, desired: inst.desired } },
     });
-  });
+  }
 }

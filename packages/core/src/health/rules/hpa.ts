@@ -9,6 +9,24 @@ function describeMetric(m: MetricAnalysis): string {
   return `${name} ${m.currentText ?? '?'} / target ${m.targetText ?? '?'}`;
 }
 
+/** Far from max, min < max, and no unhealthy condition: skip the full analysis (most HPAs). */
+function quiet(hpa: HorizontalPodAutoscaler, nearMaxFraction: number): boolean {
+  const min = hpa.spec?.minReplicas ?? 1;
+  const max = hpa.spec?.maxReplicas;
+  const current = hpa.status?.currentReplicas;
+  if (typeof max !== 'number' || typeof current !== 'number' || min >= max) return false;
+  if (current >= max * (1 - nearMaxFraction)) return false;
+  const conditions = hpa.status?.conditions;
+  if (Array.isArray(conditions)) {
+    for (const c of conditions) {
+      if (!c) continue;
+      if ((c.type === 'AbleToScale' || c.type === 'ScalingActive') && c.status === 'False') return false;
+      if (c.type === 'ScalingLimited' && c.status === 'True') return false;
+    }
+  }
+  return true;
+}
+
 export function checkHpa(snap: Snapshot, item: Tagged<HorizontalPodAutoscaler>, out: Collector): void {
   const hpa = item.object;
   const ref: ObjectRef = {
@@ -17,6 +35,7 @@ export function checkHpa(snap: Snapshot, item: Tagged<HorizontalPodAutoscaler>, 
     kind: 'HorizontalPodAutoscaler',
     name: hpa.metadata?.name ?? '',
   };
+  if (quiet(hpa, snap.options.hpaNearMaxFraction)) return;
   const a = analyzeHpa(item.cluster, hpa, { nearMaxFraction: snap.options.hpaNearMaxFraction });
   const target = `${a.target.kind}/${a.target.name}`;
   const conditions = hpa.status?.conditions;

@@ -209,6 +209,26 @@ function statuses(list: ContainerStatus[] | undefined): ContainerStatus[] {
   return Array.isArray(list) ? list.filter((c) => c && typeof c === 'object') : [];
 }
 
+/**
+ * The common case, decided without allocating: a running pod whose containers all run, with
+ * few restarts, not unready and without events. Nothing below can fire for it.
+ */
+function quietlyHealthy(snap: Snapshot, cluster: string, pod: Pod, namespace: string, name: string): boolean {
+  const status = pod.status;
+  if (!status || status.phase !== 'Running' || pod.metadata?.deletionTimestamp) return false;
+  const containers = status.containerStatuses;
+  if (!Array.isArray(containers)) return false;
+  for (const c of containers) {
+    if (!c || c.state?.waiting || c.state?.terminated) return false;
+    if (num(c.restartCount) >= snap.options.restartThreshold) return false;
+    if (c.lastState?.terminated?.reason === 'OOMKilled') return false;
+  }
+  const init = status.initContainerStatuses;
+  if (Array.isArray(init)) for (const c of init) if (!c || c.state?.terminated?.exitCode !== 0) return false;
+  if (condition(status.conditions, 'Ready')?.status === 'False') return false;
+  return snap.rawEvents(cluster, 'Pod', namespace, name).length === 0;
+}
+
 export function checkPod(snap: Snapshot, item: Tagged<Pod>, out: Collector): void {
   const pod = item.object as PodWithGrace;
   const meta = pod.metadata ?? {};
@@ -216,6 +236,7 @@ export function checkPod(snap: Snapshot, item: Tagged<Pod>, out: Collector): voi
   const name = meta.name ?? '';
   const namespace = meta.namespace ?? '';
   const now = snap.now;
+  if (quietlyHealthy(snap, item.cluster, pod, namespace, name)) return;
   let reported = false;
   const emit = (draft: Draft) => {
     reported = true;
