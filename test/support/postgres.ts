@@ -54,11 +54,11 @@ export async function ensurePostgres(): Promise<string> {
       await new Promise((r) => setTimeout(r, 200));
     }
   }
-  if (isRoot && existsSync('/usr/bin/runuser')) {
+  if (isRoot) {
     // Idempotent: create the role and database the default URL names.
     asPostgres(
       "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'portolan') THEN " +
-        "CREATE ROLE portolan LOGIN PASSWORD 'portolan' CREATEDB; END IF; END $$;",
+        "CREATE ROLE portolan LOGIN CREATEDB; END IF; END $$; ALTER ROLE portolan LOGIN CREATEDB PASSWORD 'portolan';",
     );
     const exists = execFileSync(
       'runuser',

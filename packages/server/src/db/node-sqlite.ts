@@ -33,7 +33,9 @@ class Statement implements SqliteStatement {
 export function openSqlite(path: string): SqliteDatabase {
   const db = new DatabaseSync(path);
   // WAL lets readers (API requests) proceed while a refresh writes.
-  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+  db.exec(
+    'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;',
+  );
   return {
     close: () => db.close(),
     prepare: (sql: string) => new Statement(db.prepare(sql)),

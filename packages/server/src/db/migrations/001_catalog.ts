@@ -40,7 +40,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('target_ref', 'varchar(300)', (c) => c.notNull())
     .addPrimaryKeyConstraint('catalog_relations_pk', ['source_ref', 'type', 'target_ref'])
     .execute();
-  await db.schema.createIndex('catalog_relations_target').on('catalog_relations').columns(['target_ref', 'type']).execute();
+  await db.schema
+    .createIndex('catalog_relations_target')
+    .on('catalog_relations')
+    .columns(['target_ref', 'type'])
+    .execute();
   await db.schema
     .createTable('catalog_problems')
     .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
@@ -59,7 +63,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of ['portolan_state', 'catalog_problems', 'catalog_relations', 'catalog_tags', 'catalog_entities']) {
+  for (const table of [
+    'portolan_state',
+    'catalog_problems',
+    'catalog_relations',
+    'catalog_tags',
+    'catalog_entities',
+  ]) {
     await db.schema.dropTable(table).ifExists().execute();
   }
 }

@@ -1,0 +1,270 @@
+// Reads every configured location and the Location entities they contain, in order, and
+// parses each descriptor file once. All file access goes through `Reader`s that refuse paths
+// outside the catalog root, including through symlinks.
+import { execFile } from 'node:child_process';
+import { glob, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
+import { promisify } from 'node:util';
+import {
+  MAX_FILE_BYTES,
+  type ParsedFile,
+  type Problem,
+  parseDescriptorFile,
+  type SourceFile,
+} from '@portolan/core/catalog/index';
+import type { LocationConfig } from '../config/schema.ts';
+
+const run = promisify(execFile);
+const DESCRIPTOR = 'catalog-info.yaml';
+const SKIP_DIRS = new Set(['node_modules', '.git']);
+
+export type LocatedProblem = Problem & { location: string };
+
+export interface CollectResult {
+  files: SourceFile[];
+  unreadable: { location: string; file: string; message: string }[];
+  problems: LocatedProblem[];
+}
+
+export function locationKey(l: Pick<LocationConfig, 'type' | 'target'>): string {
+  return `${l.type}:${l.target}`;
+}
+
+/** Where descriptor files come from: the file system under a root, or one commit of a git repo. */
+interface Reader {
+  /** A stable id for the file, shown to users (relative to the catalog root). */
+  id(path: string): string;
+  read(path: string): Promise<string>;
+  /** Files a Location target names, relative to the referring file's folder. */
+  expand(target: string, fromDir: string): Promise<string[]>;
+}
+
+const isGlob = (s: string) => /[*?[\]{}]/.test(s);
+
+class OutsideRootError extends Error {}
+
+class FileReader implements Reader {
+  readonly root: string;
+  constructor(root: string) {
+    this.root = root;
+  }
+  id(path: string): string {
+    return relative(this.root, path).split(sep).join('/');
+  }
+  async inside(path: string): Promise<string> {
+    const real = await realpath(path);
+    if (real !== this.root && !real.startsWith(this.root + sep)) {
+      throw new OutsideRootError(
+        `${path} is outside the catalog root${real === path ? '' : ' (through a symlink)'}`,
+      );
+    }
+    return real;
+  }
+  async read(path: string): Promise<string> {
+    const real = await this.inside(path);
+    const info = await stat(real);
+    if (info.size > MAX_FILE_BYTES) {
+      throw new TooLargeError(
+        `file is ${info.size} bytes; descriptor files may be at most ${MAX_FILE_BYTES} bytes (1 MiB)`,
+      );
+    }
+    return readFile(real, 'utf8');
+  }
+  async expand(target: string, fromDir: string): Promise<string[]> {
+    const absolute = isAbsolute(target) ? target : resolve(fromDir, target);
+    if (!isGlob(target)) return [absolute];
+    const matches: string[] = [];
+    for await (const m of glob(absolute)) matches.push(m);
+    return matches.sort();
+  }
+  async walk(dir: string): Promise<string[]> {
+    const found: string[] = [];
+    const visit = async (d: string) => {
+      const entries = await readdir(d, { withFileTypes: true });
+      entries.sort((a, b) => a.name.localeCompare(b.name));
+      for (const e of entries) {
+        if (e.isDirectory() && !SKIP_DIRS.has(e.name)) await visit(join(d, e.name));
+        else if (e.name === DESCRIPTOR && (e.isFile() || e.isSymbolicLink())) found.push(join(d, e.name));
+      }
+    };
+    await visit(await this.inside(dir));
+    return found;
+  }
+}
+
+class TooLargeError extends Error {}
+
+class GitReader implements Reader {
+  readonly repo: string;
+  readonly rev: string;
+  readonly #files: Set<string>;
+  constructor(repo: string, rev: string, files: string[]) {
+    this.repo = repo;
+    this.rev = rev;
+    this.#files = new Set(files);
+  }
+  static async open(repo: string, rev: string): Promise<GitReader> {
+    const { stdout } = await run('git', ['-C', repo, 'ls-tree', '-r', '-z', '--name-only', rev], {
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    return new GitReader(repo, rev, stdout.split('\0').filter(Boolean));
+  }
+  id(path: string): string {
+    return `${this.repo}#${this.rev}:${path}`;
+  }
+  descriptors(): string[] {
+    return [...this.#files].filter((f) => posix.basename(f) === DESCRIPTOR).sort();
+  }
+  async read(path: string): Promise<string> {
+    if (!this.#files.has(path))
+      throw Object.assign(new Error('not found in the repository'), { code: 'ENOENT' });
+    const { stdout } = await run('git', ['-C', this.repo, 'cat-file', '-p', `${this.rev}:${path}`], {
+      maxBuffer: MAX_FILE_BYTES * 4,
+      encoding: 'utf8',
+    });
+    if (Buffer.byteLength(stdout) > MAX_FILE_BYTES) {
+      throw new TooLargeError(`file is over ${MAX_FILE_BYTES} bytes (1 MiB)`);
+    }
+    return stdout;
+  }
+  async expand(target: string, fromDir: string): Promise<string[]> {
+    const joined = posix.normalize(posix.join(fromDir, target));
+    if (joined.startsWith('..') || posix.isAbsolute(target)) {
+      throw new OutsideRootError(`${target} is outside the repository`);
+    }
+    if (!isGlob(target)) return [joined];
+    return [...this.#files].filter((f) => posix.matchesGlob(f, joined)).sort();
+  }
+}
+
+/** Reads all locations. Never throws for bad input: every problem is returned. */
+export async function collectLocations({
+  root,
+  baseDir,
+  locations,
+}: {
+  root: string;
+  baseDir: string;
+  locations: LocationConfig[];
+}): Promise<CollectResult> {
+  const result: CollectResult = { files: [], unreadable: [], problems: [] };
+  let realRoot: string;
+  try {
+    realRoot = await realpath(resolve(baseDir, root));
+  } catch {
+    result.problems.push({
+      location: 'catalog.root',
+      file: root,
+      line: 1,
+      column: 1,
+      severity: 'error',
+      message: 'the catalog root does not exist',
+    });
+    return result;
+  }
+  const fsReader = new FileReader(realRoot);
+  const visited = new Set<string>();
+
+  const problem = (location: string, file: string, message: string, line = 1, column = 1) =>
+    result.problems.push({ location, file, line, column, severity: 'error', message });
+
+  const readOne = async (
+    location: string,
+    reader: Reader,
+    path: string,
+    chain: string[],
+    optional: boolean,
+  ): Promise<void> => {
+    const id = reader.id(path);
+    if (chain.includes(id)) {
+      problem(location, chain.at(-1)!, `Location loops back to ${id} (${[...chain, id].join(' -> ')})`);
+      return;
+    }
+    if (visited.has(id)) return;
+    visited.add(id);
+    let text: string;
+    try {
+      text = await reader.read(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (error instanceof OutsideRootError) problem(location, chain.at(-1) ?? id, `target ${error.message}`);
+      else if (error instanceof TooLargeError) {
+        const parsed: ParsedFile = {
+          file: id,
+          documents: [],
+          invalidRefs: [],
+          failed: true,
+          problems: [{ file: id, line: 1, column: 1, severity: 'error', message: error.message }],
+        };
+        result.files.push({ location, parsed });
+      } else if (code === 'ENOENT') {
+        if (!optional) problem(location, chain.at(-1) ?? id, `${id} does not exist`);
+      } else result.unreadable.push({ location, file: id, message: (error as Error).message });
+      return;
+    }
+    const parsed = parseDescriptorFile(id, text);
+    result.files.push({ location, parsed });
+    const here = reader instanceof GitReader ? posix.dirname(path) : dirname(path);
+    for (const { entity, position } of parsed.documents) {
+      if (entity.kind !== 'Location') continue;
+      const spec = entity.spec as { type?: string; target?: string; targets?: string[]; presence?: string };
+      if (spec.type && spec.type !== 'file') {
+        problem(
+          location,
+          id,
+          `Location type "${spec.type}" is not supported; use "file"`,
+          position.line,
+          position.column,
+        );
+        continue;
+      }
+      const targets = [...(spec.target ? [spec.target] : []), ...(spec.targets ?? [])];
+      for (const target of targets) {
+        let paths: string[];
+        try {
+          paths = await reader.expand(target, here);
+        } catch (error) {
+          problem(
+            location,
+            id,
+            `target ${target}: ${(error as Error).message}`,
+            position.line,
+            position.column,
+          );
+          continue;
+        }
+        for (const p of paths)
+          await readOne(location, reader, p, [...chain, id], spec.presence === 'optional');
+      }
+    }
+  };
+
+  for (const l of locations) {
+    const key = locationKey(l);
+    try {
+      if (l.type === 'git') {
+        const [repoPath = '', rev = 'HEAD'] = l.target.split('#');
+        const repo = await fsReader.inside(resolve(baseDir, repoPath));
+        const git = await GitReader.open(repo, rev);
+        for (const path of git.descriptors()) await readOne(key, git, path, [], false);
+      } else if (l.type === 'dir') {
+        for (const path of await fsReader.walk(resolve(baseDir, l.target)))
+          await readOne(key, fsReader, path, [], false);
+      } else {
+        const paths = await fsReader.expand(l.target, baseDir);
+        if (paths.length === 0) problem(key, l.target, 'no file matches this location');
+        for (const path of paths) await readOne(key, fsReader, path, [], false);
+      }
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const message =
+        error instanceof OutsideRootError
+          ? error.message
+          : code === 'ENOENT'
+            ? 'does not exist'
+            : (error as Error).message.split('\n')[0]!;
+      problem(key, l.target, `location ${key}: ${message}`);
+    }
+  }
+  return result;
+}

@@ -1,0 +1,87 @@
+import { InputError } from '@portolan/core/errors';
+import { sql } from 'kysely';
+import type { Database } from '../../db/database.ts';
+import { rowToStored, type StoredEntity } from './rows.ts';
+
+export interface EntityFilter {
+  kind?: string[];
+  type?: string[];
+  owner?: string[];
+  lifecycle?: string[];
+  system?: string[];
+  tag?: string[];
+  /** Free text; every word must occur in name, title, description or tags. */
+  q?: string;
+}
+
+export interface EntityPage {
+  items: StoredEntity[];
+  totalItems: number;
+  nextCursor?: string;
+}
+
+export const MAX_PAGE = 500;
+
+export function encodeCursor(afterRef: string): string {
+  return Buffer.from(JSON.stringify({ a: afterRef })).toString('base64url');
+}
+
+function decodeCursor(cursor: string): string {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { a?: unknown };
+    if (typeof parsed.a === 'string') return parsed.a;
+  } catch {
+    // fall through to the error below
+  }
+  throw new InputError('cursor is not valid; use the nextCursor value of a previous page');
+}
+
+/** Escapes LIKE wildcards so user text matches literally. */
+function likeTerm(term: string): string {
+  return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export async function queryEntities({
+  db,
+  filter,
+  limit,
+  cursor,
+}: {
+  db: Database;
+  filter: EntityFilter;
+  limit: number;
+  cursor?: string | undefined;
+}): Promise<EntityPage> {
+  let query = db.selectFrom('catalog_entities');
+  const inList = (column: 'kind' | 'type' | 'owner' | 'lifecycle' | 'system', values?: string[]) => {
+    if (values && values.length > 0) query = query.where(column, 'in', values);
+  };
+  inList('kind', filter.kind);
+  inList('type', filter.type);
+  inList('owner', filter.owner);
+  inList('lifecycle', filter.lifecycle);
+  inList('system', filter.system);
+  if (filter.tag && filter.tag.length > 0) {
+    const tags = filter.tag;
+    query = query.where('ref', 'in', (eb) =>
+      eb.selectFrom('catalog_tags').select('ref').where('tag', 'in', tags),
+    );
+  }
+  for (const term of (filter.q ?? '').toLowerCase().split(/\s+/).filter(Boolean)) {
+    query = query.where(sql<boolean>`search like ${likeTerm(term)} escape '\\'`);
+  }
+  const countRow = await query.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst();
+  let page = query
+    .select(['ref', 'body', 'relations', 'problems', 'status', 'location', 'origin_file', 'origin_line'])
+    .orderBy('ref')
+    .limit(limit + 1);
+  if (cursor) page = page.where('ref', '>', decodeCursor(cursor));
+  const rows = await page.execute();
+  const more = rows.length > limit;
+  const items = rows.slice(0, limit);
+  return {
+    items: items.map(rowToStored),
+    totalItems: Number(countRow?.n ?? 0),
+    ...(more ? { nextCursor: encodeCursor(items.at(-1)!.ref) } : {}),
+  };
+}

@@ -1,0 +1,25 @@
+import type { Entity, Origin } from '@portolan/core/catalog/index';
+import type { Database } from '../../db/database.ts';
+
+export interface SnapshotEntry {
+  hash: string;
+  entity: Entity;
+  origin: Origin;
+}
+
+/** Everything a refresh needs to know about the current catalog, in one query. */
+export async function readSnapshot({ db }: { db: Database }): Promise<Map<string, SnapshotEntry>> {
+  const rows = await db
+    .selectFrom('catalog_entities')
+    .select(['ref', 'hash', 'body', 'location', 'origin_file', 'origin_line'])
+    .execute();
+  const map = new Map<string, SnapshotEntry>();
+  for (const r of rows) {
+    map.set(r.ref, {
+      hash: r.hash,
+      entity: JSON.parse(r.body) as Entity,
+      origin: { location: r.location, file: r.origin_file, line: r.origin_line },
+    });
+  }
+  return map;
+}

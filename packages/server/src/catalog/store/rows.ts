@@ -1,0 +1,61 @@
+import { createHash } from 'node:crypto';
+import type { CatalogRecord, Entity, EntityProblem, Relation } from '@portolan/core/catalog/index';
+import type { CatalogEntityRow } from '../../db/tables.ts';
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' && v !== '' ? v : null;
+}
+
+/** The entity as the API shows it: the descriptor plus computed relations and origin. */
+export interface StoredEntity {
+  entity: Entity;
+  status: 'ok' | 'orphan';
+  problems: EntityProblem[];
+  origin: { location: string; file: string; line: number };
+}
+
+export function recordToRow(ref: string, record: CatalogRecord, owner: string | null, system: string | null) {
+  const e = record.entity;
+  const tags = e.metadata.tags ?? [];
+  const search = [e.metadata.name, e.metadata.title, e.metadata.description, ...tags]
+    .filter((s): s is string => typeof s === 'string')
+    .join(' ')
+    .toLowerCase();
+  const row: Omit<CatalogEntityRow, 'hash' | 'updated_at'> = {
+    ref,
+    kind: e.kind.toLowerCase(),
+    namespace: (e.metadata.namespace ?? 'default').toLowerCase(),
+    name: e.metadata.name.toLowerCase(),
+    type: str(e.spec?.type)?.toLowerCase() ?? null,
+    owner,
+    lifecycle: str(e.spec?.lifecycle)?.toLowerCase() ?? null,
+    system,
+    title: str(e.metadata.title),
+    search,
+    body: JSON.stringify(e),
+    relations: JSON.stringify(record.relations),
+    problems: JSON.stringify(record.problems),
+    status: record.status,
+    location: record.origin.location,
+    origin_file: record.origin.file,
+    origin_line: record.origin.line,
+  };
+  const hash = createHash('sha256').update(JSON.stringify(row)).digest('hex').slice(0, 32);
+  return { row, hash, tags: [...new Set(tags.map((t) => t.toLowerCase()))] };
+}
+
+export function rowToStored(
+  row: Pick<
+    CatalogEntityRow,
+    'body' | 'relations' | 'problems' | 'status' | 'location' | 'origin_file' | 'origin_line'
+  >,
+): StoredEntity {
+  const entity = JSON.parse(row.body) as Entity;
+  entity.relations = JSON.parse(row.relations) as Relation[];
+  return {
+    entity,
+    status: row.status,
+    problems: JSON.parse(row.problems) as EntityProblem[],
+    origin: { location: row.location, file: row.origin_file, line: row.origin_line },
+  };
+}

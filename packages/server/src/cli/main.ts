@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+// The `portolan` command. Each subcommand lives in its own file; this one only dispatches.
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { PortolanError } from '@portolan/core/errors';
+import { loadConfig } from '../config/load.ts';
+import { startPortal } from '../portal.ts';
+import type { Io } from './io.ts';
+import { validateCommand } from './validate.ts';
+
+const HELP = `portolan: every service, every cluster, one page
+
+Usage:
+  portolan serve [--config <file>] [--port <n>]   run the portal (default config: ./portolan.yaml)
+  portolan demo [--port <n>] [--seed <n>]          run the portal on a simulated 14-cluster fleet
+  portolan catalog validate <file...>              check descriptor files; prints file:line:column: message
+  portolan explain [file... | -] [--output json]   explain what is wrong with Kubernetes objects
+  portolan help                                    this text
+
+Environment:
+  LOG_LEVEL      pino log level (default info)
+  KUBECONFIG     kubeconfig used when the config names no clusters
+`;
+
+const io: Io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
+
+function port(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new UsageError(`--port must be a number from 0 to 65535, not "${value}"`);
+  return n;
+}
+
+class UsageError extends Error {}
+
+function onSignal(close: () => Promise<void>): void {
+  let closing = false;
+  const stop = () => {
+    if (closing) process.exit(1);
+    closing = true;
+    close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+async function serve(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' } },
+  });
+  const file = values.config ?? (existsSync('portolan.yaml') ? 'portolan.yaml' : undefined);
+  if (!file)
+    throw new UsageError(
+      'no config file: pass --config <file>, or run "portolan demo" to try Portolan on a simulated fleet',
+    );
+  const { config, baseDir } = loadConfig(file);
+  const p = port(values.port);
+  const portal = await startPortal({ config, baseDir, ...(p === undefined ? {} : { port: p }) });
+  io.stdout.write(`Portolan is running at ${portal.url}\n`);
+  onSignal(() => portal.close());
+  return new Promise(() => {});
+}
+
+async function demo(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { port: { type: 'string', short: 'p' }, seed: { type: 'string' } },
+  });
+  const { runDemo } = await import('./demo.ts');
+  const p = port(values.port);
+  const portal = await runDemo(
+    { ...(p === undefined ? {} : { port: p }), seed: values.seed ? Number(values.seed) : 1 },
+    io,
+  );
+  onSignal(() => portal.close());
+  return new Promise(() => {});
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serve(rest);
+    case 'demo':
+      return demo(rest);
+    case 'catalog':
+      if (rest[0] === 'validate') return validateCommand(rest.slice(1), io);
+      throw new UsageError(
+        `unknown catalog command "${rest[0] ?? ''}"; try "portolan catalog validate <file...>"`,
+      );
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      io.stdout.write(HELP);
+      return 0;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr.write(`portolan: ${(error as Error).message}\n\n${HELP}`);
+      process.exitCode = 2;
+    } else if (error instanceof PortolanError) {
+      io.stderr.write(`portolan: ${error.message}\n`);
+      process.exitCode = 1;
+    } else {
+      io.stderr.write(`portolan: ${(error as Error).stack ?? String(error)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

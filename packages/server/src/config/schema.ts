@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+export const locationSchema = z.object({
+  type: z.enum(['file', 'dir', 'git']),
+  /**
+   * file: a path or a glob (`services/*.yaml`); dir: a folder searched for catalog-info.yaml;
+   * git: a local repository, optionally `path#ref` (default HEAD), read for catalog-info.yaml.
+   * Relative to the config file.
+   */
+  target: z.string().min(1),
+  /** What happens to entities this location stops emitting. */
+  orphans: z.enum(['delete', 'keep']).default('delete'),
+});
+export type LocationConfig = z.infer<typeof locationSchema>;
+
+export const configSchema = z
+  .object({
+    app: z
+      .object({
+        title: z.string().default('Portolan'),
+        /** Shown in the UI, e.g. to label a simulated fleet. */
+        banner: z.string().optional(),
+      })
+      .prefault({}),
+    server: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(7007),
+      })
+      .prefault({}),
+    database: z
+      .object({
+        client: z.enum(['sqlite', 'pg']).default('sqlite'),
+        /** SQLite: a file (relative to the config file) or ':memory:'. PostgreSQL: a connection
+         * string; `${VAR}` is replaced from the environment so passwords stay out of the file. */
+        connection: z.string().default('./data/portolan.sqlite'),
+      })
+      .prefault({}),
+    catalog: z
+      .object({
+        /** Every location, and every Location entity's target, must stay inside this folder. */
+        root: z.string().default('.'),
+        refreshIntervalSeconds: z.number().int().min(0).default(60),
+        locations: z.array(locationSchema).default([]),
+      })
+      .prefault({}),
+    kubernetes: z.unknown().optional(),
+  })
+  .strict();
+
+export type PortolanConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,55 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import { catalogRoutes } from '../catalog/routes.ts';
+import type { CatalogService } from '../catalog/service.ts';
+import { installErrorHandling } from './errors.ts';
+import { OpenApiRegistry } from './openapi.ts';
+import { serveWebApp } from './static.ts';
+
+export interface AppOptions {
+  logger: Logger;
+  catalog: CatalogService;
+  /** Extra route groups (Kubernetes, findings...), registered after the catalog. */
+  plugins?: ((app: FastifyInstance, openapi: OpenApiRegistry) => void | Promise<void>)[];
+  /** Folder of the built web app; omitted in API-only tests. */
+  webDir?: string;
+  /** Public facts the UI shows: title, banner (e.g. "simulated fleet"). */
+  info?: { title: string; banner?: string | undefined; version: string };
+}
+
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+].join('; ');
+
+export async function createApp(options: AppOptions): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    routerOptions: { maxParamLength: 500 },
+  });
+  installErrorHandling(app);
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('content-security-policy', CSP);
+    reply.header('referrer-policy', 'no-referrer');
+  });
+  const openapi = new OpenApiRegistry();
+  const info = options.info ?? { title: 'Portolan', version: '0.1.0' };
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/api/info', async () => ({ ...info, catalog: options.catalog.lastRefresh ?? null }));
+  catalogRoutes(app, { catalog: options.catalog, openapi });
+  for (const plugin of options.plugins ?? []) await plugin(app, openapi);
+  app.get('/api/openapi.json', async () =>
+    openapi.document({ title: `${info.title} API`, version: info.version }),
+  );
+  if (options.webDir) serveWebApp(app, options.webDir);
+  return app;
+}
