@@ -1,4 +1,10 @@
-import type { Container, ContainerStateTerminated, ContainerStatus, Pod } from '../../k8s/types.ts';
+import type {
+  Container,
+  ContainerStateTerminated,
+  ContainerStatus,
+  KubeEvent,
+  Pod,
+} from '../../k8s/types.ts';
 import { parseQuantity } from '../../scaling/quantity.ts';
 import { type Collector, type Draft, eventMillis, logTailKey, type Snapshot } from '../snapshot.ts';
 import type { Evidence, Tagged } from '../types.ts';
@@ -215,7 +221,7 @@ function statuses(list: ContainerStatus[] | undefined): ContainerStatus[] {
  */
 function quietlyHealthy(snap: Snapshot, cluster: string, pod: Pod, namespace: string, name: string): boolean {
   const status = pod.status;
-  if (!status || status.phase !== 'Running' || pod.metadata?.deletionTimestamp) return false;
+  if (status?.phase !== 'Running' || pod.metadata?.deletionTimestamp) return false;
   const containers = status.containerStatuses;
   if (!Array.isArray(containers)) return false;
   for (const c of containers) {
@@ -224,7 +230,7 @@ function quietlyHealthy(snap: Snapshot, cluster: string, pod: Pod, namespace: st
     if (c.lastState?.terminated?.reason === 'OOMKilled') return false;
   }
   const init = status.initContainerStatuses;
-  if (Array.isArray(init)) for (const c of init) if (!c || c.state?.terminated?.exitCode !== 0) return false;
+  if (Array.isArray(init)) for (const c of init) if (c?.state?.terminated?.exitCode !== 0) return false;
   if (condition(status.conditions, 'Ready')?.status === 'False') return false;
   return snap.rawEvents(cluster, 'Pod', namespace, name).length === 0;
 }
@@ -497,14 +503,16 @@ export function checkPod(snap: Snapshot, item: Tagged<Pod>, out: Collector): voi
   // Liveness kills are only visible in events: the container status says just "exit 137/143".
   const events = snap.rawEvents(item.cluster, 'Pod', namespace, name);
   if (events.length > 0) {
-    const kill = events.find(
-      (e) =>
-        ((e.reason === 'Killing' && /failed liveness probe/i.test(e.message ?? '')) ||
-          (e.reason === 'Unhealthy' && /^Liveness probe failed/.test(e.message ?? ''))) &&
-        now - (eventMillis(e) ?? 0) <= snap.options.eventWindowSeconds * 1000,
+    const recent = (e: KubeEvent) => now - (eventMillis(e) ?? 0) <= snap.options.eventWindowSeconds * 1000;
+    const killing = events.find(
+      (e) => e.reason === 'Killing' && /failed liveness probe/i.test(e.message ?? '') && recent(e),
     );
+    const probe = events.find(
+      (e) => e.reason === 'Unhealthy' && /^Liveness probe failed/.test(e.message ?? '') && recent(e),
+    );
+    const kill = probe ?? killing;
     if (kill) {
-      const container = /Container (\S+) failed liveness probe/.exec(kill.message ?? '')?.[1];
+      const container = /Container (\S+) failed liveness probe/.exec(killing?.message ?? '')?.[1];
       emit({
         rule: 'pod-liveness-kill',
         severity: 'warning',
