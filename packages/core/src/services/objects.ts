@@ -108,6 +108,7 @@ export function selectServiceObjects(locator: ServiceLocator, source: ObjectSour
     const uid = object.metadata?.uid;
     if (!uid) continue;
     if (kind === 'Deployment') {
+      addPodsOf(uid);
       for (const rs of source.byOwner('ReplicaSet', uid)) {
         add('ReplicaSet', rs);
         if (rs.metadata?.uid) addPodsOf(rs.metadata.uid);

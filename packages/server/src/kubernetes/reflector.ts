@@ -46,6 +46,8 @@ export class Reflector {
   readonly #backoff: Backoff;
   #stopped = false;
   #abortWatch: (() => void) | undefined;
+  /** Settles the pending #watchOnce when the watch is aborted by us (abort calls no onDone). */
+  #endWatch: (() => void) | undefined;
   #listAbort: AbortController | undefined;
   #sleepTimer: NodeJS.Timeout | undefined;
   #wake: (() => void) | undefined;
@@ -76,6 +78,7 @@ export class Reflector {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#abortWatch?.();
+    this.#endWatch?.();
     this.#listAbort?.abort();
     if (this.#sleepTimer) clearTimeout(this.#sleepTimer);
     this.#wake?.();
@@ -179,6 +182,7 @@ export class Reflector {
     const random = this.#o.random ?? Math.random;
     const timeoutSeconds = Math.round(base + base * random());
     return new Promise((resolve) => {
+      this.#endWatch = () => resolve({});
       let openedAt: number | undefined;
       let gone = false;
       const onEvent = (event: WatchEvent) => {

@@ -1,0 +1,227 @@
+// An in-memory ClusterClient with real watch semantics (resourceVersions, history with
+// compaction -> 410, pagination, auth failures), for unit-testing the engine's logic.
+import type { KindInfo, KubeObject } from '@portolan/core';
+import {
+  type ClusterClient,
+  KubeApiError,
+  type ListOptions,
+  type ListPage,
+  type LogOptions,
+  type WatchEvent,
+  type WatchOptions,
+} from '../../src/kubernetes/client.ts';
+
+interface Watcher {
+  kind: string;
+  onEvent: (e: WatchEvent) => void;
+  onDone: (e?: Error) => void;
+}
+
+export class FakeCluster implements ClusterClient {
+  rv = 100;
+  readonly objects = new Map<string, Map<string, KubeObject>>();
+  /** Events by rv (as a string: opaque to the client). */
+  readonly history: { rv: number; kind: string; event: WatchEvent }[] = [];
+  compactedBefore = 0;
+  readonly watchers = new Set<Watcher>();
+  down = false;
+  unauthorized = false;
+  forbidden = new Set<string>();
+  listCalls = 0;
+  watchCalls = 0;
+  watchRvs: string[] = [];
+  logText = 'line 1\nline 2\n';
+
+  #kindMap(kind: string) {
+    let m = this.objects.get(kind);
+    if (!m) {
+      m = new Map();
+      this.objects.set(kind, m);
+    }
+    return m;
+  }
+
+  #check(kind: KindInfo) {
+    if (this.down) throw new KubeApiError('cannot reach fake: ECONNREFUSED');
+    if (this.unauthorized) throw new KubeApiError('Unauthorized', 401, 'Unauthorized');
+    if (this.forbidden.has(kind.plural))
+      throw new KubeApiError(`${kind.plural} is forbidden`, 403, 'Forbidden');
+  }
+
+  put(kind: string, obj: KubeObject): KubeObject {
+    const m = this.#kindMap(kind);
+    const key = `${obj.metadata?.namespace}/${obj.metadata?.name}`;
+    const exists = m.has(key);
+    this.rv++;
+    const stored = { ...obj, metadata: { ...obj.metadata, resourceVersion: String(this.rv) } };
+    m.set(key, stored);
+    this.#emit(kind, { type: exists ? 'MODIFIED' : 'ADDED', object: stored });
+    return stored;
+  }
+
+  remove(kind: string, namespace: string, name: string) {
+    const m = this.#kindMap(kind);
+    const key = `${namespace}/${name}`;
+    const obj = m.get(key);
+    if (!obj) return;
+    m.delete(key);
+    this.rv++;
+    this.#emit(kind, {
+      type: 'DELETED',
+      object: { ...obj, metadata: { ...obj.metadata, resourceVersion: String(this.rv) } },
+    });
+  }
+
+  #emit(kind: string, event: WatchEvent) {
+    this.history.push({ rv: this.rv, kind, event });
+    for (const w of this.watchers) if (w.kind === kind) w.onEvent(event);
+  }
+
+  /** Drop every open watch as a dead connection would. */
+  dropWatches(error = true) {
+    for (const w of [...this.watchers]) {
+      this.watchers.delete(w);
+      w.onDone(error ? new KubeApiError('socket hang up') : undefined);
+    }
+  }
+
+  /** Forget history: watches from older resourceVersions now get 410. */
+  compact() {
+    this.compactedBefore = this.rv;
+    this.history.length = 0;
+  }
+
+  async list(kind: KindInfo, options: ListOptions): Promise<ListPage> {
+    this.listCalls++;
+    this.#check(kind);
+    const all = [...this.#kindMap(kind.kind).values()];
+    const start = options.continue ? Number(options.continue) : 0;
+    const limit = options.limit ?? all.length;
+    const items = all.slice(start, start + limit);
+    const page: ListPage = { items: structuredClone(items), resourceVersion: String(this.rv) };
+    if (start + limit < all.length) page.continue = String(start + limit);
+    return page;
+  }
+
+  watch(
+    kind: KindInfo,
+    options: WatchOptions,
+    onEvent: (e: WatchEvent) => void,
+    onDone: (e?: Error) => void,
+  ): () => void {
+    this.watchCalls++;
+    this.watchRvs.push(options.resourceVersion);
+    let closed = false;
+    const w: Watcher = {
+      kind: kind.kind,
+      onEvent: (e) => {
+        if (!closed) onEvent(structuredClone(e));
+      },
+      onDone: (e) => {
+        if (closed) return;
+        closed = true;
+        onDone(e);
+      },
+    };
+    queueMicrotask(() => {
+      try {
+        this.#check(kind);
+      } catch (error) {
+        return w.onDone(error as Error);
+      }
+      const from = Number(options.resourceVersion);
+      if (from < this.compactedBefore) {
+        return w.onDone(new KubeApiError('too old resource version', 410, 'Expired'));
+      }
+      options.onOpen?.();
+      for (const h of this.history) if (h.kind === kind.kind && h.rv > from) w.onEvent(h.event);
+      this.watchers.add(w);
+    });
+    return () => {
+      closed = true;
+      this.watchers.delete(w);
+    };
+  }
+
+  async getVersion() {
+    if (this.down) throw new KubeApiError('down');
+    return { gitVersion: 'v1.36.3-fake' };
+  }
+
+  async logs(options: LogOptions): Promise<ReadableStream<Uint8Array>> {
+    const text = `${options.pod}/${options.container ?? ''}: ${this.logText}`;
+    return new ReadableStream({
+      start(c) {
+        c.enqueue(new TextEncoder().encode(text));
+        c.close();
+      },
+    });
+  }
+
+  async close() {
+    this.dropWatches(false);
+  }
+}
+
+let uid = 0;
+export function deployment(
+  name: string,
+  ns: string,
+  labels: Record<string, string>,
+  image = 'reg/app:1.0.0',
+): KubeObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      name,
+      namespace: ns,
+      uid: `dep-${name}-${ns}-${uid++}`,
+      labels,
+      managedFields: [{ manager: 'kubectl' }],
+      annotations: { 'kubectl.kubernetes.io/last-applied-configuration': 'x'.repeat(5000), keep: 'yes' },
+    } as KubeObject['metadata'],
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: { containers: [{ name: 'main', image, env: [{ name: 'A', value: 'b' }] }] },
+      },
+    },
+    status: { replicas: 1, readyReplicas: 1, updatedReplicas: 1, availableReplicas: 1 },
+  } as KubeObject;
+}
+
+export function pod(
+  name: string,
+  ns: string,
+  owner: KubeObject,
+  labels: Record<string, string> = {},
+): KubeObject {
+  return {
+    metadata: {
+      name,
+      namespace: ns,
+      uid: `pod-${name}-${uid++}`,
+      labels,
+      ownerReferences: [
+        { kind: owner.kind, name: owner.metadata?.name, uid: owner.metadata?.uid, controller: true },
+      ],
+    },
+    spec: { nodeName: 'n1', containers: [{ name: 'main', image: 'reg/app:1.0.0' }] },
+    status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
+  } as KubeObject;
+}
+
+export function waitFor(cond: () => boolean, timeoutMs = 3000): Promise<void> {
+  const start = Date.now();
+  return new Promise((resolve, reject) => {
+    const tick = () => {
+      if (cond()) return resolve();
+      if (Date.now() - start > timeoutMs) return reject(new Error('timed out waiting for condition'));
+      setTimeout(tick, 5);
+    };
+    tick();
+  });
+}
