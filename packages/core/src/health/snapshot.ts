@@ -249,6 +249,7 @@ export class Collector {
   add(object: ObjectRef, draft: Draft, idSuffix?: string): void {
     const id = `${draft.rule}:${refKey(object)}${idSuffix ? `#${idSuffix}` : ''}`;
     if (this.byId.has(id)) return;
+    if (draft.evidence.events?.length === 0) delete draft.evidence.events;
     this.byId.set(id, { id, object, ...draft });
   }
 

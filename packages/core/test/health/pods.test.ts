@@ -470,7 +470,7 @@ describe('pod rules', () => {
     const findings = run([...tag('prod-eu-1', [c.pod]), ...tag('prod-eu-1', c.events ?? [])], c.context);
     expect(rulesOf(findings)).toEqual([...c.expect].sort());
     const text = JSON.stringify(findings);
-    for (const m of c.mentions ?? []) expect(text).toContain(m);
+    for (const m of c.mentions ?? []) expect(text.toLowerCase()).toContain(m.toLowerCase());
     for (const f of findings) {
       expect(f.summary).not.toMatch(/\n/);
       expect(f.nextSteps.length).toBeGreaterThan(0);

@@ -11,13 +11,18 @@ function refOf(
   return { cluster, namespace: o.metadata?.namespace ?? '', kind, name: o.metadata?.name ?? '' };
 }
 
+const IN_PROGRESS = new Set(['ReplicaSetUpdated', 'NewReplicaSetCreated', 'FoundNewReplicaSet']);
+
 /** Whether a Deployment is between versions: new spec not yet observed, or pods not all updated. */
 export function deploymentRollingOut(d: Deployment): boolean {
   const s = d.status;
   if (!s) return false;
-  const desired = num(d.spec?.replicas, 1);
   if (num(d.metadata?.generation) > num(s.observedGeneration)) return true;
-  return num(s.updatedReplicas) < desired || num(s.replicas) > num(s.updatedReplicas);
+  // Old pods still running means a rollout is under way whatever the conditions say.
+  if (num(s.replicas) > num(s.updatedReplicas)) return true;
+  const progressing = condition(s.conditions, 'Progressing');
+  if (progressing) return progressing.status === 'True' && IN_PROGRESS.has(progressing.reason ?? '');
+  return num(s.updatedReplicas) < num(d.spec?.replicas, 1);
 }
 
 export function checkDeployment(snap: Snapshot, item: Tagged<Deployment>, out: Collector): void {
