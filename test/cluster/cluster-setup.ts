@@ -1,0 +1,118 @@
+// What a freshly started cluster needs before tests can use it, and the check that it is ready:
+// fake nodes for kwok, Portolan's RBAC, and one pod that really gets scheduled and runs.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  CoreV1Api,
+  KubeConfig,
+  loadAllYaml,
+  RbacAuthorizationV1Api,
+  type V1ClusterRole,
+  type V1ClusterRoleBinding,
+  type V1Node,
+} from '@kubernetes/client-node';
+import { waitFor } from './processes.ts';
+import { repoRoot } from './state.ts';
+
+export const NODES_PER_CLUSTER = 3;
+/** What each fake node offers: enough for the smoke test and benchmarks, finite for unschedulable tests. */
+export const NODE_ALLOCATABLE = { cpu: '16', memory: '64Gi', pods: '110' };
+export const READER_ROLE_FILE = join(repoRoot, 'deploy', 'kubernetes', 'portolan-reader.yaml');
+
+function fakeNode(cluster: string, index: number): V1Node {
+  const name = `${cluster}-node-${index}`;
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name,
+      // kwok manages only nodes with this annotation (see --manage-nodes-with-annotation-selector).
+      annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+      labels: {
+        'kubernetes.io/hostname': name,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        'node-role.kubernetes.io/worker': '',
+        'topology.kubernetes.io/region': cluster,
+        'topology.kubernetes.io/zone': `${cluster}${'abcdefgh'[index % 8]}`,
+        type: 'kwok',
+      },
+    },
+    spec: {},
+    status: { allocatable: NODE_ALLOCATABLE, capacity: NODE_ALLOCATABLE },
+  };
+}
+
+/** The reader role minus horizontalpodautoscalers, for tests of partial permissions. */
+export function limitedRole(reader: V1ClusterRole): V1ClusterRole {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: 'portolan-reader-limited' },
+    rules: (reader.rules ?? [])
+      .map((rule) => ({
+        ...rule,
+        resources: rule.resources?.filter((r) => r !== 'horizontalpodautoscalers'),
+      }))
+      .filter((rule) => (rule.resources?.length ?? 0) > 0),
+  };
+}
+
+function readerRbac(): { role: V1ClusterRole; binding: V1ClusterRoleBinding } {
+  const docs = loadAllYaml(readFileSync(READER_ROLE_FILE, 'utf8')) as Array<{ kind?: string }>;
+  const role = docs.find((d) => d.kind === 'ClusterRole') as V1ClusterRole | undefined;
+  const binding = docs.find((d) => d.kind === 'ClusterRoleBinding') as V1ClusterRoleBinding | undefined;
+  if (!role || !binding)
+    throw new Error(`${READER_ROLE_FILE} must hold a ClusterRole and a ClusterRoleBinding`);
+  return { role, binding };
+}
+
+const isReady = (node: V1Node) =>
+  node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true &&
+  !(node.spec?.taints ?? []).some((t) => t.key.startsWith('node.kubernetes.io/'));
+
+/** Creates nodes and RBAC, then waits until nodes are Ready and a pod gets scheduled and Running. */
+export async function prepareCluster(kubeconfigPath: string, cluster: string): Promise<void> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  kc.setCurrentContext(cluster);
+  const core = kc.makeApiClient(CoreV1Api);
+  const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+
+  for (let i = 0; i < NODES_PER_CLUSTER; i++) await core.createNode({ body: fakeNode(cluster, i) });
+
+  const { role, binding } = readerRbac();
+  await rbac.createClusterRole({ body: role });
+  await rbac.createClusterRoleBinding({ body: binding });
+  const limited = limitedRole(role);
+  await rbac.createClusterRole({ body: limited });
+  await rbac.createClusterRoleBinding({
+    body: {
+      metadata: { name: 'portolan-reader-limited' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: limited.metadata!.name! },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'portolan-limited' }],
+    },
+  });
+
+  await waitFor(`${cluster}: ${NODES_PER_CLUSTER} nodes Ready`, async () => {
+    const nodes = await core.listNode();
+    return nodes.items.filter(isReady).length === NODES_PER_CLUSTER ? true : undefined;
+  });
+  // The ServiceAccount admission plugin refuses pods until the controller-manager made `default`.
+  await waitFor(`${cluster}: ServiceAccount default/default`, () =>
+    core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' }).then(() => true),
+  );
+  const probe = 'fleet-ready-probe';
+  await core.createNamespacedPod({
+    namespace: 'default',
+    body: {
+      metadata: { name: probe },
+      spec: { containers: [{ name: 'probe', image: 'registry.k8s.io/pause:3.10' }] },
+    },
+  });
+  await waitFor(`${cluster}: probe pod scheduled and Running`, async () => {
+    const pod = await core.readNamespacedPod({ name: probe, namespace: 'default' });
+    return pod.status?.phase === 'Running' && pod.spec?.nodeName ? true : undefined;
+  });
+  await core.deleteNamespacedPod({ name: probe, namespace: 'default', gracePeriodSeconds: 0 });
+}
