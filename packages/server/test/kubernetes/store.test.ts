@@ -116,6 +116,7 @@ describe('trimObject', () => {
         ],
       },
     } as unknown as KubeObject;
+    // biome-ignore lint/suspicious/noExplicitAny: reading nested fields of a plain object
     const t = trimObject('Pod', pod) as Record<string, any>;
     expect(t.metadata).toEqual({
       name: 'p',
