@@ -146,6 +146,7 @@ export function event(
   };
 }
 
-export function tag(cluster: string, objects: { kind?: string }[]): ClusterObject[] {
-  return objects.map((object) => ({ cluster, kind: object.kind, object }) as ClusterObject);
+/** Tags objects with a cluster, taking the kind from each object as kubectl prints it. */
+export function tag(cluster: string, objects: readonly object[]): ClusterObject[] {
+  return objects.map((object) => ({ cluster, kind: (object as { kind?: string }).kind, object }) as ClusterObject);
 }
