@@ -13,7 +13,8 @@ export interface WrittenCatalog {
   files: string[];
 }
 
-const USERS_PER_FILE = 2000;
+// Descriptor files may hold at most 1,000 documents.
+const USERS_PER_FILE = 1000;
 
 export async function writeCatalog(entities: readonly CatalogEntity[], dir: string): Promise<WrittenCatalog> {
   const groups = new Map<string, CatalogEntity[]>();
