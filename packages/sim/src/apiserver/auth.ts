@@ -35,7 +35,9 @@ export function forbiddenMessage(
   ns: string | undefined,
   name?: string,
 ): string {
-  const what = name ? `${resource} "${name}"` : resource;
+  // As the real authorizer words it: the resource qualified by its group, e.g. "deployments.apps".
+  const qualified = group ? `${resource}.${group}` : resource;
+  const what = name ? `${qualified} "${name}"` : qualified;
   const scope = ns ? `in the namespace "${ns}"` : 'at the cluster scope';
   return `${what} is forbidden: User "${id.user}" cannot ${verb} resource "${resource}" in API group "${group}" ${scope}`;
 }
