@@ -86,9 +86,18 @@ export function errorStatus(error: unknown): number | undefined {
 }
 
 function describeNetworkError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
-  if (cause?.code) return `${cause.code}${cause.message ? `: ${cause.message}` : ''}`;
-  return error instanceof Error ? error.message : String(error);
+  // fetch wraps the socket error: "fetch failed" { cause: Error{code} | AggregateError{errors} }.
+  const parts: string[] = [];
+  let e: unknown = error;
+  for (let depth = 0; e && depth < 4; depth++) {
+    const err = e as { code?: string; message?: string; errors?: unknown[]; cause?: unknown };
+    const text = err.code
+      ? `${err.code}${err.message && !err.message.includes(err.code) ? ` ${err.message}` : ''}`
+      : err.message;
+    if (text && text !== 'fetch failed') parts.push(text);
+    e = err.cause ?? err.errors?.[0];
+  }
+  return parts.length > 0 ? parts.join(': ') : String((error as Error)?.message ?? error);
 }
 
 async function errorFromResponse(res: {

@@ -1,0 +1,148 @@
+// Shared setup for the watch engine's integration tests on the real test fleet: a namespace per
+// run, a `checkout` service in two of the three clusters (none in the third), and an engine
+// that reads the fleet through Portolan's read-only identities.
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { KIND_INFO, type KubeObject, WATCHED_KINDS, type WatchedKind } from '@portolan/core';
+import type { CatalogEntity } from '@portolan/core/services/index';
+import { KubeConfigClient } from '../../packages/server/src/kubernetes/client.ts';
+import {
+  createKubernetesEngine,
+  type KubernetesEngine,
+} from '../../packages/server/src/kubernetes/engine.ts';
+import type { ServiceCatalog } from '../../packages/server/src/kubernetes/routes.ts';
+import {
+  appsApi,
+  coreApi,
+  fleetClusters,
+  fleetKubeconfigPath,
+  kubeConfigFor,
+  waitFor,
+} from '../cluster/helpers.ts';
+
+export function requireFleet(): string[] {
+  if (!existsSync(fleetKubeconfigPath())) {
+    throw new Error(
+      `no test fleet kubeconfig at ${fleetKubeconfigPath()}: start one with \`npm run fleet -- up 3\``,
+    );
+  }
+  return fleetClusters();
+}
+
+export const runId = randomBytes(3).toString('hex');
+export const namespace = `portolan-k8s-${runId}`;
+/** Unique per run so that leftovers of other runs never match. */
+export const serviceName = `checkout-${runId}`;
+export const versions: Record<string, string> = { 'eu-west-1': '1.4.0', 'us-east-1': '1.5.0' };
+
+export const entity = (name: string, owner = 'group:default/payments'): CatalogEntity => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: { name, namespace: 'default' },
+  spec: { owner, type: 'service', lifecycle: 'production' },
+});
+
+export function stubCatalog(entities: CatalogEntity[]): ServiceCatalog {
+  const ref = (e: CatalogEntity) => `component:default/${e.metadata.name}`;
+  return {
+    getEntity: async (r) => entities.find((e) => ref(e) === r),
+    listOwnedBy: async (g) => entities.filter((e) => e.spec?.owner === g),
+    listAll: async () => entities,
+  };
+}
+
+/** An engine over the fleet's `<cluster><suffix>` contexts, plus any extra cluster configs. */
+export function fleetEngine(
+  clusters: string[],
+  options: { suffix?: string; extra?: unknown[]; env?: NodeJS.ProcessEnv; authRetryMs?: number } = {},
+): KubernetesEngine {
+  const path = fleetKubeconfigPath();
+  return createKubernetesEngine({
+    config: {
+      clusters: [
+        ...clusters.map((name) => ({
+          name,
+          auth: { type: 'kubeconfig' as const, path, context: `${name}${options.suffix ?? '-portolan'}` },
+        })),
+        ...((options.extra ?? []) as never[]),
+      ],
+      streamDebounceMs: 100,
+      heartbeatSeconds: 1,
+    },
+    configDir: dirname(path),
+    ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
+    tuning: { backoff: { initialMs: 200, maxMs: 2000 }, authRetryMs: options.authRetryMs ?? 5000 },
+  });
+}
+
+/** Create the namespace everywhere and `checkout` (2 replicas, a Service) in the clusters of `versions`. */
+export async function deployCheckout(clusters: string[]): Promise<void> {
+  await Promise.all(
+    clusters.map(async (cluster) => {
+      await coreApi(cluster).createNamespace({ body: { metadata: { name: namespace } } });
+      await waitFor(`${cluster}: default ServiceAccount`, () =>
+        coreApi(cluster)
+          .readNamespacedServiceAccount({ name: 'default', namespace })
+          .then(() => true),
+      );
+      const version = versions[cluster];
+      if (!version) return;
+      const labels = { app: serviceName };
+      await appsApi(cluster).createNamespacedDeployment({
+        namespace,
+        body: {
+          metadata: { name: serviceName, labels },
+          spec: {
+            replicas: 2,
+            selector: { matchLabels: labels },
+            template: {
+              metadata: { labels },
+              spec: { containers: [{ name: 'main', image: `registry.example/checkout:${version}` }] },
+            },
+          },
+        },
+      });
+      await coreApi(cluster).createNamespacedService({
+        namespace,
+        body: {
+          metadata: { name: serviceName, labels },
+          spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+        },
+      });
+    }),
+  );
+}
+
+export async function cleanup(clusters: string[]): Promise<void> {
+  await Promise.all(
+    clusters.map((cluster) =>
+      coreApi(cluster)
+        .deleteNamespace({ name: namespace })
+        .catch(() => undefined),
+    ),
+  );
+}
+
+/** `namespace/name@resourceVersion` of every object of a kind, from a fresh LIST. */
+export async function freshList(cluster: string, kind: WatchedKind): Promise<string[]> {
+  const client = new KubeConfigClient(kubeConfigFor(`${cluster}-portolan`));
+  try {
+    const out: string[] = [];
+    let cont: string | undefined;
+    do {
+      const page = await client.list(KIND_INFO[kind], { limit: 500, ...(cont ? { continue: cont } : {}) });
+      for (const o of page.items) out.push(objectId(o));
+      cont = page.continue;
+    } while (cont);
+    return out.sort();
+  } finally {
+    await client.close();
+  }
+}
+
+export function objectId(o: KubeObject): string {
+  return `${o.metadata?.namespace ?? ''}/${o.metadata?.name}@${o.metadata?.resourceVersion}`;
+}
+
+export const COMPARED_KINDS = WATCHED_KINDS.filter((k) => k !== 'Event');
