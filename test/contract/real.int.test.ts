@@ -13,8 +13,9 @@ if (kubeconfigPath) {
     adminContext: cluster,
     readContext: `${cluster}-portolan`,
     limitedContext: `${cluster}-portolan-limited`,
-    // kwok simulates the kubelet's pod lifecycle, not its log endpoint: pods/log goes from the API
-    // server to a kubelet that does not exist on a fake node, so the API answers with an error.
+    // kwok simulates the kubelet's pod lifecycle, not its log endpoint: the API server proxies
+    // pods/log to the node's kubelet port, nothing listens there on a fake node, and the API
+    // answers 500 with a Status ("dial tcp :10250: connect: connection refused").
     logs: { unsupported: 'kwok fake nodes serve no container logs' },
     rolloutTimeoutMs: 90_000,
   }));
