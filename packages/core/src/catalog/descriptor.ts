@@ -1,5 +1,6 @@
 // Parses descriptor files: several YAML documents per file, each validated as an entity, with
 // every problem located by line and column so that `file:line:column: message` can be printed.
+import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { type Document, isMap, isScalar, LineCounter, parseAllDocuments } from 'yaml';
 import { type Entity, validateEntity } from './entity.ts';
 
@@ -55,15 +56,80 @@ function refGuess(raw: unknown): string | undefined {
   return `${r.kind}:${ns}/${r.metadata.name}`.toLowerCase();
 }
 
+const MARKER = /^---(?:[ \t]|$)/;
+const CONTENT = /^\s*(?:#|$)/;
+
+/**
+ * Where each non-empty document of a stream starts, found by splitting on `---` lines. In valid
+ * YAML a line starting with `---` is always a document marker (scalars that span lines must be
+ * indented or cannot contain it), so this agrees with a parser; the caller checks that it does.
+ */
+function documentStarts(text: string): Position[] {
+  const starts: Position[] = [];
+  let seeking = true;
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i]!;
+    if (MARKER.test(line)) {
+      seeking = true;
+      line = line.slice(3);
+      if (CONTENT.test(line)) continue;
+      starts.push({ line: i + 1, column: 4 + (line.length - line.trimStart().length) });
+      seeking = false;
+    } else if (line.startsWith('...')) {
+      seeking = true;
+    } else if (seeking && !CONTENT.test(line) && !line.startsWith('%')) {
+      starts.push({ line: i + 1, column: 1 + (line.length - line.trimStart().length) });
+      seeking = false;
+    }
+  }
+  return starts;
+}
+
+/**
+ * The common case, fast: a well-formed file whose documents are all valid. js-yaml is several
+ * times faster than the \`yaml\` parser but reports no positions, so anything unusual (a
+ * problem to locate, a document count that the marker scan does not confirm) takes the slow,
+ * precise path instead.
+ */
+function parseFast(file: string, text: string): ParsedFile | undefined {
+  let docs: unknown[];
+  try {
+    docs = loadAll(text, { schema: CORE_SCHEMA }).filter((d) => d !== null && d !== undefined);
+  } catch {
+    return undefined;
+  }
+  const starts = documentStarts(text);
+  if (starts.length !== docs.length || docs.length > MAX_DOCUMENTS) return undefined;
+  const documents: ParsedDocument[] = [];
+  for (let i = 0; i < docs.length; i++) {
+    const validated = validateEntity(docs[i]);
+    if (!validated.ok) return undefined;
+    documents.push({ entity: validated.entity, position: starts[i]! });
+  }
+  return { file, documents, problems: [], invalidRefs: [], failed: false };
+}
+
 export function parseDescriptorFile(file: string, text: string): ParsedFile {
+  return (
+    (byteLength(text) <= MAX_FILE_BYTES && parseFast(file, text)) || parseDescriptorFileExactly(file, text)
+  );
+}
+
+function byteLength(text: string): number {
+  // A UTF-16 code unit is at most 3 UTF-8 bytes, so short texts need no encoding to be measured.
+  return text.length * 3 <= MAX_FILE_BYTES ? text.length : new TextEncoder().encode(text).length;
+}
+
+/** The precise path: every problem located by line and column. */
+export function parseDescriptorFileExactly(file: string, text: string): ParsedFile {
   const result: ParsedFile = { file, documents: [], problems: [], invalidRefs: [], failed: false };
   const fail = (message: string, at: Position = { line: 1, column: 1 }) => {
     result.problems.push({ file, severity: 'error', message, ...at });
     result.failed = true;
     return result;
   };
-  // A UTF-16 code unit is at most 3 UTF-8 bytes, so short texts need no encoding to be measured.
-  const bytes = text.length * 3 <= MAX_FILE_BYTES ? text.length : new TextEncoder().encode(text).length;
+  const bytes = byteLength(text);
   if (bytes > MAX_FILE_BYTES) {
     return fail(`file is ${bytes} bytes; descriptor files may be at most ${MAX_FILE_BYTES} bytes (1 MiB)`);
   }

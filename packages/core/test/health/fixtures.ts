@@ -148,5 +148,7 @@ export function event(
 
 /** Tags objects with a cluster, taking the kind from each object as kubectl prints it. */
 export function tag(cluster: string, objects: readonly object[]): ClusterObject[] {
-  return objects.map((object) => ({ cluster, kind: (object as { kind?: string }).kind, object }) as ClusterObject);
+  return objects.map(
+    (object) => ({ cluster, kind: (object as { kind?: string }).kind, object }) as ClusterObject,
+  );
 }

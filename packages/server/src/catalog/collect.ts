@@ -142,11 +142,15 @@ export async function collectLocations({
   root,
   baseDir,
   locations,
+  cache,
 }: {
   root: string;
   baseDir: string;
   locations: LocationConfig[];
+  /** Parsed files of the previous refresh by id; a file whose text is unchanged is not parsed again. */
+  cache?: Map<string, { text: string; parsed: ParsedFile }>;
 }): Promise<CollectResult> {
+  const seen = new Set<string>();
   const result: CollectResult = { files: [], unreadable: [], problems: [] };
   let realRoot: string;
   try {
@@ -202,7 +206,10 @@ export async function collectLocations({
       } else result.unreadable.push({ location, file: id, message: (error as Error).message });
       return;
     }
-    const parsed = parseDescriptorFile(id, text);
+    const cached = cache?.get(id);
+    const parsed = cached?.text === text ? cached.parsed : parseDescriptorFile(id, text);
+    cache?.set(id, { text, parsed });
+    seen.add(id);
     result.files.push({ location, parsed });
     const here = reader instanceof GitReader ? posix.dirname(path) : dirname(path);
     for (const { entity, position } of parsed.documents) {
@@ -266,5 +273,6 @@ export async function collectLocations({
       problem(key, l.target, `location ${key}: ${message}`);
     }
   }
+  if (cache) for (const id of cache.keys()) if (!seen.has(id)) cache.delete(id);
   return result;
 }

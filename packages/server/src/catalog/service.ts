@@ -1,4 +1,9 @@
-import { assembleCatalog, parseEntityRef, stringifyEntityRef } from '@portolan/core/catalog/index';
+import {
+  assembleCatalog,
+  type ParsedFile,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@portolan/core/catalog/index';
 import type { Logger } from 'pino';
 import type { PortolanConfig } from '../config/schema.ts';
 import type { Database } from '../db/database.ts';
@@ -47,6 +52,7 @@ export class CatalogService {
   #running: Promise<RefreshSummary> | undefined;
   #last: RefreshSummary | undefined;
   readonly #listeners = new Set<(summary: RefreshSummary) => void>();
+  readonly #parsed = new Map<string, { text: string; parsed: ParsedFile }>();
 
   constructor(options: CatalogServiceOptions) {
     this.#options = options;
@@ -92,7 +98,7 @@ export class CatalogService {
     const now = this.#options.now?.() ?? new Date();
     const started = performance.now();
     const [collected, snapshot] = await Promise.all([
-      collectLocations({ root: catalog.root, baseDir, locations: catalog.locations }),
+      collectLocations({ root: catalog.root, baseDir, locations: catalog.locations, cache: this.#parsed }),
       readSnapshot({ db }),
     ]);
     const strategies = new Map(catalog.locations.map((l) => [locationKey(l), l.orphans]));

@@ -75,6 +75,7 @@ describe('catalog HTTP API', () => {
     const next = (first.body.pageInfo as { nextCursor: string }).nextCursor;
     const second = await get(`/api/catalog/entities?limit=10&cursor=${encodeURIComponent(next)}`);
     expect(names(second.body)).toHaveLength(6);
+    expect(second.body.totalItems).toBe(16);
     expect(second.body.pageInfo).toEqual({});
     const refs = [...first.body.items!, ...second.body.items!].map(
       (i) => `${(i as { kind?: string }).kind}:${i.metadata.name}`,

@@ -118,8 +118,9 @@ export function checkDeployment(snap: Snapshot, item: Tagged<Deployment>, out: C
     strategy?.type === 'Recreate'
       ? 0
       : intOrPercent(strategy?.rollingUpdate?.maxUnavailable, desired, '25%', 'down');
-  const unavailable =
-    typeof s.unavailableReplicas === 'number' ? s.unavailableReplicas : Math.max(0, desired - available);
+  // status.unavailableReplicas counts surge pods too (total - available); what the strategy
+  // bounds is how far availability falls below the desired count.
+  const unavailable = Math.max(0, desired - available);
   if (desired > 0 && (available === 0 || unavailable > maxUnavailable)) {
     const none = available === 0;
     out.add(ref, {

@@ -70,18 +70,31 @@ export async function queryEntities({
   for (const term of (filter.q ?? '').toLowerCase().split(/\s+/).filter(Boolean)) {
     query = query.where(sql<boolean>`search like ${likeTerm(term)} escape '\\'`);
   }
-  const countRow = await query.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst();
-  let page = query
+  // One scan: the total comes from a window over all filtered rows, computed before the
+  // cursor and the limit narrow them to the page.
+  const filtered = query
     .select(['ref', 'body', 'relations', 'problems', 'status', 'location', 'origin_file', 'origin_line'])
+    .select(sql<number | string>`count(*) over ()`.as('total'))
+    .as('filtered');
+  let page = db
+    .selectFrom(filtered)
+    .selectAll()
     .orderBy('ref')
     .limit(limit + 1);
   if (cursor) page = page.where('ref', '>', decodeCursor(cursor));
   const rows = await page.execute();
   const more = rows.length > limit;
   const items = rows.slice(0, limit);
+  // Past the last page no row carries the total; count separately then.
+  const total =
+    rows.length > 0
+      ? Number(rows[0]!.total)
+      : Number(
+          (await query.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst())?.n ?? 0,
+        );
   return {
     items: items.map(rowToStored),
-    totalItems: Number(countRow?.n ?? 0),
+    totalItems: total,
     ...(more ? { nextCursor: encodeCursor(items.at(-1)!.ref) } : {}),
   };
 }

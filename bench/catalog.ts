@@ -1,0 +1,114 @@
+// Catalog benchmark: ingest the 20,000-entity reference organisation into SQLite and PostgreSQL,
+// refresh again with nothing changed, then measure search and filtered lists through HTTP.
+// Prints JSON lines. Run: npm run bench -- catalog  (PostgreSQL: set PORTOLAN_TEST_PG_URL or
+// let test/support/postgres.ts start the local one).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateCatalog, writeCatalog } from '@portolan/sim';
+import pino from 'pino';
+import { CatalogService } from '../packages/server/src/catalog/service.ts';
+import { parseConfig } from '../packages/server/src/config/load.ts';
+import { createApp } from '../packages/server/src/http/app.ts';
+import { TEST_DATABASES } from '../test/support/databases.ts';
+import { ensurePostgres } from '../test/support/postgres.ts';
+
+const scale = Number(process.env.BENCH_SCALE ?? 1);
+const print = (record: Record<string, unknown>) =>
+  console.log(JSON.stringify({ bench: 'catalog', ...record }));
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'portolan-bench-catalog-'));
+const entities = generateCatalog({ seed: 42, scale });
+const written = await writeCatalog(entities, dir);
+print({ step: 'generate', entities: entities.length, files: written.files.length + 1 });
+process.env.PORTOLAN_TEST_PG_URL ??= await ensurePostgres();
+
+const config = parseConfig(
+  { catalog: { locations: [{ type: 'file', target: './catalog-info.yaml' }] } },
+  'bench',
+);
+const logger = pino({ level: 'silent' });
+const only = process.env.BENCH_ENGINE;
+
+for (const engine of TEST_DATABASES.filter((e) => !only || e.id === only)) {
+  const { db, drop } = await engine.create();
+  try {
+    const catalog = new CatalogService({ db, logger, baseDir: dir, catalog: config.catalog });
+    let t = performance.now();
+    const first = await catalog.refresh();
+    const ingestMs = performance.now() - t;
+    print({
+      engine: engine.id,
+      step: 'ingest',
+      entities: first.entities,
+      problems: first.problems,
+      ms: Math.round(ingestMs),
+    });
+    t = performance.now();
+    const again = await catalog.refresh();
+    print({
+      engine: engine.id,
+      step: 'refresh-unchanged',
+      unchanged: again.unchanged,
+      written: again.added + again.updated,
+      ms: Math.round(performance.now() - t),
+    });
+
+    const app = await createApp({ logger, catalog });
+    const queries = [
+      '/api/catalog/entities?q=player',
+      '/api/catalog/entities?q=payment+service',
+      '/api/catalog/entities?kind=component&type=service&lifecycle=production',
+      '/api/catalog/entities?kind=component&tag=java',
+      '/api/catalog/entities?kind=api&limit=100',
+      '/api/catalog/entities?kind=component&type=data-pipeline&limit=20',
+    ];
+    const owners = entities.filter((e) => e.kind === 'Group').map((e) => e.metadata.name);
+    const latencies: number[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const url =
+        i % 7 === 6
+          ? `/api/catalog/entities?owner=${owners[i % owners.length]}`
+          : queries[i % queries.length]!;
+      const start = performance.now();
+      const res = await app.inject({ method: 'GET', url });
+      latencies.push(performance.now() - start);
+      if (res.statusCode !== 200) throw new Error(`${url}: HTTP ${res.statusCode}`);
+    }
+    if (process.env.BENCH_DETAIL) {
+      for (const url of [...queries, `/api/catalog/entities?owner=${owners[0]}`]) {
+        const times: number[] = [];
+        for (let i = 0; i < 50; i++) {
+          const start = performance.now();
+          await app.inject({ method: 'GET', url });
+          times.push(performance.now() - start);
+        }
+        times.sort((a, b) => a - b);
+        print({
+          engine: engine.id,
+          step: 'query-detail',
+          url,
+          p50_ms: +percentile(times, 50).toFixed(2),
+          p99_ms: +percentile(times, 99).toFixed(2),
+        });
+      }
+    }
+    latencies.sort((a, b) => a - b);
+    print({
+      engine: engine.id,
+      step: 'search-and-filter-http',
+      requests: latencies.length,
+      p50_ms: +percentile(latencies, 50).toFixed(2),
+      p99_ms: +percentile(latencies, 99).toFixed(2),
+      max_ms: +latencies.at(-1)!.toFixed(2),
+    });
+    await app.close();
+  } finally {
+    await drop();
+  }
+}
+rmSync(dir, { recursive: true, force: true });
