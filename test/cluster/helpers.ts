@@ -42,7 +42,7 @@ export interface ObjectRef {
 export const STATUS_ANNOTATION = 'portolan.test/status';
 /** Options for a client call that sends a JSON merge patch (the client's default is a JSON patch). */
 export const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-const strategicMergePatch = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
+export const strategicMergePatch = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
 
 /** The fleet's kubeconfig: $PORTOLAN_FLEET_KUBECONFIG, or the one `fleet up` wrote. */
 export function fleetKubeconfigPath(): string {
