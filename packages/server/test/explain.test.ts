@@ -1,0 +1,206 @@
+import { Readable, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { explainCommand, terminalSafe } from '../src/cli/explain.ts';
+
+const NOW = Date.parse('2026-11-26T12:00:00Z');
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/explain/${name}`, import.meta.url));
+
+class Sink extends Writable {
+  text = '';
+  isTTY: boolean;
+  constructor(isTTY = false) {
+    super();
+    this.isTTY = isTTY;
+  }
+  override _write(chunk: Buffer, _enc: string, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+async function explain(argv: string[], o: { stdin?: string; tty?: boolean; stdinTTY?: boolean } = {}) {
+  const stdin = Readable.from(o.stdin === undefined ? [] : [Buffer.from(o.stdin)]);
+  if (o.stdinTTY) (stdin as unknown as { isTTY: boolean }).isTTY = true;
+  const stdout = new Sink(o.tty);
+  const stderr = new Sink();
+  const code = await explainCommand(argv, { stdin, stdout, stderr, now: () => NOW });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+describe('portolan explain', () => {
+  it('explains a kubectl List from a file, pods rolled up under their Deployment', async () => {
+    const r = await explain([fixture('crashloop-list.json')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('Deployment shop/checkout  (cluster local)');
+    expect(r.stdout).toContain(
+      'CRITICAL  pod-crash-loop  3 pods: container app is crash-looping (last exit code 1: Error), 23 restarts',
+    );
+    expect(r.stdout).toContain('Back-off restarting failed container app in pod checkout-7d4b9c8f6d-4xk2p');
+    expect(r.stdout).toContain(
+      'checkout-7d4b9c8f6d-4xk2p, checkout-7d4b9c8f6d-9wq7z, checkout-7d4b9c8f6d-bb3mn',
+    );
+    expect(r.stdout).toContain('Ignored kinds Portolan does not check: ConfigMap (1).');
+    expect(r.stdout).toMatch(
+      /1 finding \(1 critical, 0 warning, 0 info\) on 1 object\(s\); 4 objects checked\./,
+    );
+    expect(r.stdout).not.toContain('\u001b[');
+  });
+
+  it('reads several YAML documents from stdin (-) and prints JSON', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const yaml = await readFile(fixture('stuck-rollout.yaml'), 'utf8');
+    const r = await explain(['-', '--output', 'json', '--cluster', 'prod-eu-1'], { stdin: yaml });
+    expect(r.code).toBe(1);
+    const body = JSON.parse(r.stdout);
+    expect(body.cluster).toBe('prod-eu-1');
+    expect(body.checked).toBe(2);
+    expect(
+      body.findings.map((f: { rule: string; severity: string }) => `${f.rule}:${f.severity}`).sort(),
+    ).toEqual(['deployment-progress-deadline:critical', 'hpa-at-max:critical']);
+    expect(body.findings[0].object.cluster).toBe('prod-eu-1');
+    expect(body.summary).toMatchObject({ total: 2, critical: 2 });
+  });
+
+  it('reads stdin when no file is named', async () => {
+    const r = await explain(['-o', 'json'], {
+      stdin: '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"}}',
+    });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).checked).toBe(1);
+  });
+
+  it('accepts an API PodList whose items have no kind', async () => {
+    const r = await explain([fixture('podlist-api.json')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('pod-image-pull');
+    expect(r.stdout).toContain('Deployment shop/web');
+  });
+
+  it('exits 0 with a clear line when nothing is wrong, and 0 for info-only findings', async () => {
+    const healthy = await explain([fixture('healthy-pod.yaml')]);
+    expect(healthy.code).toBe(0);
+    expect(healthy.stdout).toBe('No problems found; 1 object checked.\n');
+    const paused = await explain([fixture('paused.yaml')]);
+    expect(paused.code).toBe(0);
+    expect(paused.stdout).toContain('INFO      deployment-paused');
+  });
+
+  it('combines several files', async () => {
+    const r = await explain([fixture('healthy-pod.yaml'), fixture('paused.yaml'), '--output=json']);
+    expect(JSON.parse(r.stdout).checked).toBe(2);
+  });
+
+  it('uses colours only on a terminal', async () => {
+    const r = await explain([fixture('stuck-rollout.yaml')], { tty: true });
+    expect(r.stdout).toContain('\u001b[31;1mCRITICAL');
+  });
+
+  it.each([
+    [['--output', 'xml'], '--output must be text or json'],
+    [['--bogus'], "Unknown option '--bogus'"],
+    [['--cluster', ' '], '--cluster needs a name'],
+  ])('usage error %j exits 2', async (argv, message) => {
+    const r = await explain(argv, { stdin: '' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).toContain('usage: portolan explain');
+  });
+
+  it('prints help on --help', async () => {
+    const r = await explain(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('kubectl get pods,deploy,rs,hpa,events -o json | portolan explain');
+  });
+
+  it.each([
+    [
+      'invalid YAML, with the line',
+      { stdin: 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n   namespace: broken\n' },
+      /<stdin>:4: invalid YAML/,
+    ],
+    ['a missing file', { file: 'nope.yaml' }, /nope\.yaml: no such file/],
+    ['invalid JSON', { stdin: '{"kind": "Pod",' }, /<stdin>: invalid JSON/],
+    ['empty input', { stdin: '   \n' }, /<stdin>: no objects/],
+    ['an object without kind', { stdin: 'metadata:\n  name: x\n' }, /no "kind" \(metadata.name x\)/],
+    ['a scalar', { stdin: '42' }, /expected Kubernetes objects/],
+  ])('parse error: %s exits 2', async (_name, input, message) => {
+    const argv =
+      'file' in input ? [input.file === 'nope.yaml' ? '/nonexistent/nope.yaml' : fixture(input.file)] : ['-'];
+    const r = await explain(argv, 'stdin' in input ? { stdin: input.stdin } : {});
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+  });
+
+  it('refuses to wait on a terminal with no input', async () => {
+    const r = await explain([], { stdinTTY: true });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('pipe objects in');
+  });
+
+  it('escapes control characters and bidi overrides from the cluster in text output', async () => {
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'evil', namespace: 'x' },
+      status: {
+        phase: 'Pending',
+        containerStatuses: [
+          {
+            name: 'app',
+            state: {
+              waiting: {
+                reason: 'CreateContainerError',
+                message: 'boom \u001b[2J\u001b]0;pwned\u0007 \u202egnp.exe',
+              },
+            },
+          },
+        ],
+      },
+    };
+    const r = await explain(['-'], { stdin: JSON.stringify(pod) });
+    expect(r.stdout).not.toMatch(/[\u001b\u0007\u202e]/);
+    expect(r.stdout).toContain('\\u001b[2J');
+    const json = await explain(['-', '-o', 'json'], { stdin: JSON.stringify(pod) });
+    expect(JSON.parse(json.stdout).findings[0].evidence.message).toBe(
+      'boom \u001b[2J\u001b]0;pwned\u0007 \u202egnp.exe',
+    );
+  });
+
+  it('maps events.k8s.io/v1 Events onto the fields the rules read', async () => {
+    const input = {
+      kind: 'List',
+      items: [
+        {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'api-1', namespace: 'x' },
+          status: {
+            phase: 'Running',
+            containerStatuses: [{ name: 'app', ready: true, restartCount: 2, state: { running: {} } }],
+          },
+        },
+        {
+          apiVersion: 'events.k8s.io/v1',
+          kind: 'Event',
+          metadata: { name: 'api-1.1', namespace: 'x' },
+          regarding: { kind: 'Pod', name: 'api-1', namespace: 'x' },
+          reason: 'Killing',
+          note: 'Container app failed liveness probe, will be restarted',
+          type: 'Normal',
+          eventTime: '2026-11-26T11:59:00.000000Z',
+        },
+      ],
+    };
+    const r = await explain(['-'], { stdin: JSON.stringify(input) });
+    expect(r.stdout).toContain('pod-liveness-kill');
+  });
+
+  it('terminalSafe leaves ordinary text alone', () => {
+    expect(terminalSafe('0/3 nodes are available: 3 Insufficient cpu. – ok ✓')).toBe(
+      '0/3 nodes are available: 3 Insufficient cpu. – ok ✓',
+    );
+  });
+});
