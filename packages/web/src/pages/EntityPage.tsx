@@ -1,0 +1,126 @@
+import { useQuery } from '@tanstack/react-query';
+import { type ApiEntity, api, refOf, safeHref } from '../api.ts';
+import { EntityLink } from '../components/EntityLink.tsx';
+import { ErrorNote } from '../components/ErrorNote.tsx';
+import { KubernetesPanel } from '../components/KubernetesPanel.tsx';
+
+const RELATION_LABELS: Record<string, string> = {
+  ownedBy: 'Owned by',
+  ownerOf: 'Owns',
+  partOf: 'Part of',
+  hasPart: 'Has parts',
+  providesApi: 'Provides APIs',
+  apiProvidedBy: 'Provided by',
+  consumesApi: 'Consumes APIs',
+  apiConsumedBy: 'Consumed by',
+  dependsOn: 'Depends on',
+  dependencyOf: 'Dependency of',
+  memberOf: 'Member of',
+  hasMember: 'Members',
+  parentOf: 'Sub-groups',
+  childOf: 'Parent group',
+};
+
+export function EntityPage({ kind, namespace, name }: { kind: string; namespace: string; name: string }) {
+  const path = `/api/catalog/entities/by-name/${encodeURIComponent(kind)}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`;
+  const query = useQuery({ queryKey: ['entity', path], queryFn: () => api<ApiEntity>(path) });
+  if (query.error) return <ErrorNote error={query.error} />;
+  const e = query.data;
+  if (!e) return <p className="muted">Loading…</p>;
+  const grouped = new Map<string, string[]>();
+  for (const r of e.relations ?? []) grouped.set(r.type, [...(grouped.get(r.type) ?? []), r.targetRef]);
+  const spec = e.spec ?? {};
+  return (
+    <article>
+      <p className="muted">
+        {e.kind}
+        {typeof spec.type === 'string' && ` · ${spec.type}`}
+        {typeof spec.lifecycle === 'string' && ` · ${spec.lifecycle}`}
+        {e.status.orphan && <span className="pill warn">orphan</span>}
+      </p>
+      <h1>{e.metadata.title ?? e.metadata.name}</h1>
+      {e.metadata.description && <p>{e.metadata.description}</p>}
+      <div className="tags">
+        {(e.metadata.tags ?? []).map((t) => (
+          <span key={t} className="pill">
+            {t}
+          </span>
+        ))}
+      </div>
+      {e.status.items.length > 0 && (
+        <ul className="problems">
+          {e.status.items.map((p, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: problems have no identity of their own
+            <li key={i} className={p.level === 'error' ? 'bad' : 'warn'}>
+              {p.file && (
+                <code>
+                  {p.file}
+                  {p.line ? `:${p.line}` : ''}
+                  {p.column ? `:${p.column}` : ''}
+                </code>
+              )}{' '}
+              {p.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      <div className="columns">
+        <section className="card">
+          <h2>Relations</h2>
+          {grouped.size === 0 && <p className="muted">None</p>}
+          <dl>
+            {[...grouped].map(([type, targets]) => (
+              <div key={type}>
+                <dt>{RELATION_LABELS[type] ?? type}</dt>
+                <dd>
+                  {targets.map((t) => (
+                    <span key={t} className="rel">
+                      <EntityLink entityRef={t} />
+                    </span>
+                  ))}
+                </dd>
+              </div>
+            ))}
+          </dl>
+        </section>
+        <section className="card">
+          <h2>About</h2>
+          <dl>
+            <dt>Reference</dt>
+            <dd>
+              <code>{refOf(e)}</code>
+            </dd>
+            <dt>Defined in</dt>
+            <dd>
+              <code>
+                {e.origin.file}:{e.origin.line}
+              </code>
+            </dd>
+            {(e.metadata.links ?? []).length > 0 && <dt>Links</dt>}
+            {(e.metadata.links ?? []).map((l) => {
+              const href = safeHref(l.url);
+              return (
+                <dd key={l.url}>
+                  {href ? (
+                    <a href={href} rel="noreferrer noopener" target="_blank">
+                      {l.title ?? l.url}
+                    </a>
+                  ) : (
+                    <span>{l.title ?? l.url}</span>
+                  )}
+                </dd>
+              );
+            })}
+          </dl>
+        </section>
+      </div>
+      {e.kind === 'API' && typeof spec.definition === 'string' && (
+        <section className="card">
+          <h2>Definition</h2>
+          <pre className="definition">{spec.definition}</pre>
+        </section>
+      )}
+      {e.kind === 'Component' && <KubernetesPanel entityRef={refOf(e)} />}
+    </article>
+  );
+}
