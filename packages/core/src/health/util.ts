@@ -94,6 +94,20 @@ export function templateImages(
   return containers.map((c) => `${c?.name ?? ''}=${c?.image ?? ''}`).sort();
 }
 
+/** templateImages joined with spaces: one comparable string per pod template. */
+export function templateSignature(
+  template: { spec?: { containers?: { image?: string; name?: string }[] } } | undefined,
+): string {
+  const containers = template?.spec?.containers;
+  if (!Array.isArray(containers) || containers.length === 0) return '';
+  // Most templates have one container: skip the array, sort and join.
+  if (containers.length === 1) {
+    const c = containers[0];
+    return `${c?.name ?? ''}=${c?.image ?? ''}`;
+  }
+  return templateImages(template).join(' ');
+}
+
 /** Whether a label selector (matchLabels + matchExpressions) matches a label set. */
 export function selectorMatches(
   selector:

@@ -1,7 +1,7 @@
 import type { DaemonSet, Deployment, StatefulSet } from '../../k8s/types.ts';
 import type { Collector, Snapshot } from '../snapshot.ts';
 import type { ObjectRef } from '../types.ts';
-import { num, templateImages } from '../util.ts';
+import { num, templateSignature } from '../util.ts';
 import { daemonSetRollingOut, deploymentRollingOut, statefulSetRollingOut } from './workloads.ts';
 
 interface Instance {
@@ -42,7 +42,7 @@ export function checkFleet(snap: Snapshot, out: Collector): void {
       g = { kind, namespace, name, instances: [] };
       groups.set(key, g);
     }
-    g.instances.push({ cluster, images: templateImages(o.spec?.template).join(' '), ...inst });
+    g.instances.push({ cluster, images: templateSignature(o.spec?.template), ...inst });
   };
   for (const { cluster, object } of snap.byKind.Deployment) {
     add('Deployment', cluster, object, {
