@@ -44,6 +44,11 @@ export function pinnedVersions(): FleetVersions {
   };
 }
 
+/** The Go release go.mod asks for (its `go` line). */
+function goVersionWanted(): string {
+  return /^go (\S+)/m.exec(readFileSync(join(moduleDir, 'go.mod'), 'utf8'))?.[1] ?? '(see go.mod)';
+}
+
 export function cacheRoot(): string {
   return process.env.PORTOLAN_CACHE ?? join(homedir(), '.cache', 'portolan');
 }
@@ -116,6 +121,10 @@ export function ensureBinaries(options: { force?: boolean; log?: (line: string) 
       ['build', '-trimpath', '-ldflags', ldflags, '-o', join(staging, name), pkg],
       { cwd: moduleDir, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, CGO_ENABLED: '0' } },
     );
+    if (result.error) {
+      rmSync(staging, { recursive: true, force: true });
+      throw new Error(`cannot run go (${result.error.message}): install Go ${goVersionWanted()} or newer`);
+    }
     if (result.status !== 0) {
       rmSync(staging, { recursive: true, force: true });
       throw new Error(`go build ${pkg} failed (exit ${result.status ?? result.signal})`);

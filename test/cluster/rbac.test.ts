@@ -1,0 +1,50 @@
+// Portolan's documented ClusterRole stays least-privilege, and the fleet's limited variant
+// differs from it by exactly one kind.
+import { readFileSync } from 'node:fs';
+import { loadAllYaml, type V1ClusterRole } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { limitedRole, READER_ROLE_FILE } from './cluster-setup.ts';
+
+const docs = loadAllYaml(readFileSync(READER_ROLE_FILE, 'utf8')) as Array<{ kind: string }>;
+const role = docs.find((d) => d.kind === 'ClusterRole') as V1ClusterRole;
+const granted = (r: V1ClusterRole) =>
+  (r.rules ?? []).flatMap((rule) =>
+    (rule.apiGroups ?? []).flatMap((group) => (rule.resources ?? []).map((res) => `${group}/${res}`)),
+  );
+
+describe('portolan-reader ClusterRole', () => {
+  it('grants only get, list and watch', () => {
+    for (const rule of role.rules ?? []) expect([...rule.verbs].sort()).toEqual(['get', 'list', 'watch']);
+  });
+
+  it('grants exactly the kinds Portolan shows, and never secrets or configmaps', () => {
+    expect(granted(role).sort()).toEqual(
+      [
+        '/events',
+        '/namespaces',
+        '/pods',
+        '/pods/log',
+        '/services',
+        'apps/daemonsets',
+        'apps/deployments',
+        'apps/replicasets',
+        'apps/statefulsets',
+        'autoscaling/horizontalpodautoscalers',
+        'batch/cronjobs',
+        'batch/jobs',
+        'events.k8s.io/events',
+        'networking.k8s.io/ingresses',
+        'policy/poddisruptionbudgets',
+      ].sort(),
+    );
+    expect(granted(role).some((g) => /secrets|configmaps|\*/.test(g))).toBe(false);
+  });
+
+  it('has a limited variant for RBAC tests that lacks only horizontalpodautoscalers', () => {
+    const limited = limitedRole(role);
+    expect(limited.metadata?.name).toBe('portolan-reader-limited');
+    const missing = granted(role).filter((g) => !granted(limited).includes(g));
+    expect(missing).toEqual(['autoscaling/horizontalpodautoscalers']);
+    expect(granted(limited)).toHaveLength(granted(role).length - 1);
+  });
+});
