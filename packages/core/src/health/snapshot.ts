@@ -17,6 +17,7 @@ import { capitalize, controllerOf, time } from './util.ts';
 export const DEFAULT_OPTIONS: HealthOptions = {
   restartThreshold: 5,
   restartWindowSeconds: 3600,
+  recentTerminationSeconds: 86_400,
   pendingUnschedulableSeconds: 300,
   pendingStuckSeconds: 600,
   notReadyGraceSeconds: 60,

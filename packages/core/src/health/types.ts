@@ -102,6 +102,8 @@ export interface HealthOptions {
   /** Restarts that count as "frequent" when the last one was within restartWindowSeconds. */
   restartThreshold: number;
   restartWindowSeconds: number;
+  /** How long a past OOM kill (lastState) stays worth reporting once the container runs again. */
+  recentTerminationSeconds: number;
   /** A pod that cannot be scheduled for this long is reported. */
   pendingUnschedulableSeconds: number;
   /** A scheduled pod still Pending (ContainerCreating...) for this long is reported. */

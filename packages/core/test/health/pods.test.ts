@@ -86,6 +86,18 @@ const cases: Case[] = [
     mentions: ['memory limit 512Mi'],
   },
   {
+    name: 'an OOM kill three days ago, running fine since, is history',
+    pod: pod({
+      containers: [
+        running('app', {
+          restartCount: 1,
+          lastState: { terminated: { exitCode: 137, reason: 'OOMKilled', finishedAt: ago(3 * 86_400) } },
+        }),
+      ],
+    }),
+    expect: [],
+  },
+  {
     name: 'ImagePullBackOff for a tag that does not exist',
     pod: pod({
       phase: 'Pending',

@@ -376,7 +376,11 @@ export function checkPod(snap: Snapshot, item: Tagged<Pod>, out: Collector): voi
         : last?.reason === 'OOMKilled'
           ? last
           : undefined;
-    if (oom) {
+    // lastState keeps the last termination forever: an OOM kill from last week is history.
+    const oomAt = time(oom?.finishedAt);
+    const oomRecent =
+      crashLooping || oomAt === undefined || now - oomAt <= snap.options.recentTerminationSeconds * 1000;
+    if (oom && oomRecent) {
       const limit = containerSpec(pod, cs.name)?.resources?.limits?.memory;
       const request = containerSpec(pod, cs.name)?.resources?.requests?.memory;
       emit({
