@@ -49,13 +49,13 @@ describe('the catalog in a browser', () => {
     await page.getByRole('link', { name: 'Checkout', exact: true }).click();
     await page.getByRole('heading', { name: 'Checkout' }).waitFor();
     expect(page.url()).toContain('/catalog/component/default/checkout');
-    const text = await page.locator('article').innerText();
+    const text = await page.locator('article').textContent();
     expect(text).toContain('Takes a basket and turns it into a paid order.');
     expect(text).toContain('catalog/services/checkout/catalog-info.yaml:10');
     await page.getByRole('link', { name: 'checkout-api' }).first().waitFor();
     await page.getByRole('link', { name: 'payments', exact: true }).first().click();
     await page.getByRole('heading', { name: 'Payments squad' }).waitFor();
-    expect(await page.locator('article').innerText()).toContain('Checkout');
+    expect(await page.locator('article').textContent()).toContain('Checkout');
   });
 
   it('shows hostile descriptor text as text, and refuses script links', async () => {
@@ -68,13 +68,13 @@ describe('the catalog in a browser', () => {
     await page.getByRole('heading', { name: '<img src=x onerror=alert(1)>' }).waitFor();
     expect(await page.locator('article img').count()).toBe(0);
     expect(await page.locator('a[href^="javascript:"]').count()).toBe(0);
-    expect(await page.locator('article').innerText()).toContain('click me');
+    expect(await page.locator('article').textContent()).toContain('click me');
     expect(dialogs).toBe(0);
   });
 
   it('shows the one error body for an entity that does not exist', async () => {
     await page.goto(`${portal.url}/catalog/component/default/does-not-exist`);
     await page.getByRole('alert').waitFor();
-    expect(await page.getByRole('alert').innerText()).toContain('no entity component:default/does-not-exist');
+    expect(await page.getByRole('alert').textContent()).toContain('no entity component:default/does-not-exist');
   });
 });
