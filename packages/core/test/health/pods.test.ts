@@ -409,6 +409,25 @@ const cases: Case[] = [
     mentions: ['low on memory'],
   },
   {
+    name: 'an eviction a week old is only a clean-up note',
+    pod: pod({
+      phase: 'Failed',
+      containers: [],
+      conditions: [
+        {
+          type: 'DisruptionTarget',
+          status: 'True',
+          reason: 'TerminationByKubelet',
+          message: 'The node was low on resource: ephemeral-storage. ',
+          lastTransitionTime: ago(7 * 86_400),
+        },
+      ],
+      status: { reason: 'Evicted', message: 'The node was low on resource: ephemeral-storage. ' },
+    }),
+    expect: ['pod-evicted:info'],
+    mentions: ['ephemeral-storage'],
+  },
+  {
     name: 'a Succeeded pod is fine',
     pod: pod({
       phase: 'Succeeded',

@@ -260,9 +260,14 @@ export function checkPod(snap: Snapshot, item: Tagged<Pod>, out: Collector): voi
   if (status.phase === 'Failed' && status.reason === 'Evicted') {
     const message = status.message ?? '';
     const resource = /low on resource: ([\w-]+)/.exec(message)?.[1];
+    // Evicted pods stay until someone deletes them: an old eviction is a clean-up note, not news.
+    const evictedAt =
+      time(condition(status.conditions, 'DisruptionTarget')?.lastTransitionTime) ??
+      time(condition(status.conditions, 'Ready')?.lastTransitionTime);
+    const old = evictedAt !== undefined && now - evictedAt > snap.options.recentTerminationSeconds * 1000;
     emit({
       rule: 'pod-evicted',
-      severity: 'warning',
+      severity: old ? 'info' : 'warning',
       summary: resource ? `evicted: the node was low on ${resource}` : 'evicted by the kubelet',
       explanation: resource
         ? `The kubelet evicted the pod because its node ran low on ${resource}${/larger consumption/.test(message) ? ', and this pod used more than it requested' : ''}.`
