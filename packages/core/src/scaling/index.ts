@@ -1,2 +1,7 @@
+// Autoscaling: every HPA's bounds, metrics (current vs target) and headroom, and how replicas
+// and load spread across the clusters a workload runs in.
+//
+//   analyzeScaling(hpas.map(({ cluster, object }) => ({ cluster, object })))  // worst first
+//   analyzeHpa(cluster, hpa)                                                 // one HPA
 export * from './analyze.ts';
 export * from './quantity.ts';
