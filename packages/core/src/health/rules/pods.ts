@@ -593,7 +593,7 @@ function imagePull(
   emit({
     rule: 'pod-image-pull',
     severity: 'critical',
-    summary: `${init ? 'init ' : ''}container ${cs.name ?? ''} cannot pull image ${image ?? ''} (${reason})`,
+    summary: `${init ? 'init ' : ''}container ${cs.name ?? ''} cannot pull image${image ? ` ${image}` : ''} (${reason})`,
     explanation: cause,
     nextSteps: steps,
     evidence: {
