@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { kubernetesConfigSchema } from '../kubernetes/config.ts';
 
 export const locationSchema = z.object({
   type: z.enum(['file', 'dir', 'git']),
@@ -44,7 +45,8 @@ export const configSchema = z
         locations: z.array(locationSchema).default([]),
       })
       .prefault({}),
-    kubernetes: z.unknown().optional(),
+    /** Clusters to watch; without this section the portal shows the catalog only. */
+    kubernetes: kubernetesConfigSchema.optional(),
   })
   .strict();
 
