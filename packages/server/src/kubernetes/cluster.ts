@@ -6,7 +6,7 @@ import type { ClusterClient } from './client.ts';
 import type { ClusterSpec } from './clusters.ts';
 import { Reflector, type ReflectorState } from './reflector.ts';
 import { type Change, KindStore } from './store.ts';
-import { createInterner } from './trim.ts';
+import { createInterner, createSharer } from './trim.ts';
 
 export interface ClusterWatcherOptions {
   spec: Omit<ClusterSpec, 'kubeConfig' | 'fingerprint'> & { fingerprint?: string };
@@ -48,6 +48,7 @@ export class ClusterWatcher implements ObjectSource {
     this.spec = options.spec;
     this.client = options.client;
     const intern = createInterner();
+    const share = createSharer();
     const startedAt = new Date(options.now()).toISOString();
     for (const kind of options.kinds ?? WATCHED_KINDS) {
       const store = new KindStore({
@@ -65,6 +66,7 @@ export class ClusterWatcher implements ObjectSource {
           kind: KIND_INFO[kind],
           store,
           intern,
+          share,
           pageSize: options.pageSize,
           onChanges: (changes) => {
             this.#lastEventAt = options.now();

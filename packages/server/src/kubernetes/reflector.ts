@@ -7,7 +7,7 @@ import type { StaleReason } from '@portolan/core/services/index';
 import { Backoff } from './backoff.ts';
 import { type ClusterClient, errorStatus, type WatchEvent } from './client.ts';
 import type { Change, KindStore } from './store.ts';
-import { type Interner, trimObject } from './trim.ts';
+import { type Interner, type Sharer, trimObject } from './trim.ts';
 
 export interface ReflectorState {
   status: 'syncing' | 'synced' | 'stale' | 'forbidden';
@@ -20,6 +20,7 @@ export interface ReflectorOptions {
   kind: KindInfo;
   store: KindStore;
   intern: Interner;
+  share?: Sharer;
   pageSize: number;
   onChanges: (changes: Change[]) => void;
   onState: (state: ReflectorState) => void;
@@ -164,7 +165,7 @@ export class Reflector {
         }
         throw error;
       }
-      for (const item of page.items) items.push(trimObject(kind.kind, item, intern));
+      for (const item of page.items) items.push(trimObject(kind.kind, item, intern, this.#o.share));
       rv = page.resourceVersion;
       cont = page.continue;
     } while (cont && !this.#stopped);
@@ -201,7 +202,7 @@ export class Reflector {
           if (rv) this.#rv = rv;
           return;
         }
-        const obj = trimObject(kind.kind, event.object, intern);
+        const obj = trimObject(kind.kind, event.object, intern, this.#o.share);
         const change = this.#o.store.apply(event.type, obj);
         if (rv) this.#rv = rv;
         if (change) this.#o.onChanges([change]);

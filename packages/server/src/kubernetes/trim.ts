@@ -28,6 +28,36 @@ export function createInterner(max = 200_000): Interner {
 
 const identity: Interner = (s) => s;
 
+/**
+ * Structurally equal sub-objects (a pod's container specs, labels, owner references) are stored
+ * once and shared by every object that has them: the pods of one ReplicaSet differ in little
+ * more than name, uid and timestamps. Shared objects are frozen; nothing in the cache mutates.
+ */
+export type Sharer = <T>(value: T) => T;
+
+export function createSharer(max = 100_000): Sharer {
+  let pool = new Map<string, unknown>();
+  return <T>(value: T): T => {
+    if (value === undefined || value === null) return value;
+    const key = JSON.stringify(value);
+    const hit = pool.get(key);
+    if (hit !== undefined) return hit as T;
+    if (pool.size >= max) pool = new Map();
+    pool.set(key, deepFreeze(value));
+    return value;
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+const noShare: Sharer = (v) => v;
+
 function strMap(
   m: Record<string, string> | undefined,
   intern: Interner,
@@ -55,6 +85,7 @@ export function trimMeta(
   m: ObjectMeta | undefined,
   intern: Interner = identity,
   opts: { labels?: boolean } = {},
+  share: Sharer = noShare,
 ): ObjectMeta {
   const out: ObjectMeta = {};
   if (!m) return out;
@@ -65,18 +96,20 @@ export function trimMeta(
   set(out, 'generation', m.generation);
   set(out, 'creationTimestamp', m.creationTimestamp);
   set(out, 'deletionTimestamp', m.deletionTimestamp);
-  if (opts.labels !== false) set(out, 'labels', strMap(m.labels, intern));
+  if (opts.labels !== false) set(out, 'labels', share(strMap(m.labels, intern)));
   set(out, 'annotations', strMap(m.annotations, intern, keepAnnotation));
   if (m.ownerReferences?.length) {
-    out.ownerReferences = m.ownerReferences.map((o) => {
-      const r: NonNullable<ObjectMeta['ownerReferences']>[number] = {};
-      set(r, 'apiVersion', o.apiVersion !== undefined ? intern(o.apiVersion) : undefined);
-      set(r, 'kind', o.kind !== undefined ? intern(o.kind) : undefined);
-      set(r, 'name', o.name);
-      set(r, 'uid', o.uid);
-      set(r, 'controller', o.controller);
-      return r;
-    });
+    out.ownerReferences = share(
+      m.ownerReferences.map((o) => {
+        const r: NonNullable<ObjectMeta['ownerReferences']>[number] = {};
+        set(r, 'apiVersion', o.apiVersion !== undefined ? intern(o.apiVersion) : undefined);
+        set(r, 'kind', o.kind !== undefined ? intern(o.kind) : undefined);
+        set(r, 'name', o.name);
+        set(r, 'uid', o.uid);
+        set(r, 'controller', o.controller);
+        return r;
+      }),
+    );
   }
   return out;
 }
@@ -114,24 +147,16 @@ function trimContainer(c: Container, intern: Interner): Container {
   return out;
 }
 
-function trimTemplate(t: PodTemplate | undefined, intern: Interner): PodTemplate | undefined {
+function trimTemplate(t: PodTemplate | undefined, intern: Interner, share: Sharer): PodTemplate | undefined {
   if (!t) return undefined;
   const out: PodTemplate = {};
-  const labels = strMap(t.metadata?.labels, intern);
+  const labels = share(strMap(t.metadata?.labels, intern));
   if (labels) out.metadata = { labels };
   if (t.spec) {
     out.spec = {};
-    set(
-      out.spec,
-      'containers',
-      t.spec.containers?.map((c) => trimContainer(c, intern)),
-    );
-    set(
-      out.spec,
-      'initContainers',
-      t.spec.initContainers?.map((c) => trimContainer(c, intern)),
-    );
-    set(out.spec, 'nodeSelector', strMap(t.spec.nodeSelector, intern));
+    set(out.spec, 'containers', share(t.spec.containers?.map((c) => trimContainer(c, intern))));
+    set(out.spec, 'initContainers', share(t.spec.initContainers?.map((c) => trimContainer(c, intern))));
+    set(out.spec, 'nodeSelector', share(strMap(t.spec.nodeSelector, intern)));
   }
   return out;
 }
@@ -151,6 +176,12 @@ function trimConditions(conditions: Any[] | undefined): Any[] | undefined {
   return conditions?.map(
     (c) => pick(c, ['type', 'status', 'reason', 'message', 'lastTransitionTime', 'lastUpdateTime'])!,
   );
+}
+
+/** Of a pod's conditions only Ready (and any that is not True, e.g. PodScheduled=False) matter. */
+function trimPodConditions(conditions: Any[] | undefined): Any[] | undefined {
+  const kept = conditions?.filter((c) => c.type === 'Ready' || c.status !== 'True');
+  return kept && kept.length > 0 ? trimConditions(kept) : undefined;
 }
 
 function trimContainerStatus(s: Any, intern: Interner): Any {
@@ -178,9 +209,14 @@ function trimContainerStatus(s: Any, intern: Interner): Any {
 }
 
 /** Trim one object of a watched kind to what Portolan reads. Returns a new object. */
-export function trimObject(kind: WatchedKind, obj: KubeObject, intern: Interner = identity): KubeObject {
+export function trimObject(
+  kind: WatchedKind,
+  obj: KubeObject,
+  intern: Interner = identity,
+  share: Sharer = noShare,
+): KubeObject {
   const o = obj as Any;
-  const out: Any = { metadata: trimMeta(obj.metadata, intern) };
+  const out: Any = { metadata: trimMeta(obj.metadata, intern, {}, share) };
   const spec = o.spec as Any | undefined;
   const status = o.status as Any | undefined;
   switch (kind) {
@@ -188,16 +224,9 @@ export function trimObject(kind: WatchedKind, obj: KubeObject, intern: Interner 
       if (spec) {
         const s: Any = {};
         set(s, 'nodeName', spec.nodeName !== undefined ? intern(spec.nodeName) : undefined);
-        set(
-          s,
-          'containers',
-          spec.containers?.map((c: Container) => trimContainer(c, intern)),
-        );
-        set(
-          s,
-          'initContainers',
-          spec.initContainers?.map((c: Container) => trimContainer(c, intern)),
-        );
+        set(s, 'containers', share(spec.containers?.map((c: Container) => trimContainer(c, intern))));
+        set(s, 'initContainers', share(spec.initContainers?.map((c: Container) => trimContainer(c, intern))));
+        set(s, 'terminationGracePeriodSeconds', spec.terminationGracePeriodSeconds);
         set(s, 'restartPolicy', spec.restartPolicy !== undefined ? intern(spec.restartPolicy) : undefined);
         set(
           s,
@@ -206,10 +235,12 @@ export function trimObject(kind: WatchedKind, obj: KubeObject, intern: Interner 
         );
         const pvcs = (spec.volumes as Any[] | undefined)?.filter((v) => v.persistentVolumeClaim);
         if (pvcs?.length) {
-          s.volumes = pvcs.map((v) => ({
-            name: v.name,
-            persistentVolumeClaim: { claimName: v.persistentVolumeClaim.claimName },
-          }));
+          s.volumes = share(
+            pvcs.map((v) => ({
+              name: v.name,
+              persistentVolumeClaim: { claimName: v.persistentVolumeClaim.claimName },
+            })),
+          );
         }
         out.spec = s;
       }
@@ -218,10 +249,9 @@ export function trimObject(kind: WatchedKind, obj: KubeObject, intern: Interner 
         set(s, 'phase', status.phase !== undefined ? intern(status.phase) : undefined);
         set(s, 'reason', status.reason);
         set(s, 'message', status.message);
-        set(s, 'conditions', trimConditions(status.conditions));
+        set(s, 'conditions', trimPodConditions(status.conditions));
         set(s, 'startTime', status.startTime);
-        set(s, 'hostIP', status.hostIP !== undefined ? intern(status.hostIP) : undefined);
-        set(s, 'podIP', status.podIP);
+        // hostIP/podIP are not shown and unique per pod: not kept.
         set(s, 'qosClass', status.qosClass !== undefined ? intern(status.qosClass) : undefined);
         set(
           s,
@@ -257,7 +287,7 @@ export function trimObject(kind: WatchedKind, obj: KubeObject, intern: Interner 
           'activeDeadlineSeconds',
           'suspend',
         ])!;
-        set(s, 'template', trimTemplate(spec.template, intern));
+        set(s, 'template', trimTemplate(spec.template, intern, share));
         out.spec = s;
       }
       if (status) out.status = { ...status, conditions: trimConditions(status.conditions) };
@@ -284,7 +314,7 @@ export function trimObject(kind: WatchedKind, obj: KubeObject, intern: Interner 
                 'suspend',
               ])!
             : undefined;
-          if (js && jt.spec?.template) js.template = trimTemplate(jt.spec.template, intern);
+          if (js && jt.spec?.template) js.template = trimTemplate(jt.spec.template, intern, share);
           s.jobTemplate = {
             ...(jt.metadata?.labels ? { metadata: { labels: strMap(jt.metadata.labels, intern) } } : {}),
             ...(js ? { spec: js } : {}),
@@ -320,7 +350,7 @@ export function trimObject(kind: WatchedKind, obj: KubeObject, intern: Interner 
       break;
     case 'Event': {
       // Events carry no labels worth indexing; keep the involved object and the message.
-      out.metadata = trimMeta(obj.metadata, intern, { labels: false });
+      out.metadata = trimMeta(obj.metadata, intern, { labels: false }, share);
       delete out.metadata.annotations;
       const inv = o.involvedObject ?? o.regarding;
       if (inv) out.involvedObject = pick(inv, ['kind', 'namespace', 'name', 'uid', 'fieldPath']);

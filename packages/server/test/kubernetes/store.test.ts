@@ -1,8 +1,8 @@
-import type { KubeObject } from '@portolan/core';
+import type { KubeObject, Pod } from '@portolan/core';
 import { describe, expect, it } from 'vitest';
 import { Backoff } from '../../src/kubernetes/backoff.ts';
 import { KindStore } from '../../src/kubernetes/store.ts';
-import { trimObject } from '../../src/kubernetes/trim.ts';
+import { createInterner, createSharer, trimObject } from '../../src/kubernetes/trim.ts';
 
 const obj = (name: string, rv: string, labels: Record<string, string> = {}, owner?: string): KubeObject => ({
   metadata: {
@@ -152,5 +152,33 @@ describe('trimObject', () => {
       spec: { scaleTargetRef: { kind: 'Deployment', name: 'd' }, minReplicas: 1, maxReplicas: 5 },
       status: { currentReplicas: 5, desiredReplicas: 5 },
     });
+  });
+  it('shares equal sub-objects between pods and keeps only the pod conditions that matter', () => {
+    const share = createSharer();
+    const intern = createInterner();
+    const mk = (name: string) =>
+      ({
+        metadata: {
+          name,
+          namespace: 'ns',
+          labels: { app: 'a', 'pod-template-hash': 'h' },
+          ownerReferences: [{ uid: 'rs' }],
+        },
+        spec: { containers: [{ name: 'c', image: 'i:1', resources: { limits: { memory: '1Gi' } } }] },
+        status: {
+          conditions: [
+            { type: 'Initialized', status: 'True' },
+            { type: 'Ready', status: 'True', lastTransitionTime: 't' },
+            { type: 'PodScheduled', status: 'False', reason: 'Unschedulable' },
+          ],
+        },
+      }) as unknown as KubeObject;
+    const a = trimObject('Pod', mk('a'), intern, share) as Pod;
+    const b = trimObject('Pod', mk('b'), intern, share) as Pod;
+    expect(b.spec?.containers).toBe(a.spec?.containers);
+    expect(b.metadata?.labels).toBe(a.metadata?.labels);
+    expect(b.metadata?.ownerReferences).toBe(a.metadata?.ownerReferences);
+    expect(Object.isFrozen(a.spec?.containers?.[0])).toBe(true);
+    expect(a.status?.conditions?.map((c) => c.type)).toEqual(['Ready', 'PodScheduled']);
   });
 });

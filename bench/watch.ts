@@ -1,0 +1,303 @@
+// The watch engine at scale, against the simulated fleet (run in a child process so the engine's
+// memory is measured alone): 20 clusters x 10,000 pods by default. Prints JSON lines:
+//   sync       time to first full sync, objects and pods cached
+//   memory     RSS and heap of the engine process, bytes of heap per cached pod (target < 2 KiB)
+//   view       service view latency through HTTP, p50/p99 (targets 5 ms / 25 ms)
+//   freshness  change in a cluster -> open SSE stream, p50/p99 (target p99 < 1 s)
+//   requests   API requests per minute per apiserver with 0 and with 100 open service pages
+// Env: CLUSTERS, PODS_PER_CLUSTER, CHANGE_RATE, VIEW_REQUESTS, FRESHNESS_SAMPLES, REQUEST_WINDOW_S.
+// Run with `node --expose-gc bench/watch.ts` for steadier heap figures (npm run bench adds none).
+import { fork } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CatalogEntity, ServiceView } from '@portolan/core/services/index';
+import Fastify from 'fastify';
+import { createKubernetesEngine } from '../packages/server/src/kubernetes/engine.ts';
+import { kubernetesRoutes, type ServiceCatalog } from '../packages/server/src/kubernetes/routes.ts';
+
+const CLUSTERS = Number(process.env.CLUSTERS ?? 20);
+const PODS_PER_CLUSTER = Number(process.env.PODS_PER_CLUSTER ?? 10_000);
+const CHANGE_RATE = Number(process.env.CHANGE_RATE ?? 20);
+const VIEW_REQUESTS = Number(process.env.VIEW_REQUESTS ?? 2000);
+const FRESHNESS_SAMPLES = Number(process.env.FRESHNESS_SAMPLES ?? 50);
+const REQUEST_WINDOW_S = Number(process.env.REQUEST_WINDOW_S ?? 60);
+const PAGES = Number(process.env.PAGES ?? 100);
+const SEED = process.env.SIM_SEED ?? 'bench-watch';
+
+const emit = (o: Record<string, unknown>) => console.log(JSON.stringify(o));
+const gc = (globalThis as { gc?: () => void }).gc;
+const settleHeap = async () => {
+  for (let i = 0; i < 3; i++) {
+    gc?.();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return process.memoryUsage();
+};
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? Number.NaN : s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+const round = (n: number) => Math.round(n * 100) / 100;
+
+// ---- the simulated fleet, in a child process ----
+const here = dirname(fileURLToPath(import.meta.url));
+const child = fork(
+  join(here, 'watch-sim.ts'),
+  [
+    JSON.stringify({
+      clusters: CLUSTERS,
+      podsPerCluster: PODS_PER_CLUSTER,
+      changeRate: CHANGE_RATE,
+      seed: SEED,
+    }),
+  ],
+  {
+    execArgv: ['--disable-warning=ExperimentalWarning', '--max-old-space-size=8192'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  },
+);
+let nextId = 0;
+const pending = new Map<number, (v: unknown) => void>();
+let ready: (m: {
+  kubeconfig: string;
+  clusters: { name: string }[];
+  stats: unknown;
+  services: CatalogEntity[];
+  startMs: number;
+}) => void;
+const readyP = new Promise<Parameters<typeof ready>[0]>((r) => {
+  ready = r;
+});
+child.on('exit', (code) => {
+  if (code !== 0) {
+    emit({ bench: 'watch', error: `simulated fleet exited with code ${code}` });
+    process.exit(1);
+  }
+});
+child.on('message', (m: { type: string; id?: number; value?: unknown }) => {
+  if (m.type === 'ready') ready(m as never);
+  if (m.type === 'reply') pending.get(m.id!)?.(m.value);
+});
+const call = <T>(cmd: string, ...args: unknown[]) =>
+  new Promise<T>((resolve) => {
+    const id = nextId++;
+    pending.set(id, resolve as (v: unknown) => void);
+    child.send({ cmd, id, args });
+  });
+
+const sim = await readyP;
+emit({
+  bench: 'watch',
+  figure: 'sim',
+  clusters: CLUSTERS,
+  podsPerCluster: PODS_PER_CLUSTER,
+  changeRate: CHANGE_RATE,
+  startMs: sim.startMs,
+  stats: sim.stats,
+});
+
+// ---- the engine ----
+const base = await settleHeap();
+const engine = createKubernetesEngine({
+  config: { kubeconfig: { path: sim.kubeconfig, contexts: sim.clusters.map((c) => `${c.name}-portolan`) } },
+  configDir: here,
+});
+const t0 = performance.now();
+await engine.start();
+const synced = await engine.waitForSync(600_000);
+const syncMs = performance.now() - t0;
+const states = engine.clusters();
+const count = (k: 'Pod') => states.reduce((n, c) => n + (c.counts[k] ?? 0), 0);
+const objects = states.reduce((n, c) => n + Object.values(c.counts).reduce((a, b) => a + (b ?? 0), 0), 0);
+emit({
+  bench: 'watch',
+  figure: 'sync',
+  synced,
+  firstFullSyncMs: Math.round(syncMs),
+  clusters: states.length,
+  pods: count('Pod'),
+  objects,
+  statuses: [...new Set(states.map((s) => s.status))],
+});
+
+const mem = await settleHeap();
+const heapDelta = mem.heapUsed - base.heapUsed;
+emit({
+  bench: 'watch',
+  figure: 'memory',
+  gcExposed: gc !== undefined,
+  rssMiB: round(mem.rss / 2 ** 20),
+  heapUsedMiB: round(mem.heapUsed / 2 ** 20),
+  cacheHeapMiB: round(heapDelta / 2 ** 20),
+  // Every cached object (ReplicaSets, Deployments, Services, Events... too) charged to the pods.
+  bytesPerPodAllObjects: Math.round(heapDelta / Math.max(1, count('Pod'))),
+  bytesPerObject: Math.round(heapDelta / Math.max(1, objects)),
+  targetBytesPerPod: 2048,
+});
+
+// ---- HTTP ----
+const entities = sim.services;
+const byRef = new Map(
+  entities.map((e) => [`component:${e.metadata.namespace ?? 'default'}/${e.metadata.name}`.toLowerCase(), e]),
+);
+const catalog: ServiceCatalog = {
+  getEntity: async (ref) => byRef.get(ref),
+  listOwnedBy: async (g) => entities.filter((e) => e.spec?.owner === g),
+  listAll: async () => entities,
+};
+const app = Fastify();
+await app.register(kubernetesRoutes, { engine, catalog });
+await app.listen({ port: 0, host: '127.0.0.1' });
+const { port } = app.server.address() as { port: number };
+const url = (e: CatalogEntity, suffix = '') =>
+  `http://127.0.0.1:${port}/api/services/${encodeURIComponent(`component:default/${e.metadata.name}`)}/kubernetes${suffix}`;
+
+// Services that actually run somewhere, with where.
+const running = entities
+  .map((e) => ({ e, view: engine.view(engine.locate(e)) }))
+  .filter((x) => x.view.summary.workloads > 0);
+emit({ bench: 'watch', figure: 'services', catalog: entities.length, running: running.length });
+
+const latencies: number[] = [];
+let bytes = 0;
+for (let i = 0; i < VIEW_REQUESTS; i++) {
+  const { e } = running[i % running.length]!;
+  const s = performance.now();
+  const res = await fetch(url(e));
+  const body = await res.arrayBuffer();
+  latencies.push(performance.now() - s);
+  bytes += body.byteLength;
+}
+emit({
+  bench: 'watch',
+  figure: 'view',
+  requests: VIEW_REQUESTS,
+  p50Ms: round(pct(latencies, 50)),
+  p99Ms: round(pct(latencies, 99)),
+  maxMs: round(pct(latencies, 100)),
+  avgBytes: Math.round(bytes / VIEW_REQUESTS),
+  targetP50Ms: 5,
+  targetP99Ms: 25,
+});
+
+// ---- SSE pages ----
+interface Page {
+  entity: CatalogEntity;
+  views: ServiceView[];
+  waiters: ((v: ServiceView) => void)[];
+  controller: AbortController;
+}
+async function openPage(entity: CatalogEntity): Promise<Page> {
+  const controller = new AbortController();
+  const page: Page = { entity, views: [], waiters: [], controller };
+  const res = await fetch(url(entity, '/stream'), { signal: controller.signal });
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  void (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += decoder.decode(value, { stream: true });
+        let end = buffer.indexOf('\n\n');
+        while (end >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          if (block.startsWith('event: view')) {
+            const v = JSON.parse(block.slice(block.indexOf('data: ') + 6)) as ServiceView;
+            page.views.push(v);
+            if (page.views.length > 2) page.views.shift();
+            for (const w of page.waiters) w(v);
+          }
+          end = buffer.indexOf('\n\n');
+        }
+      }
+    } catch {
+      // aborted
+    }
+  })();
+  return page;
+}
+
+const requestsPerMinute = async (label: string) => {
+  const before = await call<number[]>('requests');
+  await new Promise((r) => setTimeout(r, REQUEST_WINDOW_S * 1000));
+  const after = await call<number[]>('requests');
+  const perMin = after.map((a, i) => ((a - before[i]!) * 60) / REQUEST_WINDOW_S);
+  emit({
+    bench: 'watch',
+    figure: 'requests',
+    openPages: label,
+    windowS: REQUEST_WINDOW_S,
+    perApiserverPerMinute: {
+      avg: round(perMin.reduce((a, b) => a + b, 0) / perMin.length),
+      max: round(Math.max(...perMin)),
+    },
+  });
+};
+
+await requestsPerMinute('0');
+const pages: Page[] = [];
+for (let i = 0; i < PAGES; i++) pages.push(await openPage(running[i % running.length]!.e));
+await new Promise((r) => setTimeout(r, 1000));
+await requestsPerMinute(String(PAGES));
+
+// Freshness: change a Deployment's image in one cluster; time until the page shows the version.
+const fresh: number[] = [];
+let misses = 0;
+for (let i = 0; i < FRESHNESS_SAMPLES; i++) {
+  const page = pages[i % pages.length]!;
+  const view = engine.view(engine.locate(page.entity));
+  const cluster = view.clusters.find((c) => c.items.some((w) => w.kind === 'Deployment'));
+  const w = cluster?.items.find((x) => x.kind === 'Deployment');
+  if (!cluster || !w) continue;
+  const version = `bench-${i}-${Date.now()}`;
+  const image = `${(w.images[0]?.image ?? 'x:1').replace(/:[^:/]*$/, '')}:${version}`;
+  const seen = new Promise<number>((resolve) => {
+    const check = (v: ServiceView) => {
+      const c = v.clusters.find((x) => x.cluster === cluster.cluster);
+      if (
+        c?.items.some(
+          (x) => x.name === w.name && x.namespace === w.namespace && x.images[0]?.version === version,
+        )
+      )
+        resolve(Date.now());
+    };
+    page.waiters.push(check);
+  });
+  const changedAt = await call<number>(
+    'setImage',
+    cluster.cluster.replace(/-portolan$/, ''),
+    w.namespace,
+    w.name,
+    image,
+  );
+  const at = await Promise.race([seen, new Promise<number>((r) => setTimeout(() => r(-1), 10_000))]);
+  page.waiters.length = 0;
+  if (at < 0) misses++;
+  else fresh.push(at - changedAt);
+}
+emit({
+  bench: 'watch',
+  figure: 'freshness',
+  samples: fresh.length,
+  misses,
+  p50Ms: round(pct(fresh, 50)),
+  p99Ms: round(pct(fresh, 99)),
+  maxMs: round(pct(fresh, 100)),
+  targetP99Ms: 1000,
+});
+
+for (const p of pages) p.controller.abort();
+const end = await settleHeap();
+emit({
+  bench: 'watch',
+  figure: 'end',
+  rssMiB: round(end.rss / 2 ** 20),
+  heapUsedMiB: round(end.heapUsed / 2 ** 20),
+});
+await app.close();
+await engine.stop();
+await call('stop');
+process.exit(0);
