@@ -15,6 +15,8 @@ export interface SimKind {
   hasStatus: boolean;
   /** Field selectors beyond metadata.name / metadata.namespace. */
   fields: string[];
+  /** The subset of fields kept alongside each stored object; the rest are read from its JSON. */
+  indexedFields: string[];
 }
 
 const SHORT: Record<string, string[]> = {
@@ -67,6 +69,7 @@ export const SIM_KINDS: SimKind[] = [
       shortNames: SHORT[k] ?? [],
       hasStatus: k !== 'Event',
       fields: FIELDS[k] ?? [],
+      indexedFields: k === 'Pod' ? ['status.phase', 'spec.nodeName'] : [],
     };
   }),
   {
@@ -79,6 +82,7 @@ export const SIM_KINDS: SimKind[] = [
     shortNames: ['ns'],
     hasStatus: true,
     fields: FIELDS.Namespace!,
+    indexedFields: [],
   },
   {
     kind: 'Node',
@@ -90,6 +94,7 @@ export const SIM_KINDS: SimKind[] = [
     shortNames: ['no'],
     hasStatus: true,
     fields: FIELDS.Node!,
+    indexedFields: [],
   },
 ];
 

@@ -156,9 +156,9 @@ export class ClusterStore {
     const ns = kind.namespaced ? (md.namespace ?? '') : '';
     const name = md.name ?? '';
     let fields: Record<string, string> | undefined;
-    if (kind.fields.length > 0) {
+    if (kind.indexedFields.length > 0) {
       fields = {};
-      for (const f of kind.fields) {
+      for (const f of kind.indexedFields) {
         const v = get(obj, f);
         if (v !== undefined && v !== null) fields[f] = typeof v === 'object' ? '' : String(v);
       }
@@ -333,5 +333,8 @@ export class ClusterStore {
 export function fieldValue(entry: Entry, field: string): string {
   if (field === 'metadata.name') return entry.name;
   if (field === 'metadata.namespace') return entry.ns;
-  return entry.fields?.[field] ?? '';
+  if (entry.kind.indexedFields.includes(field)) return entry.fields?.[field] ?? '';
+  // Rarely used selectors read the stored JSON: slower, but keeps every entry small.
+  const v = get(JSON.parse(entry.json), field);
+  return v === undefined || v === null || typeof v === 'object' ? '' : String(v);
 }

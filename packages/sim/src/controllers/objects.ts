@@ -5,7 +5,17 @@
 import type { Container, Deployment, Pod, PodTemplate, ReplicaSet } from '@portolan/core';
 import { hashString, type Random, safeSuffix } from '../random.ts';
 
-export const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+let lastSecond = Number.NaN;
+let lastIso = '';
+/** RFC 3339 with second precision, as the API server writes timestamps (memoised: called in bursts). */
+export function iso(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastIso = `${new Date(second * 1000).toISOString().slice(0, 19)}Z`;
+  }
+  return lastIso;
+}
 
 const SAFE = 'bcdfghjklmnpqrstvwxz2456789';
 /** Like the deployment controller's pod-template-hash: a stable short hash of the template. */
@@ -85,7 +95,8 @@ export function newPod(
   createdMs: number,
   name?: string,
 ): Pod & Record<string, unknown> {
-  const spec = structuredClone(template?.spec ?? {}) as Record<string, unknown>;
+  // Shallow: the pod is serialized right away, and later edits replace top-level fields only.
+  const spec = { ...(template?.spec ?? {}) } as Record<string, unknown>;
   spec.restartPolicy ??= 'Always';
   spec.serviceAccountName ??= 'default';
   spec.terminationGracePeriodSeconds ??= 30;

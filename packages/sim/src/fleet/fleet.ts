@@ -94,7 +94,8 @@ export class SimFleet {
   #changes = 0;
   #forgiven = 0;
   #started = 0;
-  readonly #changeRate: number;
+  #changeRate: number;
+  #churnTimer: NodeJS.Timeout | undefined;
   #stopped = false;
 
   private constructor(o: {
@@ -253,6 +254,7 @@ export class SimFleet {
   async stop(): Promise<void> {
     this.#stopped = true;
     for (const t of this.#timers) clearInterval(t);
+    if (this.#churnTimer) clearInterval(this.#churnTimer);
     for (const t of this.#outageTimers) clearTimeout(t);
     for (const c of this.clusters) c.simulator.stop();
     await Promise.all(this.clusters.map((c) => c.server.close()));
@@ -265,10 +267,8 @@ export class SimFleet {
       for (const c of this.clusters) if (c.server.reachability !== 'refused') c.simulator.tick();
     }, 200);
     this.#timers.push(tick);
+    this.setChangeRate(this.#changeRate);
     if (this.#changeRate <= 0) return;
-    this.#started = performance.now();
-    const churn = setInterval(() => this.#churn(), 50);
-    this.#timers.push(churn);
     const rolloutEvery = options.rolloutEveryMs ?? 15_000;
     if (rolloutEvery > 0) this.#timers.push(setInterval(() => this.#rollout(), rolloutEvery));
     if (options.failingRollout ?? true) {
@@ -298,6 +298,18 @@ export class SimFleet {
     // Sorted keys are cached by the store until objects come or go.
     const keys = c.store.sortedKeys(kind);
     return map.get(keys[this.#rnd.int(0, keys.length - 1)]!);
+  }
+
+  /** Changes the target rate of object changes per second across the fleet (0 = still). */
+  setChangeRate(perSecond: number): void {
+    this.#changeRate = perSecond;
+    if (this.#churnTimer) clearInterval(this.#churnTimer);
+    this.#churnTimer = undefined;
+    if (perSecond <= 0 || this.#stopped) return;
+    this.#started = performance.now();
+    this.#forgiven = -this.#changes;
+    this.#churnTimer = setInterval(() => this.#churn(), 50);
+    this.#churnTimer.unref();
   }
 
   /**
