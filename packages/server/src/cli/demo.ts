@@ -1,8 +1,7 @@
-// `portolan demo`: the portal on generated data, so a newcomer sees it work within a minute.
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+// `portolan demo`: the portal on a simulated fleet, so a newcomer sees it work within a minute
+// with no cluster of their own. Everything it writes stays under ./data/demo.
 import { join, resolve } from 'node:path';
-import { generateCatalog, writeCatalog } from '@portolan/sim';
+import { startSimFleet } from '@portolan/sim';
 import { parseConfig } from '../config/load.ts';
 import { type Portal, startPortal } from '../portal.ts';
 import type { Io } from './io.ts';
@@ -10,36 +9,54 @@ import type { Io } from './io.ts';
 export interface DemoOptions {
   port?: number;
   seed: number;
-  /** Where the demo keeps its generated files and database. */
+  /** Where the demo keeps its kubeconfig, catalog and database. */
   dir?: string;
   /** Catalog size; 1.0 is the 20,000-entity reference organisation. */
   scale?: number;
+  clusters?: number;
 }
 
 export async function runDemo(options: DemoOptions, io: Io): Promise<Portal> {
   const dir = resolve(options.dir ?? 'data/demo');
-  const scale = options.scale ?? 0.1;
-  const marker = join(dir, 'catalog', '.generated');
-  const want = JSON.stringify({ seed: options.seed, scale });
-  if (!existsSync(marker) || (await readFile(marker, 'utf8')) !== want) {
-    await rm(join(dir, 'catalog'), { recursive: true, force: true });
-    await mkdir(join(dir, 'catalog'), { recursive: true });
-    await writeCatalog(generateCatalog({ seed: options.seed, scale }), join(dir, 'catalog'));
-    await writeFile(marker, want);
-  }
-  const config = parseConfig(
-    {
-      app: {
-        title: 'Portolan demo',
-        banner: 'Simulated fleet: generated services and clusters, not real ones',
+  const started = performance.now();
+  io.stdout.write('Starting a simulated fleet...\n');
+  const sim = await startSimFleet({
+    dir,
+    seed: options.seed,
+    scale: options.scale ?? 0.1,
+    clusters: options.clusters ?? 14,
+  });
+  try {
+    const config = parseConfig(
+      {
+        app: { title: 'Portolan demo', banner: 'Simulated fleet: generated services and clusters, not real ones' },
+        server: { port: options.port ?? 7007 },
+        database: { client: 'sqlite', connection: './portolan.sqlite' },
+        catalog: { root: '.', locations: [{ type: 'file', target: './catalog/catalog-info.yaml' }] },
+        kubernetes: { kubeconfig: { path: './kubeconfig.yaml' } },
       },
-      server: { port: options.port ?? 7007 },
-      database: { client: 'sqlite', connection: './portolan.sqlite' },
-      catalog: { root: '.', locations: [{ type: 'file', target: './catalog/catalog-info.yaml' }] },
-    },
-    'the demo',
-  );
-  const portal = await startPortal({ config, baseDir: dir });
-  io.stdout.write(`\nPortolan demo is running at ${portal.url}\n(simulated data; stop with Ctrl-C)\n`);
-  return portal;
+      'the demo',
+    );
+    const portal = await startPortal({ config, baseDir: dir });
+    const close = portal.close;
+    portal.close = async () => {
+      await close();
+      await sim.stop();
+    };
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    io.stdout.write(
+      [
+        '',
+        `Portolan demo is running at ${portal.url}  (ready in ${seconds} s)`,
+        `  ${sim.clusters.length} simulated clusters in ${new Set(sim.clusters.map((c) => c.region)).size} regions`,
+        `  kubectl works too: kubectl --kubeconfig ${join(dir, 'kubeconfig.yaml')} --context ${sim.clusters[0]?.name} get pods -A`,
+        '  Stop with Ctrl-C.',
+        '',
+      ].join('\n'),
+    );
+    return portal;
+  } catch (error) {
+    await sim.stop();
+    throw error;
+  }
 }

@@ -93,6 +93,10 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError(
         `unknown catalog command "${rest[0] ?? ''}"; try "portolan catalog validate <file...>"`,
       );
+    case 'explain': {
+      const { explainCommand } = await import('./explain.ts');
+      return explainCommand(rest, io);
+    }
     case undefined:
     case 'help':
     case '--help':
