@@ -71,20 +71,30 @@ export function KubernetesPanel({ entityRef }: { entityRef: string }) {
           </tbody>
         </table>
       )}
-      {view.regions.map((region) => (
-        <div key={region.region} className="region">
-          <h3>{region.region}</h3>
-          <div className="clusters">
-            {region.clusters.map((c) => (
-              <ClusterCard
-                key={c.cluster}
-                cluster={c}
-                onLogs={(pod) => setLogs({ cluster: c.cluster, ...pod })}
-              />
-            ))}
+      {view.regions.map((region) => {
+        // Clusters where nothing of the service runs, and nothing is wrong, fold into one line.
+        const shown = region.clusters.filter(
+          (c) => c.items.length > 0 || c.errors.length > 0 || c.status.status !== 'synced',
+        );
+        const absent = region.clusters.filter((c) => !shown.includes(c));
+        return (
+          <div key={region.region} className="region">
+            <h3>{region.region}</h3>
+            <div className="clusters">
+              {shown.map((c) => (
+                <ClusterCard
+                  key={c.cluster}
+                  cluster={c}
+                  onLogs={(pod) => setLogs({ cluster: c.cluster, ...pod })}
+                />
+              ))}
+            </div>
+            {absent.length > 0 && (
+              <p className="muted small">Not deployed in {absent.map((c) => c.cluster).join(', ')}</p>
+            )}
           </div>
-        </div>
-      ))}
+        );
+      })}
       {logs && <LogViewer entityRef={entityRef} {...logs} onClose={() => setLogs(undefined)} />}
     </section>
   );
