@@ -268,6 +268,17 @@ export function crashLoopStatus(
 export function imagePullStatus(pod: Pod, backoff: boolean) {
   const status = structuredClone(pod.status ?? {}) as Record<string, unknown> & Pod['status'];
   const image = pod.spec?.containers?.[0]?.image;
+  if (!status!.containerStatuses?.length) {
+    status!.containerStatuses = (pod.spec?.containers ?? []).map((c) => ({
+      name: c.name,
+      image: c.image,
+      imageID: '',
+      ready: false,
+      started: false,
+      restartCount: 0,
+      state: { waiting: { reason: 'ContainerCreating' } },
+    }));
+  }
   for (const cs of status!.containerStatuses ?? []) {
     if (cs.image !== image) continue;
     cs.state = {
