@@ -87,7 +87,7 @@ export class ClusterStore {
   readonly now: () => number;
 
   constructor(options: StoreOptions = {}) {
-    this.#history = new Array(options.historySize ?? 50_000);
+    this.#history = new Array(options.historySize ?? 10_000);
     this.#rv = options.startRv ?? 1000;
     this.#oldestResumable = this.#rv;
     this.now = options.now ?? Date.now;
