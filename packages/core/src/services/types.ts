@@ -137,10 +137,13 @@ export interface WorkloadView {
   createdAt?: string;
 }
 
+/** A cluster's state as a service view carries it: per-kind detail is in `errors` and /api/clusters. */
+export type ClusterStatusView = Omit<ClusterState, 'kinds' | 'counts' | 'labels' | 'url'>;
+
 export interface ClusterView {
   cluster: string;
   region: string;
-  status: ClusterState;
+  status: ClusterStatusView;
   items: WorkloadView[];
   errors: ViewError[];
   dashboardUrl?: string;

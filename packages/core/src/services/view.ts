@@ -362,6 +362,11 @@ function byName<T extends { name: string }>(a: T, b: T): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
+export function statusView(state: ClusterState): ClusterView['status'] {
+  const { kinds: _kinds, counts: _counts, labels: _labels, url: _url, ...rest } = state;
+  return rest;
+}
+
 /** Errors the view shows for a cluster: why it is stale, which kinds are missing. */
 export function clusterErrors(state: ClusterState): ViewError[] {
   const errors: ViewError[] = [];
@@ -484,7 +489,7 @@ export function buildClusterView(input: ClusterInput, now: number): ClusterView 
   const view: ClusterView = {
     cluster: state.name,
     region: state.region ?? UNKNOWN_REGION,
-    status: state,
+    status: statusView(state),
     items,
     errors: clusterErrors(state),
   };
