@@ -3,6 +3,7 @@
 // rollouts, a failing image, a cluster dropping off the network now and then).
 
 import { randomBytes } from 'node:crypto';
+import type { HorizontalPodAutoscaler } from '@portolan/core';
 import type { TokenMap } from '../apiserver/auth.ts';
 import { kindFor, SIM_KINDS } from '../apiserver/kinds.ts';
 import { ClusterServer, type Reachability } from '../apiserver/server.ts';
@@ -74,6 +75,10 @@ export function defaultTokens(): { tokens: TokenMap; named: FleetTokens } {
       [named.limited]: { user: 'portolan-limited', readOnly: true, forbidden: ['horizontalpodautoscalers'] },
     },
   };
+}
+
+function pinned(h: HorizontalPodAutoscaler): boolean {
+  return h.status?.conditions?.some((c) => c.type === 'ScalingLimited' && c.status === 'True') ?? false;
 }
 
 export class SimFleet {
@@ -342,16 +347,16 @@ export class SimFleet {
       return;
     }
     c.store.mutate(HPA, e.ns, e.name, (h: Obj) => {
-      const st = h.status as {
-        currentMetrics?: {
-          resource?: { current?: { averageUtilization?: number; averageValue?: string } };
-        }[];
-      };
-      const cur = st.currentMetrics?.[0]?.resource?.current;
+      const hpa = h as Obj & HorizontalPodAutoscaler;
+      const cur = hpa.status?.currentMetrics?.[0]?.resource?.current;
       if (!cur) return false;
-      const v = Math.max(5, Math.min(180, (cur.averageUtilization ?? 50) + this.#rnd.int(-6, 6)));
+      const target = hpa.spec?.metrics?.[0]?.resource?.target?.averageUtilization ?? 70;
+      // An HPA pinned at its maximum stays over target: that is what makes it pinned.
+      const floor = pinned(hpa) ? target + 10 : 5;
+      const v = Math.max(floor, Math.min(180, (cur.averageUtilization ?? 50) + this.#rnd.int(-6, 6)));
       cur.averageUtilization = v;
       cur.averageValue = `${v * 5}m`;
+      return true;
     });
   }
 
@@ -362,6 +367,7 @@ export class SimFleet {
       spec: { minReplicas?: number; maxReplicas: number; scaleTargetRef: { name: string } };
       status: { currentReplicas?: number; desiredReplicas?: number; lastScaleTime?: string };
     };
+    if (pinned(h as Obj & HorizontalPodAutoscaler)) return;
     const cur = h.status.currentReplicas ?? 1;
     const next = Math.max(
       h.spec.minReplicas ?? 1,
