@@ -30,6 +30,8 @@ export interface KubernetesRoutesOptions {
   loadConfig?: () => Promise<KubernetesConfigInput>;
   /** Entity kinds whose locators claim workloads, for discovery. */
   discoveryKinds?: string[];
+  /** More events on a service's stream (health findings): called when it opens, returns its unsubscribe. */
+  streamExtras?: (locator: ServiceLocator, send: (event: string, data: unknown) => void) => () => void;
 }
 
 const bool = z
@@ -161,6 +163,7 @@ export async function kubernetesRoutes(app: FastifyInstance, opts: KubernetesRou
     const sse = openSse(request, reply, heartbeatMs());
     const unsubscribe = engine.subscribe(locator, (view) => sse.send('view', view));
     sse.onClose(unsubscribe);
+    if (opts.streamExtras) sse.onClose(opts.streamExtras(locator, sse.send));
   });
 
   app.get<{ Params: { ref: string } }>('/api/services/:ref/events', async (request) => {

@@ -1,0 +1,196 @@
+// The fleet's findings as the HTTP layer serves them: every finding tagged with the service it
+// belongs to and that service's owner and system, filtered, paged and summarised per service,
+// team and system. Pure over a snapshot, so it is tested without a cluster.
+import { normalizeRef } from '@portolan/core/catalog/ref';
+import {
+  compareFindings,
+  diffFindings,
+  type Finding,
+  type FindingsDiff,
+  type FindingsSummary,
+  fleetSummary,
+  type RollUp,
+  rollUp,
+  type Severity,
+  severityAtLeast,
+} from '@portolan/core/health/index';
+import { type CatalogEntity, entityRef } from '@portolan/core/services/index';
+
+/** Who a service belongs to, as refs in the catalog's lower-case `kind:namespace/name` form. */
+export interface ServiceContext {
+  ref: string;
+  name: string;
+  owner?: string;
+  system?: string;
+  lifecycle?: string;
+}
+
+/** A finding with the service it was found on. One object claimed by two services appears twice. */
+export interface ServiceFinding extends Finding {
+  service: string;
+  owner?: string;
+  system?: string;
+}
+
+export interface FleetSnapshot {
+  /** When the snapshot was computed (ms since epoch). */
+  at: number;
+  /** How long computing it took, for the response and the logs. */
+  durationMs: number;
+  /** Catalog Components looked at, and how many of them had Kubernetes objects. */
+  entities: number;
+  services: ServiceContext[];
+  /** Every finding, worst first. */
+  findings: ServiceFinding[];
+}
+
+function ref(value: unknown, defaultKind: string, namespace: string): string | undefined {
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  try {
+    return normalizeRef(value, { defaultKind, defaultNamespace: namespace });
+  } catch {
+    // A malformed owner is the catalog's problem (it reports it); the service still has findings.
+    return undefined;
+  }
+}
+
+export function serviceContext(entity: CatalogEntity): ServiceContext {
+  const namespace = entity.metadata.namespace ?? 'default';
+  const owner = ref(entity.spec?.owner, 'group', namespace);
+  const system = ref(entity.spec?.system, 'system', namespace);
+  const lifecycle =
+    typeof entity.spec?.lifecycle === 'string' ? entity.spec.lifecycle.toLowerCase() : undefined;
+  return {
+    ref: entityRef(entity),
+    name: entity.metadata.name,
+    ...(owner ? { owner } : {}),
+    ...(system ? { system } : {}),
+    ...(lifecycle ? { lifecycle } : {}),
+  };
+}
+
+export function tagFindings(service: ServiceContext, findings: readonly Finding[]): ServiceFinding[] {
+  return findings.map((f) => ({
+    ...f,
+    service: service.ref,
+    ...(service.owner ? { owner: service.owner } : {}),
+    ...(service.system ? { system: service.system } : {}),
+  }));
+}
+
+export function compareServiceFindings(a: ServiceFinding, b: ServiceFinding): number {
+  return compareFindings(a, b) || (a.service < b.service ? -1 : a.service > b.service ? 1 : 0);
+}
+
+export function buildSnapshot(
+  evaluated: { service: ServiceContext; findings: readonly Finding[] }[],
+  meta: { at: number; durationMs: number; entities: number },
+): FleetSnapshot {
+  const findings: ServiceFinding[] = [];
+  for (const e of evaluated) for (const f of tagFindings(e.service, e.findings)) findings.push(f);
+  findings.sort(compareServiceFindings);
+  return { ...meta, services: evaluated.map((e) => e.service), findings };
+}
+
+export interface FleetFilter {
+  /** Any of these owners / systems / services (refs, already normalised). */
+  owner?: string[];
+  system?: string[];
+  service?: string[];
+  cluster?: string[];
+  /** Only these severities... */
+  severity?: Severity[];
+  /** ...or this severity and worse. */
+  minSeverity?: Severity;
+  rule?: string[];
+}
+
+export function matchesFilter(f: ServiceFinding, filter: FleetFilter): boolean {
+  return (
+    (!filter.owner || (f.owner !== undefined && filter.owner.includes(f.owner))) &&
+    (!filter.system || (f.system !== undefined && filter.system.includes(f.system))) &&
+    (!filter.service || filter.service.includes(f.service)) &&
+    (!filter.cluster || filter.cluster.includes(f.object.cluster)) &&
+    (!filter.severity || filter.severity.includes(f.severity)) &&
+    (!filter.minSeverity || severityAtLeast(f.severity, filter.minSeverity)) &&
+    (!filter.rule || filter.rule.includes(f.rule))
+  );
+}
+
+export function queryFindings(
+  snapshot: FleetSnapshot,
+  filter: FleetFilter,
+  limit: number,
+  offset = 0,
+): { items: ServiceFinding[]; totalItems: number } {
+  const items: ServiceFinding[] = [];
+  let total = 0;
+  for (const f of snapshot.findings) {
+    if (!matchesFilter(f, filter)) continue;
+    if (total >= offset && items.length < limit) items.push(f);
+    total++;
+  }
+  return { items, totalItems: total };
+}
+
+export type GroupSummary = Omit<RollUp, 'findings'> & { services?: number };
+
+export interface FleetSummaryView {
+  generatedAt: string;
+  durationMs: number;
+  entities: number;
+  servicesWithObjects: number;
+  summary: FindingsSummary;
+  /** Services worst first. */
+  worstServices: GroupSummary[];
+  /** Teams (owners) worst first, with how many of their services have findings. */
+  teams: GroupSummary[];
+  systems: GroupSummary[];
+}
+
+function groups(findings: readonly ServiceFinding[], keyOf: (f: Finding) => string | undefined, top: number) {
+  return rollUp(findings, keyOf)
+    .slice(0, top)
+    .map(({ findings: list, ...rest }) => ({
+      ...rest,
+      services: new Set(list.map((f) => (f as ServiceFinding).service)).size,
+    }));
+}
+
+/** Counts by severity and rule, then services, teams and systems worst first. */
+export function summarizeFleet(
+  snapshot: FleetSnapshot,
+  filter: FleetFilter = {},
+  top = 20,
+): FleetSummaryView {
+  const findings = snapshot.findings.filter((f) => matchesFilter(f, filter));
+  const { summary, worstServices } = fleetSummary(findings, (f) => (f as ServiceFinding).service, top);
+  return {
+    generatedAt: new Date(snapshot.at).toISOString(),
+    durationMs: snapshot.durationMs,
+    entities: snapshot.entities,
+    servicesWithObjects: snapshot.services.length,
+    summary,
+    worstServices,
+    teams: groups(findings, (f) => (f as ServiceFinding).owner, top),
+    systems: groups(findings, (f) => (f as ServiceFinding).system, top),
+  };
+}
+
+/**
+ * What a service's stream sends after each evaluation: everything as `appeared` the first time,
+ * then only the differences (nothing when nothing changed).
+ */
+export class FindingsTracker {
+  #previous: readonly Finding[] | undefined;
+
+  update(findings: readonly Finding[]): (FindingsDiff & { findings: readonly Finding[] }) | undefined {
+    const before = this.#previous;
+    this.#previous = findings;
+    if (before === undefined) return { findings, appeared: [...findings], cleared: [], changed: [] };
+    const diff = diffFindings(before, findings);
+    if (diff.appeared.length === 0 && diff.cleared.length === 0 && diff.changed.length === 0)
+      return undefined;
+    return { findings, ...diff };
+  }
+}

@@ -1,0 +1,163 @@
+// HTTP routes of health: a service's findings and autoscaling, the fleet's findings filtered by
+// owner, system, cluster and severity, and the fleet summary. Every string a finding carries
+// from a cluster goes out as JSON data, never markup.
+import { parseEntityRef, stringifyEntityRef } from '@portolan/core/catalog/ref';
+import { InputError } from '@portolan/core/errors';
+import { RULE_IDS } from '@portolan/core/health/index';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { OpenApiRegistry } from '../http/openapi.ts';
+import type { FleetFilter } from './fleet.ts';
+import type { HealthService } from './service.ts';
+
+const SEVERITIES = ['critical', 'warning', 'info'] as const;
+
+const list = (description: string) =>
+  z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .describe(description)
+    .transform((v) =>
+      v === undefined
+        ? undefined
+        : (Array.isArray(v) ? v : [v])
+            .flatMap((s) => s.split(','))
+            .map((s) => s.trim())
+            .filter(Boolean),
+    );
+
+const filterShape = {
+  owner: list('owner ref, e.g. group:default/payments or just payments (repeat or comma-separate)'),
+  system: list('system ref or name'),
+  service: list('service (component) ref or name'),
+  cluster: list('cluster name'),
+  severity: list('critical, warning or info (repeat for several)'),
+  minSeverity: z.enum(SEVERITIES).optional().describe('this severity and worse'),
+  rule: list('rule id, e.g. pod-crash-loop'),
+};
+
+const findingsQuery = z.object({
+  ...filterShape,
+  limit: z.coerce.number().int().min(1).max(5000).default(100).describe('page size, at most 5000'),
+  offset: z.coerce.number().int().min(0).default(0).describe('findings to skip'),
+});
+
+const summaryQuery = z.object({
+  ...filterShape,
+  top: z.coerce.number().int().min(1).max(500).default(20).describe('services, teams and systems to list'),
+});
+
+const serviceQuery = z.object({
+  logs: z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .describe('fetch the log tail of crash-looping containers (default true)')
+    .transform((v) => v === undefined || v === 'true' || v === '1'),
+});
+
+function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
+  const r = schema.safeParse(value);
+  if (!r.success)
+    throw new InputError(
+      r.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; '),
+    );
+  return r.data;
+}
+
+function refs(values: string[] | undefined, defaultKind: string, what: string): string[] | undefined {
+  return values?.map((v) => {
+    try {
+      return stringifyEntityRef(parseEntityRef(v, { defaultKind }));
+    } catch (error) {
+      throw new InputError(`${what}: ${(error as Error).message}`);
+    }
+  });
+}
+
+const RULES: readonly string[] = RULE_IDS;
+
+/** Turns the query's filter fields into a FleetFilter, with refs normalised; 400 on nonsense. */
+export function toFleetFilter(q: {
+  owner?: string[] | undefined;
+  system?: string[] | undefined;
+  service?: string[] | undefined;
+  cluster?: string[] | undefined;
+  severity?: string[] | undefined;
+  minSeverity?: (typeof SEVERITIES)[number] | undefined;
+  rule?: string[] | undefined;
+}): FleetFilter {
+  const severity = q.severity?.map((s) => s.toLowerCase());
+  const bad = severity?.find((s) => !(SEVERITIES as readonly string[]).includes(s));
+  if (bad !== undefined) throw new InputError(`severity: "${bad}" is not one of ${SEVERITIES.join(', ')}`);
+  const unknownRule = q.rule?.find((r) => !RULES.includes(r));
+  if (unknownRule !== undefined) throw new InputError(`rule: unknown rule "${unknownRule}"`);
+  const owner = refs(q.owner, 'group', 'owner');
+  const system = refs(q.system, 'system', 'system');
+  const service = refs(q.service, 'component', 'service');
+  return {
+    ...(owner ? { owner } : {}),
+    ...(system ? { system } : {}),
+    ...(service ? { service } : {}),
+    ...(q.cluster ? { cluster: q.cluster } : {}),
+    ...(severity ? { severity: severity as FleetFilter['severity'] & string[] } : {}),
+    ...(q.minSeverity ? { minSeverity: q.minSeverity } : {}),
+    ...(q.rule ? { rule: q.rule } : {}),
+  };
+}
+
+export function healthRoutes(
+  app: FastifyInstance,
+  openapi: OpenApiRegistry,
+  { health }: { health: HealthService },
+): void {
+  openapi.add({
+    method: 'get',
+    path: '/api/findings',
+    tag: 'health',
+    summary:
+      'Findings across the fleet, worst first, each with its service, owner and system; at most a few seconds old',
+    query: findingsQuery,
+  });
+  app.get('/api/findings', async (request) => {
+    const q = parse(findingsQuery, request.query);
+    return health.findings(toFleetFilter(q), q.limit, q.offset);
+  });
+
+  openapi.add({
+    method: 'get',
+    path: '/api/findings/summary',
+    tag: 'health',
+    summary: 'Fleet summary: counts by severity and rule, then services, teams and systems worst first',
+    query: summaryQuery,
+  });
+  app.get('/api/findings/summary', async (request) => {
+    const q = parse(summaryQuery, request.query);
+    return health.summary(toFleetFilter(q), q.top);
+  });
+
+  openapi.add({
+    method: 'get',
+    path: '/api/services/:ref/findings',
+    tag: 'health',
+    summary:
+      'What is wrong with a service in every cluster, why, and what to do; with log tails of crash loops',
+    query: serviceQuery,
+    responses: { '200': 'the findings', '400': 'bad ref', '404': 'no such service' },
+  });
+  app.get<{ Params: { ref: string } }>('/api/services/:ref/findings', async (request) => {
+    const q = parse(serviceQuery, request.query);
+    return health.serviceFindings(request.params.ref, { logs: q.logs });
+  });
+
+  openapi.add({
+    method: 'get',
+    path: '/api/services/:ref/scaling',
+    tag: 'health',
+    summary:
+      'Every HPA of a service per cluster (bounds, metrics vs target, headroom) and the spread across clusters',
+    responses: { '200': 'the autoscaling view', '400': 'bad ref', '404': 'no such service' },
+  });
+  app.get<{ Params: { ref: string } }>('/api/services/:ref/scaling', async (request) =>
+    health.scaling(request.params.ref),
+  );
+}
