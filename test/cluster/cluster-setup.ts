@@ -3,12 +3,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  ApiextensionsV1Api,
   CoreV1Api,
   KubeConfig,
   loadAllYaml,
   RbacAuthorizationV1Api,
   type V1ClusterRole,
   type V1ClusterRoleBinding,
+  type V1CustomResourceDefinition,
   type V1Node,
 } from '@kubernetes/client-node';
 import { waitFor } from './processes.ts';
@@ -18,6 +20,27 @@ export const NODES_PER_CLUSTER = 3;
 /** What each fake node offers: enough for the smoke test and benchmarks, finite for unschedulable tests. */
 export const NODE_ALLOCATABLE = { cpu: '16', memory: '64Gi', pods: '110' };
 export const READER_ROLE_FILE = join(repoRoot, 'deploy', 'kubernetes', 'portolan-reader.yaml');
+const KWOK_LOGS_CRD_FILE = join(repoRoot, 'test', 'cluster', 'kwok-logs-crd.yaml');
+
+function adminConfig(kubeconfigPath: string, cluster: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  kc.setCurrentContext(cluster);
+  return kc;
+}
+
+/** Registers kwok's `Logs` kind and waits until the apiserver serves it. */
+export async function installKwokLogsKind(kubeconfigPath: string, cluster: string): Promise<void> {
+  const api = adminConfig(kubeconfigPath, cluster).makeApiClient(ApiextensionsV1Api);
+  const crd = loadAllYaml(readFileSync(KWOK_LOGS_CRD_FILE, 'utf8'))[0] as V1CustomResourceDefinition;
+  await api.createCustomResourceDefinition({ body: crd });
+  await waitFor(`${cluster}: ${crd.metadata!.name} established`, async () => {
+    const current = await api.readCustomResourceDefinition({ name: crd.metadata!.name! });
+    return current.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')
+      ? true
+      : undefined;
+  });
+}
 
 function fakeNode(cluster: string, index: number): V1Node {
   const name = `${cluster}-node-${index}`;
@@ -73,9 +96,7 @@ const isReady = (node: V1Node) =>
 
 /** Creates nodes and RBAC, then waits until nodes are Ready and a pod gets scheduled and Running. */
 export async function prepareCluster(kubeconfigPath: string, cluster: string): Promise<void> {
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfigPath);
-  kc.setCurrentContext(cluster);
+  const kc = adminConfig(kubeconfigPath, cluster);
   const core = kc.makeApiClient(CoreV1Api);
   const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
 

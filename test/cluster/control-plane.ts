@@ -2,7 +2,7 @@
 // Every server listens on 127.0.0.1 only. The controller-manager and scheduler serve no port of
 // their own (--secure-port=0): the fleet checks them through what they do (pods get scheduled,
 // ReplicaSets appear), which is what tests care about.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import type { FleetCluster } from './state.ts';
@@ -16,7 +16,10 @@ export function clusterFiles(clusterDir: string) {
     saPublicKey: join(clusterDir, 'sa.pub'),
     saPrivateKey: join(clusterDir, 'sa.key'),
     tokenFile: join(clusterDir, 'tokens.csv'),
-    kwokStages: join(clusterDir, 'kwok-stages.yaml'),
+    kwokConfig: join(clusterDir, 'kwok.yaml'),
+    kwokCert: join(clusterDir, 'kwok.crt'),
+    kwokKey: join(clusterDir, 'kwok.key'),
+    logsDir: join(clusterDir, 'pod-logs'),
     kubeconfigFor: (component: string) => join(clusterDir, `${component}.kubeconfig`),
     logFor: (component: string) => join(clusterDir, `${component}.log`),
   };
@@ -103,6 +106,10 @@ export function apiserverArgs(options: {
     // the fleet dials the apiserver through the Service, so that reconciler stays off.
     '--endpoint-reconciler-type=none',
     '--profiling=false',
+    // pods/log, exec and port-forward go to the node's kubelet: kwok, serving on 127.0.0.1 with a
+    // certificate from the fleet CA. Node host names do not resolve, so dial the InternalIP.
+    '--kubelet-preferred-address-types=InternalIP',
+    `--kubelet-certificate-authority=${options.caFile}`,
   ];
 }
 
@@ -141,16 +148,40 @@ export function schedulerArgs(options: { files: ClusterFiles }): string[] {
   ];
 }
 
-export function kwokArgs(options: { files: ClusterFiles; index: number }): string[] {
+export function kwokArgs(options: { cluster: FleetCluster; files: ClusterFiles; index: number }): string[] {
+  const { files } = options;
   return [
-    `--kubeconfig=${options.files.kubeconfigFor('kwok')}`,
-    `--config=${options.files.kwokStages}`,
+    `--kubeconfig=${files.kubeconfigFor('kwok')}`,
+    `--config=${files.kwokConfig}`,
+    // kwok's kubelet API (container logs) for every node it plays: nodes advertise 127.0.0.1 and
+    // this port, so the apiserver's pods/log reaches it.
+    `--server-address=127.0.0.1:${options.cluster.kwokPort}`,
+    '--node-ip=127.0.0.1',
+    `--node-port=${options.cluster.kwokPort}`,
+    `--tls-cert-file=${files.kwokCert}`,
+    `--tls-private-key-file=${files.kwokKey}`,
+    // Per-pod logs come from kwok `Logs` objects that tests create (see setPodLogs in helpers.ts).
+    '--enable-crds=Logs',
     // Only the fleet's own fake nodes; the annotation is set when the fleet creates them.
     '--manage-all-nodes=false',
     '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
     '--node-lease-duration-seconds=40',
     `--cidr=10.${100 + options.index}.0.1/16`,
   ];
+}
+
+/** A container log line in the CRI format kwok reads (`<time> stdout F <text>`). */
+export const criLogLine = (at: Date, text: string, stream: 'stdout' | 'stderr' = 'stdout') =>
+  `${at.toISOString()} ${stream} F ${text}\n`;
+
+/**
+ * kwok's configuration: the fleet's stages. No logs are configured for pods in general: a pod's
+ * log is an API error (as for a container that never started) until a test gives it one with
+ * setPodLogs (helpers.ts), which creates a kwok `Logs` object for that pod.
+ */
+export function writeKwokConfig(files: ClusterFiles, stagesFile: string): void {
+  mkdirSync(files.logsDir, { recursive: true });
+  writeFileSync(files.kwokConfig, readFileSync(stagesFile, 'utf8'));
 }
 
 /** GET a path on an apiserver with a bearer token; resolves with the status code and body. */

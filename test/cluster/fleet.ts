@@ -7,10 +7,10 @@
 //                                       write .fleet/kubeconfig, print its path, exit
 //   node test/cluster/fleet.ts down     stop everything (idempotent, also after a crashed `up`)
 //   node test/cluster/fleet.ts status   print what runs
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureBinaries, moduleDir, pinnedVersions } from './build.ts';
-import { prepareCluster } from './cluster-setup.ts';
+import { installKwokLogsKind, prepareCluster } from './cluster-setup.ts';
 import {
   apiserverArgs,
   apiserverGet,
@@ -23,6 +23,7 @@ import {
   schedulerArgs,
   waitApiserverReady,
   writeComponentKubeconfig,
+  writeKwokConfig,
   writeTokenFile,
 } from './control-plane.ts';
 import { writeFleetKubeconfig } from './kubeconfig.ts';
@@ -99,6 +100,7 @@ export async function up(count: number): Promise<string> {
     filesOf.set(name, files);
     mkdirSync(files.dir, { recursive: true });
     makeServingCert(files.dir, ca, `${name}-apiserver`);
+    makeServingCert(files.dir, ca, `${name}-kwok`, 'kwok');
     makeServiceAccountKeys(files.dir);
     const tokens = Object.fromEntries(Object.keys(IDENTITIES).map((id) => [id, newToken()])) as Record<
       Identity,
@@ -110,6 +112,7 @@ export async function up(count: number): Promise<string> {
       name,
       server: `https://127.0.0.1:${port}`,
       apiserverPort: port,
+      kwokPort: await freePort(),
       etcdPrefix: `/fleet/${name}`,
       tokens: {
         admin: tokens.admin,
@@ -122,7 +125,7 @@ export async function up(count: number): Promise<string> {
     for (const component of ['kube-controller-manager', 'kube-scheduler', 'kwok'] as const) {
       writeComponentKubeconfig(files.kubeconfigFor(component), cluster.server, ca.cert, tokens[component]);
     }
-    copyFileSync(join(moduleDir, 'kwok-stages.yaml'), files.kwokStages);
+    writeKwokConfig(files, join(moduleDir, 'kwok-stages.yaml'));
   }
   writeFleetKubeconfig(kubeconfigPath(dir), { caFile: ca.cert, clusters: state.clusters });
 
@@ -149,6 +152,8 @@ export async function up(count: number): Promise<string> {
     ),
   );
   log(`${count} apiservers ready after ${seconds(started)}`);
+  // Before kwok starts, so that it finds the kind it is told to watch.
+  await Promise.all(state.clusters.map((c) => installKwokLogsKind(kubeconfigPath(dir), c.name)));
 
   for (const [index, cluster] of state.clusters.entries()) {
     const files = filesOf.get(cluster.name)!;
@@ -156,7 +161,7 @@ export async function up(count: number): Promise<string> {
       track(startDetached(`${cluster.name}/${component}`, binary(component), args, files.logFor(component)));
     start('kube-controller-manager', controllerManagerArgs({ cluster, files, caFile: ca.cert }));
     start('kube-scheduler', schedulerArgs({ files }));
-    start('kwok', kwokArgs({ files, index }));
+    start('kwok', kwokArgs({ cluster, files, index }));
   }
 
   await Promise.all(state.clusters.map((c) => prepareCluster(kubeconfigPath(dir), c.name)));

@@ -10,12 +10,13 @@
 // Events a kubelet would record (BackOff, Failed, Unhealthy) are created as kubelet events.
 // Unschedulable pods and progress deadlines need no trick: the real scheduler and the real
 // Deployment controller produce them.
-import { readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   AppsV1Api,
   AutoscalingV2Api,
   CoreV1Api,
+  CustomObjectsApi,
   KubeConfig,
   PatchStrategy,
   setHeaderOptions,
@@ -26,7 +27,7 @@ import {
   type V2HorizontalPodAutoscalerCondition,
   type V2MetricStatus,
 } from '@kubernetes/client-node';
-import { waitApiserverReady } from './control-plane.ts';
+import { criLogLine, waitApiserverReady } from './control-plane.ts';
 import { isRunning, startDetached, stopProcess, waitFor } from './processes.ts';
 import { type FleetState, fleetDir, readState, writeState } from './state.ts';
 
@@ -470,6 +471,73 @@ export async function setHpaStatus(hpa: ObjectRef, status: HpaStatus): Promise<V
     },
     mergePatch,
   );
+}
+
+async function podLogFile(pod: ObjectRef, container?: string): Promise<{ file: string; container: string }> {
+  const kc = kubeConfigFor(pod.context);
+  const cluster = kc.getContextObject(pod.context)?.cluster ?? pod.context;
+  const name =
+    container ??
+    (await kc.makeApiClient(CoreV1Api).readNamespacedPod({ name: pod.name, namespace: pod.namespace })).spec
+      ?.containers[0]?.name ??
+    '';
+  const dir = join(dirname(fleetKubeconfigPath()), cluster, 'pod-logs');
+  mkdirSync(dir, { recursive: true });
+  return { file: join(dir, `${pod.namespace}_${pod.name}_${name}`), container: name };
+}
+
+/** Appends a line to a log set with setPodLogs, as the running container would; followers see it. */
+export async function appendPodLog(pod: ObjectRef, text: string, container?: string): Promise<void> {
+  const { file } = await podLogFile(pod, container);
+  appendFileSync(`${file}.log`, criLogLine(new Date(), text));
+}
+
+/**
+ * Gives one container of a pod its own log (and the log of its previous, crashed instance), served
+ * by kwok through the real `pods/log` API, tail and follow included. Without this, asking for a
+ * pod's log is an API error (see writeKwokConfig in control-plane.ts). Lines get timestamps one
+ * millisecond apart, ending now.
+ */
+export async function setPodLogs(
+  pod: ObjectRef,
+  logs: { lines: string[]; previousLines?: string[]; container?: string },
+): Promise<void> {
+  const kc = kubeConfigFor(pod.context);
+  const core = kc.makeApiClient(CoreV1Api);
+  const { file, container } = await podLogFile(pod, logs.container);
+  const end = Date.now();
+  const lines = (texts: string[], until: number) =>
+    texts.map((text, i) => criLogLine(new Date(until - (texts.length - 1 - i)), text)).join('');
+  writeFileSync(`${file}.log`, lines(logs.lines, end));
+  writeFileSync(`${file}.previous.log`, lines(logs.previousLines ?? [], end - 60_000));
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const target = { group: 'kwok.x-k8s.io', version: 'v1alpha1', namespace: pod.namespace, plural: 'logs' };
+  await custom.deleteNamespacedCustomObject({ ...target, name: pod.name }).catch(() => undefined);
+  await custom.createNamespacedCustomObject({
+    ...target,
+    body: {
+      apiVersion: 'kwok.x-k8s.io/v1alpha1',
+      kind: 'Logs',
+      metadata: { name: pod.name, namespace: pod.namespace },
+      spec: {
+        logs: [
+          {
+            containers: [container],
+            logsFile: `${file}.log`,
+            previousLogsFile: `${file}.previous.log`,
+            follow: true,
+          },
+        ],
+      },
+    },
+  });
+  const last = logs.lines.at(-1);
+  if (last === undefined) return;
+  // kwok learns of the Logs object through a watch: wait until the log API serves it.
+  await waitFor(`${pod.context}: logs of ${pod.namespace}/${pod.name} served`, async () => {
+    const text = await core.readNamespacedPodLog({ name: pod.name, namespace: pod.namespace, container });
+    return text.trimEnd().endsWith(last) ? true : undefined;
+  });
 }
 
 function apiserverOf(cluster: string) {

@@ -43,9 +43,10 @@ export function makeServingCert(
   dir: string,
   ca: { cert: string; key: string },
   commonName: string,
+  fileBase = 'apiserver',
 ): { cert: string; key: string } {
-  const cert = join(dir, 'apiserver.crt');
-  const key = join(dir, 'apiserver.key');
+  const cert = join(dir, `${fileBase}.crt`);
+  const key = join(dir, `${fileBase}.key`);
   const names = ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc'];
   openssl([
     'req',

@@ -26,6 +26,8 @@ export interface FleetCluster {
   /** https://127.0.0.1:<port> */
   server: string;
   apiserverPort: number;
+  /** kwok's kubelet API, which serves the container logs of every node of the cluster */
+  kwokPort: number;
   etcdPrefix: string;
   /** Bearer tokens by identity: admin, portolan, portolan-limited */
   tokens: Record<string, string>;
