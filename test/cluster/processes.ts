@@ -56,8 +56,20 @@ export async function stopProcess(
   }
 }
 
-/** A free TCP port on the loopback interface. */
-export function freePort(): Promise<number> {
+const handedOut = new Set<number>();
+
+/** A free TCP port on the loopback interface, never one this process handed out before. */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await anyFreePort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+function anyFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
