@@ -128,7 +128,7 @@ export async function prepareCluster(kubeconfigPath: string, cluster: string): P
     namespace: 'default',
     body: {
       metadata: { name: probe },
-      spec: { containers: [{ name: 'probe', image: 'registry.k8s.io/pause:3.10' }] },
+      spec: { containers: [{ name: 'probe', image: 'example.test/pause:3.10' }] },
     },
   });
   await waitFor(`${cluster}: probe pod scheduled and Running`, async () => {

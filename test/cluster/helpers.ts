@@ -371,7 +371,7 @@ export async function makeUnschedulable(
         containers: [
           {
             name: 'app',
-            image: options.image ?? 'registry.k8s.io/pause:3.10',
+            image: options.image ?? 'example.test/pause:3.10',
             resources: { requests: { cpu: options.cpu ?? '1000' } },
           },
         ],
@@ -419,7 +419,7 @@ export async function exceedProgressDeadline(
         selector: { matchLabels: labels },
         template: {
           metadata: { labels, annotations: { [STATUS_ANNOTATION]: 'never-ready' } },
-          spec: { containers: [{ name: 'app', image: options.image ?? 'registry.k8s.io/pause:3.10' }] },
+          spec: { containers: [{ name: 'app', image: options.image ?? 'example.test/pause:3.10' }] },
         },
       },
     },
