@@ -46,6 +46,22 @@ interface ClientData {
   ca: string | undefined;
 }
 
+/** Reads the whole body bytes-only (the server's share of the cost) and returns its length. */
+function drain(c: ClientData, url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const headers = { Authorization: `Bearer ${c.token}`, Accept: 'application/json' };
+    const req = request(url, { ca: c.ca, headers }, (res) => {
+      let n = 0;
+      res.on('data', (b: Buffer) => {
+        n += b.length;
+      });
+      res.on('end', () => resolve(n));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 function get(
   c: ClientData,
   url: string,
@@ -86,7 +102,7 @@ async function client(c: ClientData): Promise<void> {
   let received = 0;
   let bookmarks = 0;
   const watches: { close: () => void }[] = [];
-  parentPort!.on('message', async (m: { cmd: string; limit?: number }) => {
+  parentPort!.on('message', async (m: { cmd: string; limit?: number; parse?: boolean }) => {
     if (m.cmd === 'list') {
       // LIST every pod of every cluster, all clusters in parallel, parsing each response.
       const t = performance.now();
@@ -95,6 +111,11 @@ async function client(c: ClientData): Promise<void> {
       await Promise.all(
         c.urls.map(async (url) => {
           let cont = '';
+          if (m.parse === false) {
+            const n = await drain(c, `${url}/api/v1/pods`);
+            bytes += n;
+            return;
+          }
           do {
             const q = m.limit
               ? `?limit=${m.limit}${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`
@@ -179,15 +200,20 @@ async function main(): Promise<void> {
       worker.postMessage(m);
     });
 
-  for (const limit of [0, 500]) {
-    const r = await ask<{ ms: number; pods: number; bytes: number }>({ cmd: 'list', limit });
+  for (const [limit, parse] of [
+    [0, false],
+    [0, true],
+    [500, true],
+  ] as const) {
+    const r = await ask<{ ms: number; pods: number; bytes: number }>({ cmd: 'list', limit, parse });
     emit({
+      parsed: parse,
       metric: 'list-all-pods',
       limit: limit || 'none',
       ms: r.ms,
-      pods: r.pods,
+      pods: parse ? r.pods : undefined,
       MB: mb(r.bytes),
-      serverRssMB: mb(process.memoryUsage().rss),
+      processRssMB: mb(process.memoryUsage().rss),
     });
   }
 
