@@ -17,7 +17,9 @@ describe.skipIf(!existsSync(KUBECTL))('kubectl against the simulated fleet', { t
   let dir: string;
   let cluster: string;
   const kubectl = (...args: string[]) =>
-    run(KUBECTL, ['--kubeconfig', handle.kubeconfigPath, '--context', cluster, ...args], { timeout: 30_000 });
+    run(KUBECTL, [...base(), '--context', cluster, ...args], { timeout: 30_000 });
+  // A private discovery cache: ports are reused between runs and kubectl caches discovery by host:port.
+  const base = () => ['--kubeconfig', handle.kubeconfigPath, '--cache-dir', join(dir, 'kube-cache')];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'portolan-kubectl-'));
@@ -112,6 +114,13 @@ describe.skipIf(!existsSync(KUBECTL))('kubectl against the simulated fleet', { t
       '40s',
     );
     expect(status).toMatch(/successfully rolled out/);
+  });
+
+  it('get all lists the workload kinds of the "all" category', async () => {
+    const { stdout } = await kubectl('get', 'all', '-n', 'ops');
+    expect(stdout).toMatch(/^pod\//m);
+    expect(stdout).toMatch(/^deployment\.apps\//m);
+    expect(stdout).toMatch(/^replicaset\.apps\//m);
   });
 
   it('says who may not do what', async () => {

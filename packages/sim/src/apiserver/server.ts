@@ -64,6 +64,18 @@ class HttpError extends Error {
 }
 
 const MAX_WATCH_BUFFER = 64 * 1024 * 1024;
+/** Kinds `kubectl get all` shows, as on a real server. */
+const ALL_CATEGORY = new Set([
+  'Pod',
+  'Service',
+  'Deployment',
+  'ReplicaSet',
+  'StatefulSet',
+  'DaemonSet',
+  'Job',
+  'CronJob',
+  'HorizontalPodAutoscaler',
+]);
 const LIST_CHUNK = 256 * 1024;
 
 function status(code: number, reason: string, message: string, details?: Record<string, unknown>) {
@@ -810,7 +822,7 @@ export class ClusterServer {
         kind: k.kind,
         verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
         ...(k.shortNames.length ? { shortNames: k.shortNames } : {}),
-        ...(k.kind === 'Pod' || k.kind === 'Deployment' ? { categories: ['all'] } : {}),
+        ...(ALL_CATEGORY.has(k.kind) ? { categories: ['all'] } : {}),
       });
       if (k.hasStatus) {
         resources.push({

@@ -214,7 +214,8 @@ export class SimFleet {
     if (forMs !== undefined && mode !== 'up') {
       const t = setTimeout(() => {
         this.#outageTimers.delete(t);
-        if (!this.#stopped) void c.server.setReachability('up');
+        // If the port was taken meanwhile the cluster simply stays down.
+        if (!this.#stopped) c.server.setReachability('up').catch(() => undefined);
       }, forMs);
       t.unref();
       this.#outageTimers.add(t);
