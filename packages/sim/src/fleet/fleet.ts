@@ -298,12 +298,21 @@ export class SimFleet {
     for (const t of this.#timers) t.unref();
   }
 
+  /** Keys per (cluster, kind) for random picks, refreshed every few seconds rather than per change. */
+  readonly #keyCache = new Map<string, { at: number; keys: string[] }>();
+
   #randomEntry(c: SimCluster, kind: typeof POD) {
     const map = c.store.entries(kind);
     if (map.size === 0) return undefined;
-    // Sorted keys are cached by the store until objects come or go.
-    const keys = c.store.sortedKeys(kind);
-    return map.get(keys[this.#rnd.int(0, keys.length - 1)]!);
+    const id = `${c.name}/${kind.kind}`;
+    const now = performance.now();
+    let cached = this.#keyCache.get(id);
+    if (!cached || now - cached.at > 5000) {
+      cached = { at: now, keys: [...map.keys()] };
+      this.#keyCache.set(id, cached);
+    }
+    // A key gone since the refresh just means one skipped change.
+    return map.get(cached.keys[this.#rnd.int(0, cached.keys.length - 1)]!);
   }
 
   /** Changes the target rate of object changes per second across the fleet (0 = still). */

@@ -170,7 +170,14 @@ export function loadCluster(
   const rnd = createRandom(`load:${seed}:${cluster.name}`);
   let objects = 0;
   let pods = 0;
+  // uids from the seed too, so that the same seed gives the same fleet down to owner references.
+  const uid = () => {
+    const h = rnd.hex(32);
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  };
   const add = (kind: typeof POD, obj: Obj) => {
+    obj.metadata ??= {};
+    obj.metadata.uid ??= uid();
     store.create(kind, obj, { silent: true });
     objects++;
     if (kind === POD) pods++;
@@ -273,6 +280,7 @@ export function loadCluster(
     name?: string,
   ) => {
     const pod = newPod(rnd, owner, ns, template as never, nodeFor(), created, name);
+    pod.metadata!.uid = uid();
     pod.status = runningStatus(pod, { startedMs: created + rnd.int(2000, 20_000), podIP: podIPFor(rnd) });
     return pod;
   };
