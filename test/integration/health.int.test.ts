@@ -32,6 +32,7 @@ import {
   makeCrashLoop,
   makeImagePullBackOff,
   setHpaStatus,
+  setPodLogs,
   waitFor,
 } from '../cluster/helpers.ts';
 import { requireFleet } from './kubernetes-support.ts';
@@ -62,6 +63,8 @@ let catalog: CatalogService;
 let engine: KubernetesEngine;
 let app: FastifyInstance;
 let url: string;
+/** The shop pod made to crash-loop in eu-west-1. */
+let crashed: string;
 
 async function get<T>(path: string): Promise<T> {
   const res = await fetch(`${url}${path}`);
@@ -262,6 +265,7 @@ describe('health on the real fleet, through the portal API', () => {
       expect(first.appeared).toEqual(first.findings);
       expect(first.findings.some((f: Finding) => f.rule === 'pod-crash-loop')).toBe(false);
       const [pod] = await podsOf(EU, shop);
+      crashed = pod!;
       const started = performance.now();
       await makeCrashLoop({ context: EU, namespace, name: pod! }, { restarts: 6, exitCode: 2 });
       const pushed = await waitFor(
@@ -288,8 +292,19 @@ describe('health on the real fleet, through the portal API', () => {
     }
   });
 
-  it('explains the crash loop on /api/services/:ref/findings with the kubelet BackOff event', async () => {
+  it('explains the crash loop on /api/services/:ref/findings with the BackOff event and the log tail', async () => {
+    // What the crashed run printed, served by kwok through the real pods/log API.
+    const previousLines = Array.from({ length: 30 }, (_, i) => `request ${i} ok`).concat([
+      'connecting to postgres://db:5432',
+      'panic: dial tcp 10.0.0.7:5432: connect: connection refused',
+    ]);
+    await setPodLogs(
+      { context: EU, namespace, name: crashed },
+      { lines: ['starting shop 2.1.0'], previousLines },
+    );
     const crash = await findingOf(shopRef, 'pod-crash-loop', EU);
+    // Only the last 20 lines of the crashed (previous) run.
+    expect(crash.evidence.logTail).toEqual(previousLines.slice(-20));
     expect(crash.severity).toBe('critical');
     expect(crash.summary).toMatch(/exit code 2/);
     expect(crash.evidence).toMatchObject({
