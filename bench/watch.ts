@@ -183,13 +183,12 @@ emit({
 // ---- SSE pages ----
 interface Page {
   entity: CatalogEntity;
-  views: ServiceView[];
   waiters: ((v: ServiceView) => void)[];
   controller: AbortController;
 }
 async function openPage(entity: CatalogEntity): Promise<Page> {
   const controller = new AbortController();
-  const page: Page = { entity, views: [], waiters: [], controller };
+  const page: Page = { entity, waiters: [], controller };
   const res = await fetch(url(entity, '/stream'), { signal: controller.signal });
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();
@@ -204,10 +203,9 @@ async function openPage(entity: CatalogEntity): Promise<Page> {
         while (end >= 0) {
           const block = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
-          if (block.startsWith('event: view')) {
+          // Parse only when someone waits: the browser's parsing is not the server's latency.
+          if (block.startsWith('event: view') && page.waiters.length > 0) {
             const v = JSON.parse(block.slice(block.indexOf('data: ') + 6)) as ServiceView;
-            page.views.push(v);
-            if (page.views.length > 2) page.views.shift();
             for (const w of page.waiters) w(v);
           }
           end = buffer.indexOf('\n\n');

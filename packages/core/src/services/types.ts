@@ -67,6 +67,16 @@ export interface PodView {
   containers: ContainerView[];
 }
 
+export interface PodSummary {
+  total: number;
+  ready: number;
+  running: number;
+  pending: number;
+  failed: number;
+  terminating: number;
+  restarts: number;
+}
+
 export interface HpaView {
   name: string;
   minReplicas?: number;
@@ -130,7 +140,14 @@ export interface WorkloadView {
   images: ImageView[];
   /** Version of the first container, the one drift is computed on. */
   version?: string;
+  /**
+   * The workload's pods: all of them, or at most the view's pod limit with the ones that need
+   * attention (not ready, terminating, restarting) first; `podSummary` always counts all.
+   */
   pods: PodView[];
+  podSummary: PodSummary;
+  /** Pods left out of `pods` because of the limit. */
+  podsOmitted?: number;
   hpa?: HpaView;
   services: ServiceRefView[];
   ingresses: IngressView[];

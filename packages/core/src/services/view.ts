@@ -28,6 +28,7 @@ import type {
   HpaView,
   ImageView,
   IngressView,
+  PodSummary,
   PodView,
   RegionView,
   ServiceRefView,
@@ -49,6 +50,8 @@ export interface BuildViewInput {
   clusters: ClusterInput[];
   /** Milliseconds since the epoch. */
   now: number;
+  /** At most this many pods per workload per cluster in `pods` (default: all). */
+  maxPodsPerWorkload?: number;
 }
 
 export const UNKNOWN_REGION = 'unknown';
@@ -367,6 +370,40 @@ export function statusView(state: ClusterState): ClusterView['status'] {
   return rest;
 }
 
+function needsAttention(p: PodView): boolean {
+  return !p.ready || p.terminating || p.restarts > 0 || p.phase !== 'Running';
+}
+
+/** Keep at most `max` pods, those needing attention first, each group in name order. */
+export function limitPods(pods: PodView[], max: number | undefined): { pods: PodView[]; omitted: number } {
+  if (max === undefined || pods.length <= max) return { pods, omitted: 0 };
+  const attention = pods.filter(needsAttention);
+  const fine = pods.filter((p) => !needsAttention(p));
+  const kept = [...attention, ...fine].slice(0, max).sort(byName);
+  return { pods: kept, omitted: pods.length - kept.length };
+}
+
+export function podSummary(pods: PodView[]): PodSummary {
+  const s: PodSummary = {
+    total: pods.length,
+    ready: 0,
+    running: 0,
+    pending: 0,
+    failed: 0,
+    terminating: 0,
+    restarts: 0,
+  };
+  for (const p of pods) {
+    if (p.ready) s.ready++;
+    if (p.phase === 'Running') s.running++;
+    else if (p.phase === 'Pending') s.pending++;
+    else if (p.phase === 'Failed') s.failed++;
+    if (p.terminating) s.terminating++;
+    s.restarts += p.restarts;
+  }
+  return s;
+}
+
 /** Errors the view shows for a cluster: why it is stale, which kinds are missing. */
 export function clusterErrors(state: ClusterState): ViewError[] {
   const errors: ViewError[] = [];
@@ -392,7 +429,7 @@ export function clusterErrors(state: ClusterState): ViewError[] {
 }
 
 /** Group one cluster's objects of a service into workloads with their pods, HPA, services, ingresses. */
-export function buildClusterView(input: ClusterInput, now: number): ClusterView {
+export function buildClusterView(input: ClusterInput, now: number, maxPodsPerWorkload?: number): ClusterView {
   const { state, objects } = input;
   // uid -> owning workload uid, through ReplicaSets (Deployments) and Jobs (CronJobs).
   const parent = new Map<string, string>();
@@ -436,7 +473,8 @@ export function buildClusterView(input: ClusterInput, now: number): ClusterView 
     const ns = object.metadata?.namespace ?? '';
     const name = object.metadata?.name ?? '';
     const template = templateOf(wkind, object);
-    const pods = (uid ? (podsByWorkload.get(uid) ?? []) : []).sort(byName);
+    const allPods = (uid ? (podsByWorkload.get(uid) ?? []) : []).sort(byName);
+    const { pods, omitted } = limitPods(allPods, maxPodsPerWorkload);
     const images: ImageView[] = (template?.spec?.containers ?? []).map((c) => ({
       container: c.name ?? '',
       image: c.image ?? '',
@@ -473,10 +511,12 @@ export function buildClusterView(input: ClusterInput, now: number): ClusterView 
       rollout: rolloutOf(wkind, object),
       images,
       pods,
+      podSummary: podSummary(allPods),
       services: svcs.map(serviceView).sort(byName),
       ingresses: ings.map(ingressView).sort(byName),
     };
     if (uid) view.uid = uid;
+    if (omitted > 0) view.podsOmitted = omitted;
     if (images[0]) view.version = images[0].version;
     if (hpa) view.hpa = hpaView(hpa);
     if (object.metadata?.creationTimestamp) view.createdAt = object.metadata.creationTimestamp;
@@ -525,16 +565,16 @@ export function versionDrift(clusters: ClusterView[]): VersionDrift[] {
 }
 
 export function summarizeCluster(view: ClusterView): ClusterSummary {
-  const pods = view.items.flatMap((w) => w.pods);
+  const counts = view.items.map((w) => w.podSummary);
   return {
     cluster: view.cluster,
     region: view.region,
     status: view.status.status,
     stale: view.status.status === 'stale',
     workloads: view.items.length,
-    pods: pods.length,
-    readyPods: pods.filter((p) => p.ready).length,
-    restarts: pods.reduce((n, p) => n + p.restarts, 0),
+    pods: counts.reduce((n, c) => n + c.total, 0),
+    readyPods: counts.reduce((n, c) => n + c.ready, 0),
+    restarts: counts.reduce((n, c) => n + c.restarts, 0),
     versions: [
       ...new Set(view.items.map((w) => w.version).filter((v): v is string => v !== undefined)),
     ].sort(),
@@ -557,7 +597,7 @@ export function summarize(clusters: ClusterView[], versions: VersionDrift[]): Se
 /** The whole service view: per region (sorted), per cluster (sorted), with drift and summary. */
 export function buildServiceView(input: BuildViewInput): ServiceView {
   const clusters = input.clusters
-    .map((c) => buildClusterView(c, input.now))
+    .map((c) => buildClusterView(c, input.now, input.maxPodsPerWorkload))
     .sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0));
   const regions = new Map<string, ClusterView[]>();
   for (const c of clusters) {

@@ -3,7 +3,7 @@ import type { Deployment, KubeObject, Pod } from '../../src/k8s/types.ts';
 import { discoveredLocator, discoverServices, suggestCatalogInfo } from '../../src/services/discovery.ts';
 import type { ServiceObject } from '../../src/services/objects.ts';
 import type { ClusterState } from '../../src/services/types.ts';
-import { buildServiceView, imageVersion, podView } from '../../src/services/view.ts';
+import { buildServiceView, imageVersion, limitPods, podView } from '../../src/services/view.ts';
 
 const NOW = Date.parse('2026-01-01T00:10:00Z');
 
@@ -215,5 +215,38 @@ describe('discovery', () => {
     const loc = discoveredLocator(svc!);
     expect(loc.source).toBe('discovered');
     expect(loc.namespaces).toEqual(['ns']);
+  });
+});
+
+describe('limitPods', () => {
+  it('keeps the pods needing attention first, counts the rest', () => {
+    const pods = ['a', 'b', 'c', 'd'].map((n, i) =>
+      podView(pod(n, 'x', i !== 2, i === 3 ? 1 : 0).object as Pod, NOW),
+    );
+    const { pods: kept, omitted } = limitPods(pods, 2);
+    expect(kept.map((p) => p.name)).toEqual(['c', 'd']);
+    expect(omitted).toBe(2);
+    expect(limitPods(pods, undefined).pods).toHaveLength(4);
+  });
+  it('summaries count every pod even when the list is cut', () => {
+    const objects = [
+      deployment('d1', 'reg/checkout:1.2.0'),
+      rs('r1', 'd1'),
+      pod('a', 'r1'),
+      pod('b', 'r1'),
+      pod('c', 'r1', false),
+    ];
+    const view = buildServiceView({
+      ref: 'r',
+      name: 'n',
+      now: NOW,
+      maxPodsPerWorkload: 1,
+      clusters: [{ state: state('c1', 'eu'), objects }],
+    });
+    const w = view.clusters[0]!.items[0]!;
+    expect(w.pods.map((p) => p.name)).toEqual(['c']);
+    expect(w.podsOmitted).toBe(2);
+    expect(w.podSummary).toMatchObject({ total: 3, ready: 2 });
+    expect(view.summary).toMatchObject({ pods: 3, readyPods: 2 });
   });
 });

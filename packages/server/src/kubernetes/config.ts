@@ -68,6 +68,11 @@ export const kubernetesConfigSchema = z
     listPageSize: z.number().int().positive().default(500),
     /** Coalescing window for service streams. */
     streamDebounceMs: z.number().int().nonnegative().default(150),
+    /**
+     * Pods per workload per cluster a service view lists by default (those needing attention
+     * first; the rest are counted). `?pods=all` on the routes lifts it.
+     */
+    maxPodsPerWorkload: z.number().int().positive().default(50),
     /** Heartbeat interval for SSE streams. */
     heartbeatSeconds: z.number().positive().default(15),
   })

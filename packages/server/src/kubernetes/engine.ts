@@ -3,12 +3,18 @@
 // of its objects (or its clusters' state) changed, coalesced over a short window.
 
 import {
+  type CronJob,
   ForbiddenError,
+  type HorizontalPodAutoscaler,
+  type Ingress,
   InputError,
   type KubeEvent,
   type KubeObject,
   NotFoundError,
   type Pod,
+  type PodDisruptionBudget,
+  type PodTemplate,
+  type Service,
   UnavailableError,
   type WatchedKind,
 } from '@portolan/core';
@@ -21,6 +27,7 @@ import {
   type DiscoveryWorkload,
   discoveredLocator,
   discoverServices,
+  fromLabelSelector,
   inNamespaces,
   locateService,
   locatorKey,
@@ -128,21 +135,32 @@ export interface ReloadResult {
 
 export type ViewListener = (view: ServiceView) => void;
 
+export interface ViewOptions {
+  /** Pods per workload per cluster (default: the config's maxPodsPerWorkload); 0 = all. */
+  maxPodsPerWorkload?: number;
+}
+
 interface Subscription {
   locator: ServiceLocator;
+  maxPods: number | undefined;
   listeners: Set<ViewListener>;
+  /** What the last computed view held, to tell whether a change concerns this service. */
   uids: Set<string>;
-  namespaces: Set<string>;
+  workloads: Set<string>;
+  serviceNames: Set<string>;
+  templates: { namespace: string; labels: Record<string, string> }[];
   timer: NodeJS.Timeout | undefined;
 }
 
 const WORKLOADS: readonly string[] = WORKLOAD_KINDS;
-const ATTACHED_BY_NAMESPACE: readonly WatchedKind[] = [
-  'HorizontalPodAutoscaler',
-  'Service',
-  'Ingress',
-  'PodDisruptionBudget',
-];
+
+function templateLabels(kind: string, obj: KubeObject): Record<string, string> | undefined {
+  const template: PodTemplate | undefined =
+    kind === 'CronJob'
+      ? (obj as CronJob).spec?.jobTemplate?.spec?.template
+      : (obj as { spec?: { template?: PodTemplate } }).spec?.template;
+  return template?.metadata?.labels;
+}
 
 export class KubernetesEngine {
   #config: KubernetesConfig;
@@ -289,7 +307,7 @@ export class KubernetesEngine {
 
   /** Resolves when every cluster left `syncing` (synced or stale), or after timeoutMs. */
   async waitForSync(timeoutMs = 30_000): Promise<boolean> {
-    const deadline = this.#now() + timeoutMs;
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (this.clusters().every((c) => c.status !== 'syncing')) return true;
       if (Date.now() > deadline) return false;
@@ -319,8 +337,10 @@ export class KubernetesEngine {
   }
 
   /** The service view, from memory: never waits for a cluster. */
-  view(locator: ServiceLocator): ServiceView {
+  view(locator: ServiceLocator, options: ViewOptions = {}): ServiceView {
+    const maxPods = this.#maxPods(options);
     return buildServiceView({
+      ...(maxPods !== undefined ? { maxPodsPerWorkload: maxPods } : {}),
       ref: locator.ref,
       name: locator.name,
       clusters: this.#perCluster(locator),
@@ -332,11 +352,21 @@ export class KubernetesEngine {
    * Call `listener` with the view now and then after each change to the service's objects or its
    * clusters' state, coalesced over `streamDebounceMs`. Returns the unsubscribe function.
    */
-  subscribe(locator: ServiceLocator, listener: ViewListener): () => void {
-    const key = `${locator.ref}#${locatorKey(locator)}`;
+  subscribe(locator: ServiceLocator, listener: ViewListener, options: ViewOptions = {}): () => void {
+    const maxPods = this.#maxPods(options);
+    const key = `${locator.ref}#${locatorKey(locator)}#${maxPods ?? 'all'}`;
     let sub = this.#subs.get(key);
     if (!sub) {
-      sub = { locator, listeners: new Set(), uids: new Set(), namespaces: new Set(), timer: undefined };
+      sub = {
+        locator,
+        maxPods,
+        listeners: new Set(),
+        uids: new Set(),
+        workloads: new Set(),
+        serviceNames: new Set(),
+        templates: [],
+        timer: undefined,
+      };
       this.#subs.set(key, sub);
     }
     sub.listeners.add(listener);
@@ -362,17 +392,32 @@ export class KubernetesEngine {
     return this.#subs.size;
   }
 
+  #maxPods(options: ViewOptions): number | undefined {
+    const n = options.maxPodsPerWorkload ?? this.#config.maxPodsPerWorkload;
+    return n > 0 ? n : undefined;
+  }
+
   #computeFor(sub: Subscription): ServiceView {
     const perCluster = this.#perCluster(sub.locator);
     sub.uids.clear();
-    sub.namespaces.clear();
+    sub.workloads.clear();
+    sub.serviceNames.clear();
+    sub.templates = [];
     for (const c of perCluster) {
       for (const o of c.objects) {
-        if (o.object.metadata?.uid) sub.uids.add(o.object.metadata.uid);
-        if (WORKLOADS.includes(o.kind)) sub.namespaces.add(o.object.metadata?.namespace ?? '');
+        const meta = o.object.metadata;
+        if (meta?.uid) sub.uids.add(meta.uid);
+        const ns = meta?.namespace ?? '';
+        if (o.kind === 'Service') sub.serviceNames.add(`${ns}/${meta?.name}`);
+        if (WORKLOADS.includes(o.kind)) {
+          sub.workloads.add(`${ns}/${o.kind}/${meta?.name}`);
+          const labels = templateLabels(o.kind, o.object);
+          if (labels) sub.templates.push({ namespace: ns, labels });
+        }
       }
     }
     return buildServiceView({
+      ...(sub.maxPods !== undefined ? { maxPodsPerWorkload: sub.maxPods } : {}),
       ref: sub.locator.ref,
       name: sub.locator.name,
       clusters: perCluster,
@@ -406,18 +451,52 @@ export class KubernetesEngine {
       const meta = obj.metadata;
       if (meta?.uid && sub.uids.has(meta.uid)) return true;
       if (meta?.ownerReferences?.some((o) => o.uid && sub.uids.has(o.uid))) return true;
-      if (change.kind === 'Event') {
-        const uid = (obj as KubeEvent).involvedObject?.uid;
-        if (uid && sub.uids.has(uid)) return true;
-        continue;
+      const ns = meta?.namespace ?? '';
+      switch (change.kind) {
+        case 'Event': {
+          const uid = (obj as KubeEvent).involvedObject?.uid;
+          if (uid && sub.uids.has(uid)) return true;
+          continue;
+        }
+        // Objects attached to the service's workloads without carrying its labels: relevant
+        // when they point at them. (Only these; a busy namespace must not wake every service.)
+        case 'HorizontalPodAutoscaler': {
+          const t = (obj as HorizontalPodAutoscaler).spec?.scaleTargetRef;
+          if (t && sub.workloads.has(`${ns}/${t.kind}/${t.name}`)) return true;
+          break;
+        }
+        case 'Service':
+        case 'PodDisruptionBudget': {
+          const sel =
+            change.kind === 'Service'
+              ? fromLabelSelector({ matchLabels: (obj as Service).spec?.selector ?? {} })
+              : fromLabelSelector((obj as PodDisruptionBudget).spec?.selector);
+          if (
+            sel &&
+            sel.length > 0 &&
+            sub.templates.some((t) => t.namespace === ns && matchesSelector(sel, t.labels))
+          ) {
+            return true;
+          }
+          break;
+        }
+        case 'Ingress': {
+          const ing = obj as Ingress;
+          const backends = [
+            ing.spec?.defaultBackend,
+            ...(ing.spec?.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => p.backend)),
+          ];
+          if (backends.some((b) => b?.service?.name && sub.serviceNames.has(`${ns}/${b.service.name}`)))
+            return true;
+          break;
+        }
       }
-      if (ATTACHED_BY_NAMESPACE.includes(change.kind) && sub.namespaces.has(meta?.namespace ?? ''))
-        return true;
       if (
         inNamespaces(sub.locator, obj) &&
         sub.locator.selectors.some((s) => matchesSelector(s, meta?.labels))
-      )
+      ) {
         return true;
+      }
     }
     return false;
   }
@@ -536,7 +615,7 @@ export class KubernetesEngine {
     if (slash < 0 || !WORKLOADS.includes(kind) || name === '') {
       throw new InputError(`workload must be Kind/name with Kind one of ${WORKLOADS.join(', ')}`);
     }
-    const view = this.view(locator);
+    const view = this.view(locator, { maxPodsPerWorkload: 0 });
     const targets: { cluster: string; namespace: string; pod: string; container: string }[] = [];
     for (const c of view.clusters) {
       for (const w of c.items) {
@@ -620,7 +699,9 @@ export class KubernetesEngine {
   discover(entities: CatalogEntity[]): DiscoveredService[] {
     const ttl = this.#tuning.discoveryTtlMs ?? 10_000;
     const cached = this.#discovery;
-    if (cached && cached.entities === entities && this.#now() - cached.at < ttl) return cached.services;
+    // The catalog hands out a fresh array per call: same size within the TTL counts as unchanged.
+    if (cached && cached.entities.length === entities.length && this.#now() - cached.at < ttl)
+      return cached.services;
     const locators = entities.map((e) => locateService(e));
     // Fast path for the common locators: a lookup per workload instead of a scan per entity.
     const byLabel = new Map<string, ServiceLocator[]>();

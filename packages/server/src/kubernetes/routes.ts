@@ -57,6 +57,17 @@ const logsQuery = z
     message: 'give either workload=<Kind/name>, or cluster, namespace and pod',
   });
 
+const viewQuery = z.object({
+  pods: z
+    .union([z.literal('all'), z.coerce.number().int().min(1).max(100_000)])
+    .optional()
+    .describe('pods listed per workload per cluster: a number, or all (default: the configured limit)'),
+});
+const viewOptions = (query: unknown) => {
+  const q = parse(viewQuery, query);
+  return q.pods === undefined ? {} : { maxPodsPerWorkload: q.pods === 'all' ? 0 : q.pods };
+};
+
 const eventsQuery = z.object({ limit: z.coerce.number().int().min(1).max(2000).default(200) });
 
 function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
@@ -155,13 +166,15 @@ export async function kubernetesRoutes(app: FastifyInstance, opts: KubernetesRou
   );
 
   app.get<{ Params: { ref: string } }>('/api/services/:ref/kubernetes', async (request) => {
-    return engine.view(await locatorFor(request.params.ref));
+    const options = viewOptions(request.query);
+    return engine.view(await locatorFor(request.params.ref), options);
   });
 
   app.get<{ Params: { ref: string } }>('/api/services/:ref/kubernetes/stream', async (request, reply) => {
+    const options = viewOptions(request.query);
     const locator = await locatorFor(request.params.ref);
     const sse = openSse(request, reply, heartbeatMs());
-    const unsubscribe = engine.subscribe(locator, (view) => sse.send('view', view));
+    const unsubscribe = engine.subscribe(locator, (view) => sse.send('view', view), options);
     sse.onClose(unsubscribe);
     if (opts.streamExtras) sse.onClose(opts.streamExtras(locator, sse.send));
   });
