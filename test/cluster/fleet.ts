@@ -9,7 +9,7 @@
 //   node test/cluster/fleet.ts status   print what runs
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureBinaries, moduleDir, pinnedVersions } from './build.ts';
+import { cacheRoot, ensureBinaries, moduleDir, pinnedVersions } from './build.ts';
 import { installKwokLogsKind, prepareCluster } from './cluster-setup.ts';
 import {
   apiserverArgs,
@@ -172,15 +172,20 @@ export async function up(count: number): Promise<string> {
   return kubeconfigPath(dir);
 }
 
-/** Processes whose command line points into the fleet folder: found even without a state file. */
+/**
+ * Fleet binaries whose arguments point into the fleet folder: found even without a state file
+ * (an `up` killed between starting a process and recording it).
+ */
 function strayFleetProcesses(dir: string): Array<Pick<FleetProcess, 'pid' | 'command'>> {
   const found: Array<Pick<FleetProcess, 'pid' | 'command'>> = [];
+  const binaries = `${join(cacheRoot(), 'fleet')}/`;
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry);
     if (!Number.isInteger(pid) || pid === process.pid) continue;
     try {
       const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      if (args.slice(1).some((arg) => arg.includes(`${dir}/`))) found.push({ pid, command: args[0]! });
+      const ours = args[0]?.startsWith(binaries) && args.slice(1).some((arg) => arg.includes(`${dir}/`));
+      if (ours) found.push({ pid, command: args[0]! });
     } catch {
       // gone meanwhile
     }
