@@ -14,7 +14,13 @@ import {
   type Severity,
   severityAtLeast,
 } from '@portolan/core/health/index';
-import { type CatalogEntity, entityRef } from '@portolan/core/services/index';
+import type { KubeObject } from '@portolan/core/k8s/types';
+import {
+  type CatalogEntity,
+  entityRef,
+  indexableRequirement,
+  type ServiceLocator,
+} from '@portolan/core/services/index';
 
 /** Who a service belongs to, as refs in the catalog's lower-case `kind:namespace/name` form. */
 export interface ServiceContext {
@@ -193,4 +199,46 @@ export class FindingsTracker {
       return undefined;
     return { findings, ...diff };
   }
+}
+
+const SEP = '\u0000';
+
+/** The label keys that the locators' indexable requirements look up. */
+export function selectorKeys(locators: Iterable<ServiceLocator>): Set<string> {
+  const keys = new Set<string>();
+  for (const l of locators) {
+    for (const selector of l.selectors) {
+      const r = indexableRequirement(selector);
+      if (r) keys.add(r.key);
+    }
+  }
+  return keys;
+}
+
+/** Every `key=value` (of the given keys) that some object carries as a label. */
+export function labelPairs(
+  objects: Iterable<KubeObject>,
+  keys: ReadonlySet<string>,
+  into = new Set<string>(),
+) {
+  if (keys.size === 0) return into;
+  for (const o of objects) {
+    const labels = o.metadata?.labels;
+    if (!labels) continue;
+    for (const key in labels) if (keys.has(key)) into.add(key + SEP + labels[key]);
+  }
+  return into;
+}
+
+/**
+ * Whether a locator can select anything, given the label pairs present in the fleet: a service
+ * selects objects only through labels (what hangs off them is found from those), so a locator
+ * whose every selector needs a `key=value` that no object carries selects nothing. Most catalog
+ * entities run nowhere; this skips them without asking every cluster's indexes 20,000 times.
+ */
+export function mayHaveObjects(locator: ServiceLocator, present: ReadonlySet<string>): boolean {
+  return locator.selectors.some((selector) => {
+    const r = indexableRequirement(selector);
+    return r === undefined || r.values.some((v) => present.has(r.key + SEP + v));
+  });
 }

@@ -10,7 +10,7 @@ import {
   logTailKey,
   summarizeFindings,
 } from '@portolan/core/health/index';
-import type { HorizontalPodAutoscaler } from '@portolan/core/k8s/types';
+import { type HorizontalPodAutoscaler, WATCHED_KINDS } from '@portolan/core/k8s/types';
 import {
   analyzeHpa,
   analyzeScaling,
@@ -34,9 +34,12 @@ import {
   type FleetFilter,
   type FleetSnapshot,
   type FleetSummaryView,
+  labelPairs,
+  mayHaveObjects,
   queryFindings,
   type ServiceContext,
   type ServiceFinding,
+  selectorKeys,
   serviceContext,
   summarizeFleet,
 } from './fleet.ts';
@@ -44,7 +47,7 @@ import {
 /** The slice of the watch engine health reads; the real engine and test doubles satisfy it. */
 export type HealthEngine = Pick<
   KubernetesEngine,
-  'locate' | 'objectsFor' | 'subscribe' | 'clusters' | 'logs' | 'discoveredLocator'
+  'locate' | 'objectsFor' | 'subscribe' | 'clusters' | 'cluster' | 'logs' | 'discoveredLocator'
 >;
 
 export interface HealthLogger {
@@ -81,6 +84,11 @@ export interface HealthServiceOptions {
   streamRecheckMs?: number;
   /** Entity kinds whose locators claim workloads, for discovered service refs. */
   discoveryKinds?: string[];
+  /**
+   * The catalog's Components are re-read at most this often for the fleet view (default 30 s;
+   * 20,000 entities take a while to read). invalidate() forces it, e.g. after a catalog refresh.
+   */
+  catalogTtlMs?: number;
 }
 
 export interface ClusterHealthStatus {
@@ -109,6 +117,9 @@ export interface ServiceScaling {
   workloads: WorkloadScaling[];
 }
 
+/** Every kind but Event: the kinds a locator's labels can select (a superset is harmless). */
+const LABELLED_KINDS = WATCHED_KINDS.filter((k) => k !== 'Event');
+
 const DEFAULT_LOG_TAILS: LogTailOptions = { maxContainers: 3, lines: 20, timeoutMs: 2000, cacheMs: 10_000 };
 const MAX_LOG_BYTES = 64 * 1024;
 
@@ -122,6 +133,7 @@ export class HealthService {
   readonly #recheckMs: number;
   readonly #discoveryKinds: string[];
   readonly #fleet: RefreshingValue<FleetSnapshot>;
+  readonly #components: RefreshingValue<CatalogEntity[]>;
 
   constructor(options: HealthServiceOptions) {
     this.#engine = options.engine;
@@ -131,6 +143,13 @@ export class HealthService {
     this.#logTails = options.logTails === false ? false : { ...DEFAULT_LOG_TAILS, ...options.logTails };
     this.#recheckMs = options.streamRecheckMs ?? 30_000;
     this.#discoveryKinds = options.discoveryKinds ?? ['component', 'system'];
+    const catalogTtlMs = options.catalogTtlMs ?? 30_000;
+    this.#components = new RefreshingValue({
+      compute: () => this.#catalog.listAll(['component']),
+      freshMs: catalogTtlMs,
+      staleMs: catalogTtlMs,
+      now: this.#now,
+    });
     this.#fleet = new RefreshingValue({
       compute: () => this.#computeFleet(),
       freshMs: options.fleetFreshMs ?? 5000,
@@ -271,8 +290,9 @@ export class HealthService {
     return this.#fleet.get();
   }
 
-  /** Recompute the fleet's findings on the next request (e.g. after a catalog refresh). */
+  /** Re-read the catalog and recompute the fleet's findings on the next request (after a catalog refresh). */
   invalidate(): void {
+    this.#components.invalidate();
     this.#fleet.invalidate();
   }
 
@@ -295,16 +315,26 @@ export class HealthService {
   async #computeFleet(): Promise<FleetSnapshot> {
     const started = performance.now();
     const at = this.#now();
-    const entities: CatalogEntity[] = await this.#catalog.listAll(['component']);
+    const entities = await this.#components.get();
+    const located: { entity: CatalogEntity; locator: ServiceLocator }[] = [];
+    for (const entity of entities) {
+      try {
+        located.push({ entity, locator: this.#engine.locate(entity) });
+      } catch {
+        // A malformed selector annotation: the catalog reports it, the fleet goes on.
+      }
+    }
+    const keys = selectorKeys(located.map((l) => l.locator));
+    const present = new Set<string>();
+    for (const c of this.#engine.clusters()) {
+      const watcher = this.#engine.cluster(c.name);
+      if (!watcher) continue;
+      for (const kind of LABELLED_KINDS) labelPairs(watcher.all(kind), keys, present);
+    }
     const evaluated: { service: ServiceContext; findings: Finding[] }[] = [];
     let sliceStart = performance.now();
-    for (const entity of entities) {
-      let locator: ServiceLocator;
-      try {
-        locator = this.#engine.locate(entity);
-      } catch {
-        continue; // A malformed selector annotation: the catalog reports it, the fleet goes on.
-      }
+    for (const { entity, locator } of located) {
+      if (!mayHaveObjects(locator, present)) continue;
       const objects = this.#engine.objectsFor(locator);
       if (objects.length === 0) continue;
       const service = serviceContext(entity);

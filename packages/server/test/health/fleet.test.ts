@@ -1,11 +1,15 @@
+import type { KubeObject } from '@portolan/core';
 import type { Finding } from '@portolan/core/health/index';
-import type { CatalogEntity } from '@portolan/core/services/index';
+import { type CatalogEntity, locateService } from '@portolan/core/services/index';
 import { describe, expect, it } from 'vitest';
 import { RefreshingValue } from '../../src/health/cache.ts';
 import {
   buildSnapshot,
   FindingsTracker,
+  labelPairs,
+  mayHaveObjects,
   queryFindings,
+  selectorKeys,
   serviceContext,
   summarizeFleet,
 } from '../../src/health/fleet.ts';
@@ -223,5 +227,55 @@ describe('RefreshingValue', () => {
     expect(errors).toHaveLength(1);
     now = 500;
     await expect(v.get()).rejects.toThrow('boom');
+  });
+});
+
+describe('skipping entities that run nowhere', () => {
+  const withLabels = (labels?: Record<string, string>) =>
+    ({ metadata: { name: 'x', ...(labels ? { labels } : {}) } }) as KubeObject;
+  const byId = locateService({
+    ...entity('checkout', {}),
+    metadata: { name: 'checkout', annotations: { 'backstage.io/kubernetes-id': 'checkout-id' } },
+  });
+  const byName = locateService(entity('cart', {}));
+  const bySelector = locateService({
+    ...entity('search', {}),
+    metadata: {
+      name: 'search',
+      annotations: { 'backstage.io/kubernetes-label-selector': 'tier in (search,index)' },
+    },
+  });
+  const byExpression = locateService({
+    ...entity('odd', {}),
+    metadata: { name: 'odd', annotations: { 'backstage.io/kubernetes-label-selector': '!legacy' } },
+  });
+
+  it('collects only the label pairs the locators look up', () => {
+    const keys = selectorKeys([byId, byName, bySelector]);
+    expect(keys).toEqual(
+      new Set([
+        'backstage.io/kubernetes-id',
+        'app.kubernetes.io/name',
+        'app.kubernetes.io/part-of',
+        'app',
+        'tier',
+      ]),
+    );
+    const present = labelPairs(
+      [
+        withLabels({ app: 'cart', team: 'x' }),
+        withLabels(),
+        withLabels({ tier: 'index' }),
+        withLabels({ 'backstage.io/kubernetes-id': 'other' }),
+      ],
+      keys,
+    );
+    expect(present.size).toBe(3);
+    expect(mayHaveObjects(byName, present)).toBe(true);
+    expect(mayHaveObjects(bySelector, present)).toBe(true);
+    expect(mayHaveObjects(byId, present)).toBe(false);
+    // A selector with nothing to look up may match anything: never skipped.
+    expect(mayHaveObjects(byExpression, present)).toBe(true);
+    expect(mayHaveObjects(byName, labelPairs([], keys))).toBe(false);
   });
 });
