@@ -10,7 +10,7 @@
 import type { Deployment, Pod, ReplicaSet } from '@portolan/core';
 import { kindFor } from '../apiserver/kinds.ts';
 import type { Change, ClusterStore, Entry, Obj } from '../apiserver/store.ts';
-import { createRandom, type Random } from '../random.ts';
+import { createRandom, type Random, safeSuffix } from '../random.ts';
 import {
   crashLoopStatus,
   imageFate,
@@ -302,6 +302,9 @@ export class ClusterSimulator {
             this.#node(),
             now,
           );
+          while (this.store.getEntry(POD, entry.ns, pod.metadata!.name!)) {
+            pod.metadata!.name = `${entry.name}-${safeSuffix(this.#rnd, 5)}`;
+          }
           this.store.create(POD, pod);
         }
       } else if (pods.length > want) {

@@ -17,7 +17,7 @@ import {
   runningStatus,
   templateHash,
 } from '../controllers/objects.ts';
-import { createRandom, hashString, type Random } from '../random.ts';
+import { createRandom, hashString, type Random, safeSuffix } from '../random.ts';
 import type { ClusterSpec } from './topology.ts';
 
 export interface Placement {
@@ -96,7 +96,7 @@ export function planFleet(options: {
     // Scale replicas so the average cluster holds the requested number of pods (the benchmark's
     // 10,000); DaemonSet and StatefulSet pods come on top and are accounted for roughly.
     const avg = [...podsPerCluster.values()].reduce((a, b) => a + b, 0) / options.clusters.length;
-    const factor = (options.podsPerCluster * 0.93) / Math.max(1, avg);
+    const factor = (options.podsPerCluster * 0.955) / Math.max(1, avg);
     for (const p of placements) {
       for (const [c, n] of p.replicas) p.replicas.set(c, Math.max(1, Math.round(n * factor)));
     }
@@ -178,6 +178,11 @@ export function loadCluster(
   const add = (kind: typeof POD, obj: Obj) => {
     obj.metadata ??= {};
     obj.metadata.uid ??= uid();
+    // generateName collisions happen in big ReplicaSets; pick another suffix as the API server would.
+    const gen = (obj.metadata as { generateName?: string }).generateName;
+    while (gen && store.getEntry(kind, obj.metadata.namespace ?? '', obj.metadata.name ?? '')) {
+      obj.metadata.name = `${gen}${safeSuffix(rnd, 5)}`;
+    }
     store.create(kind, obj, { silent: true });
     objects++;
     if (kind === POD) pods++;
