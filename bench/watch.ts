@@ -284,6 +284,7 @@ emit({
   p50Ms: round(pct(fresh, 50)),
   p99Ms: round(pct(fresh, 99)),
   maxMs: round(pct(fresh, 100)),
+  slowestMs: [...fresh].sort((a, b) => b - a).slice(0, 5),
   targetP99Ms: 1000,
 });
 
@@ -296,6 +297,20 @@ emit({
   heapUsedMiB: round(end.heapUsed / 2 ** 20),
 });
 await app.close();
+// Pods alone: stop the watches, then empty only the Pod caches and see how much heap goes.
+const watchers = states.map((c) => engine.cluster(c.name)!);
+const podCount = watchers.reduce((n, w) => n + (w.store('Pod')?.size ?? 0), 0);
 await engine.stop();
+const withPods = await settleHeap();
+for (const w of watchers) w.store('Pod')?.clear();
+const withoutPods = await settleHeap();
+emit({
+  bench: 'watch',
+  figure: 'memory-pods',
+  gcExposed: gc !== undefined,
+  pods: podCount,
+  bytesPerPod: Math.round((withPods.heapUsed - withoutPods.heapUsed) / Math.max(1, podCount)),
+  targetBytesPerPod: 2048,
+});
 await call('stop');
 process.exit(0);
