@@ -1,0 +1,121 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { dashboardLink, regionFromName, resolveClusters } from '../../src/kubernetes/clusters.ts';
+import { kubernetesConfigSchema } from '../../src/kubernetes/config.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'portolan-clusters-'));
+const kubeconfig = join(dir, 'kubeconfig.yaml');
+writeFileSync(
+  kubeconfig,
+  `apiVersion: v1
+kind: Config
+clusters:
+  - name: c1
+    cluster:
+      server: https://one.example:6443
+      extensions:
+        - name: portolan.dev/region
+          extension: { region: north-pole }
+  - name: c2
+    cluster: { server: https://two.example:6443 }
+users:
+  - name: u
+    user: { token: secret-token }
+contexts:
+  - name: prod-eu-west-1
+    context: { cluster: c2, user: u }
+  - name: plain
+    context: { cluster: c1, user: u }
+current-context: plain
+`,
+);
+
+describe('resolveClusters', () => {
+  it('uses every kubeconfig context when no clusters are configured, with regions from name or extension', () => {
+    const specs = resolveClusters(kubernetesConfigSchema.parse({}), {
+      configDir: dir,
+      env: { KUBECONFIG: kubeconfig },
+    });
+    expect(specs.map((s) => [s.name, s.url, s.region])).toEqual([
+      ['prod-eu-west-1', 'https://two.example:6443', 'eu-west-1'],
+      ['plain', 'https://one.example:6443', 'north-pole'],
+    ]);
+  });
+
+  it('reads a token from the named environment variable, never from the file', () => {
+    const config = kubernetesConfigSchema.parse({
+      clusters: [
+        {
+          name: 'a',
+          url: 'https://a.example',
+          auth: { type: 'token', tokenEnv: 'A_TOKEN' },
+          region: 'r',
+          labels: { env: 'prod' },
+        },
+      ],
+    });
+    const [spec] = resolveClusters(config, { configDir: dir, env: { A_TOKEN: 't0' } });
+    expect(spec).toMatchObject({ name: 'a', region: 'r', labels: { env: 'prod' }, url: 'https://a.example' });
+    expect(spec?.kubeConfig.getCurrentUser()?.token).toBe('t0');
+    const [rotated] = resolveClusters(config, { configDir: dir, env: { A_TOKEN: 't1' } });
+    expect(rotated?.fingerprint).not.toBe(spec?.fingerprint);
+    expect(() => resolveClusters(config, { configDir: dir, env: {} })).toThrow(/A_TOKEN is not set/);
+  });
+
+  it('resolves kubeconfig auth with a path relative to the config file and picks contexts', () => {
+    const config = kubernetesConfigSchema.parse({
+      clusters: [
+        { name: 'x', auth: { type: 'kubeconfig', path: 'kubeconfig.yaml', context: 'prod-eu-west-1' } },
+      ],
+      kubeconfig: { path: 'kubeconfig.yaml', contexts: ['plain'] },
+    });
+    const specs = resolveClusters(config, { configDir: dir, env: {} });
+    expect(specs.map((s) => [s.name, s.url])).toEqual([
+      ['x', 'https://two.example:6443'],
+      ['plain', 'https://one.example:6443'],
+    ]);
+  });
+
+  it('rejects duplicate names and unknown contexts', () => {
+    const dup = kubernetesConfigSchema.parse({
+      clusters: [
+        { name: 'a', url: 'https://a', auth: { type: 'token', tokenEnv: 'T' } },
+        { name: 'a', url: 'https://b', auth: { type: 'token', tokenEnv: 'T' } },
+      ],
+    });
+    expect(() => resolveClusters(dup, { configDir: dir, env: { T: 'x' } })).toThrow(/configured twice/);
+    const unknown = kubernetesConfigSchema.parse({ kubeconfig: { path: kubeconfig, contexts: ['nope'] } });
+    expect(() => resolveClusters(unknown, { configDir: dir })).toThrow(/no context "nope"/);
+  });
+});
+
+describe('config schema', () => {
+  it('rejects a token in place of an environment variable name, and unknown keys', () => {
+    expect(
+      kubernetesConfigSchema.safeParse({
+        clusters: [{ name: 'a', url: 'https://a', auth: { type: 'token', tokenEnv: 'eyJhbGciOi.JIUzI1' } }],
+      }).success,
+    ).toBe(false);
+    expect(kubernetesConfigSchema.safeParse({ clusterz: [] }).success).toBe(false);
+  });
+});
+
+describe('helpers', () => {
+  it('finds regions in names', () => {
+    expect(regionFromName('asia-1-portolan')).toBe('asia-1');
+    expect(regionFromName('prod-us-east-2-b')).toBe('us-east-2');
+    expect(regionFromName('minikube')).toBeUndefined();
+  });
+  it('fills dashboard links with encoded values', () => {
+    expect(
+      dashboardLink('https://dash/{{cluster}}/ns/{{namespace}}/{{kind}}/{{name}}', {
+        cluster: 'eu 1',
+        namespace: 'a/b',
+        kind: 'Deployment',
+        name: '<x>',
+      }),
+    ).toBe('https://dash/eu%201/ns/a%2Fb/Deployment/%3Cx%3E');
+  });
+});
