@@ -64,6 +64,7 @@ class HttpError extends Error {
 }
 
 const MAX_WATCH_BUFFER = 64 * 1024 * 1024;
+const SCALABLE = new Set(['Deployment', 'ReplicaSet', 'StatefulSet']);
 /** Kinds `kubectl get all` shows, as on a real server. */
 const ALL_CATEGORY = new Set([
   'Pod',
@@ -399,7 +400,13 @@ export class ClusterServer {
         kind: kind.plural,
       });
     }
-    if (sub && !(sub === 'status' && kind.hasStatus) && !(sub === 'log' && kind.kind === 'Pod')) {
+    const scalable = SCALABLE.has(kind.kind);
+    if (
+      sub &&
+      !(sub === 'status' && kind.hasStatus) &&
+      !(sub === 'log' && kind.kind === 'Pod') &&
+      !(sub === 'scale' && scalable)
+    ) {
       throw new HttpError(404, 'NotFound', 'the server could not find the requested resource');
     }
     const table = wantsTable(req.headers.accept)
@@ -416,6 +423,7 @@ export class ClusterServer {
     if (kind.namespaced && ns === undefined)
       throw new HttpError(404, 'NotFound', 'the server could not find the requested resource');
     if (sub === 'log') return this.#log(req, res, kind, objNs, name!, q);
+    if (sub === 'scale') return this.#scale(req, res, kind, objNs, name!, verb);
     if (verb === 'get') {
       const entry = this.store.getEntry(kind, objNs, name!);
       if (!entry) throw notFound(kind, name!);
@@ -455,6 +463,68 @@ export class ClusterServer {
     }
     const saved = this.#save(kind, current, next, sub === 'status');
     return this.#json(res, 200, saved.json);
+  }
+
+  /** The scale subresource (kubectl scale, HPAs): an autoscaling/v1 Scale over spec.replicas. */
+  async #scale(
+    req: IncomingMessage,
+    res: ServerResponse,
+    kind: SimKind,
+    ns: string,
+    name: string,
+    verb: string,
+  ) {
+    const current = this.store.get(kind, ns, name) as
+      | (Obj & {
+          spec?: { replicas?: number; selector?: { matchLabels?: Record<string, string> } };
+          status?: { replicas?: number };
+        })
+      | undefined;
+    if (!current) throw notFound(kind, name);
+    const toScale = (o: typeof current) => ({
+      kind: 'Scale',
+      apiVersion: 'autoscaling/v1',
+      metadata: {
+        name,
+        namespace: ns,
+        uid: o.metadata?.uid,
+        resourceVersion: o.metadata?.resourceVersion,
+        creationTimestamp: o.metadata?.creationTimestamp,
+      },
+      spec: { replicas: o.spec?.replicas ?? 1 },
+      status: {
+        replicas: o.status?.replicas ?? 0,
+        selector: Object.entries(o.spec?.selector?.matchLabels ?? {})
+          .map(([k, v]) => `${k}=${v}`)
+          .join(','),
+      },
+    });
+    if (verb === 'get') return this.#json(res, 200, toScale(current));
+    if (verb !== 'update' && verb !== 'patch') {
+      throw new HttpError(
+        405,
+        'MethodNotAllowed',
+        'the server does not allow this method on the requested resource',
+      );
+    }
+    const body = JSON.parse((await readBody(req)) || 'null');
+    const scale =
+      verb === 'update'
+        ? (body as { spec?: { replicas?: number } })
+        : (applyPatch(req.headers['content-type'] ?? '', toScale(current), body) as {
+            spec?: { replicas?: number };
+          });
+    const replicas = scale.spec?.replicas;
+    if (typeof replicas !== 'number' || replicas < 0) {
+      throw new HttpError(
+        422,
+        'Invalid',
+        `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value`,
+      );
+    }
+    const next = { ...current, spec: { ...current.spec, replicas } };
+    const saved = this.#save(kind, current, next, false);
+    return this.#json(res, 200, toScale(JSON.parse(saved.json)));
   }
 
   /** Writes an update the way the API server does: status and spec are separate, generation tracks spec. */
@@ -835,6 +905,17 @@ export class ClusterServer {
       }
       if (k.kind === 'Pod') {
         resources.push({ name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] });
+      }
+      if (SCALABLE.has(k.kind)) {
+        resources.push({
+          name: `${k.plural}/scale`,
+          singularName: '',
+          namespaced: true,
+          group: 'autoscaling',
+          version: 'v1',
+          kind: 'Scale',
+          verbs: ['get', 'patch', 'update'],
+        });
       }
     }
     return {

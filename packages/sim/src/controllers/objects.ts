@@ -18,9 +18,32 @@ export function iso(ms: number): string {
 }
 
 const SAFE = 'bcdfghjklmnpqrstvwxz2456789';
+/**
+ * Key order, nulls and empty values do not count: a template that went through another
+ * serializer (kubectl rollout undo sends Go's) must hash the same, as it does for the real
+ * controller, which hashes the decoded struct.
+ */
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    const items = v.map(canonical).filter((x) => x !== undefined);
+    return items.length > 0 ? items : undefined;
+  }
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) {
+      const c = canonical((v as Record<string, unknown>)[k]);
+      if (c !== undefined) out[k] = c;
+    }
+    return Object.keys(out).length > 0 ? out : undefined;
+  }
+  return v === null || v === '' ? undefined : v;
+}
+
 /** Like the deployment controller's pod-template-hash: a stable short hash of the template. */
 export function templateHash(template: PodTemplate | undefined): string {
-  const text = JSON.stringify(template ?? {});
+  const t = structuredClone(template ?? {});
+  if (t.metadata?.labels) delete t.metadata.labels['pod-template-hash'];
+  const text = JSON.stringify(canonical(t) ?? {});
   let h1 = hashString(text);
   let h2 = hashString(`${text}#`);
   let out = '';

@@ -364,6 +364,7 @@ export class ClusterSimulator {
     const olds = rss.filter((rs) => rs !== newRS).sort((a, b) => revisionOf(a) - revisionOf(b));
     const changedRS = new Set<RS>();
     let createdRS = false;
+    let revisionBumped = false;
 
     const strategy = d.spec?.strategy?.type ?? 'RollingUpdate';
     let surge = intOrPercent(d.spec?.strategy?.rollingUpdate?.maxSurge, desired, true, '25%');
@@ -401,6 +402,21 @@ export class ClusterSimulator {
         );
       }
       const nrs = newRS;
+      // Rolling back to an older template reuses its ReplicaSet, which becomes the newest revision.
+      const maxRevision = Math.max(0, ...rss.map(revisionOf));
+      if (!createdRS && revisionOf(nrs) < maxRevision) {
+        const revision = String(maxRevision + 1);
+        nrs.metadata!.annotations = {
+          ...(nrs.metadata?.annotations ?? {}),
+          'deployment.kubernetes.io/revision': revision,
+        };
+        d.metadata!.annotations = {
+          ...(d.metadata?.annotations ?? {}),
+          'deployment.kubernetes.io/revision': revision,
+        };
+        changedRS.add(nrs);
+        revisionBumped = true;
+      }
       const total = () =>
         rss.concat(createdRS ? [nrs] : []).reduce((n, rs) => n + (rs.spec?.replicas ?? 0), 0);
       const scale = (rs: RS, to: number) => {
@@ -560,7 +576,7 @@ export class ClusterSimulator {
     };
     for (const k of ['readyReplicas', 'availableReplicas'] as const)
       if (status[k] === 0) delete (status as Record<string, unknown>)[k];
-    const annotationsChanged = createdRS;
+    const annotationsChanged = createdRS || revisionBumped;
     if (annotationsChanged || JSON.stringify(status) !== JSON.stringify(d.status)) {
       d.status = status;
       this.#write(() => this.store.update(DEPLOYMENT, d));

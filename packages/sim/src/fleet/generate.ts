@@ -308,11 +308,12 @@ export function loadCluster(
         image,
         ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
         resources: {
+          // Canonical quantities, as the API server stores them ("1", not "1000m").
           requests: {
-            cpu: `${rnd.pick([100, 250, 500, 1000])}m`,
-            memory: `${rnd.pick([128, 256, 512, 1024, 2048])}Mi`,
+            cpu: rnd.pick(['100m', '250m', '500m', '1']),
+            memory: rnd.pick(['128Mi', '256Mi', '512Mi', '1Gi', '2Gi']),
           },
-          limits: { memory: `${rnd.pick([512, 1024, 2048, 4096])}Mi` },
+          limits: { memory: rnd.pick(['512Mi', '1Gi', '2Gi', '4Gi']) },
         },
         readinessProbe: { httpGet: { path: '/ready', port: 8080 }, periodSeconds: 10, failureThreshold: 3 },
         livenessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 10, failureThreshold: 3 },
