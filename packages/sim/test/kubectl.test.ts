@@ -117,6 +117,39 @@ describe.skipIf(!haveKubectl)('kubectl against the simulated fleet', { timeout: 
     expect(status).toMatch(/successfully rolled out/);
   });
 
+  it('scale, rollout restart and rollout undo (which reuses the old ReplicaSet)', async () => {
+    const { stdout: json } = await kubectl('get', 'deploy', '-n', 'ops', '-o', 'json');
+    const d = JSON.parse(json).items[0];
+    const ref = `deploy/${d.metadata.name}`;
+    await kubectl('scale', '-n', 'ops', ref, '--replicas', '3');
+    await kubectl('rollout', 'status', '-n', 'ops', ref, '--timeout', '30s');
+    const rsNames = async () =>
+      JSON.parse((await kubectl('get', 'rs', '-n', 'ops', '-o', 'json')).stdout)
+        .items.filter(
+          (r: { metadata: { ownerReferences: { name: string }[] } }) =>
+            r.metadata.ownerReferences[0]!.name === d.metadata.name,
+        )
+        .map((r: { metadata: { name: string } }) => r.metadata.name)
+        .sort();
+    const before = await rsNames();
+    await kubectl('rollout', 'restart', '-n', 'ops', ref);
+    await kubectl('rollout', 'status', '-n', 'ops', ref, '--timeout', '30s');
+    expect((await rsNames()).length).toBe(before.length + 1);
+    await kubectl('rollout', 'undo', '-n', 'ops', ref);
+    const { stdout } = await kubectl('rollout', 'status', '-n', 'ops', ref, '--timeout', '30s');
+    expect(stdout).toMatch(/successfully rolled out/);
+    expect((await rsNames()).length).toBe(before.length + 1);
+    const { stdout: ready } = await kubectl(
+      'get',
+      '-n',
+      'ops',
+      ref,
+      '-o',
+      'jsonpath={.status.readyReplicas}',
+    );
+    expect(ready).toBe('3');
+  });
+
   it('get all lists the workload kinds of the "all" category', async () => {
     const { stdout } = await kubectl('get', 'all', '-n', 'ops');
     expect(stdout).toMatch(/^pod\//m);
