@@ -75,6 +75,8 @@ describe('the catalog in a browser', () => {
   it('shows the one error body for an entity that does not exist', async () => {
     await page.goto(`${portal.url}/catalog/component/default/does-not-exist`);
     await page.getByRole('alert').waitFor();
-    expect(await page.getByRole('alert').textContent()).toContain('no entity component:default/does-not-exist');
+    expect(await page.getByRole('alert').textContent()).toContain(
+      'no entity component:default/does-not-exist',
+    );
   });
 });

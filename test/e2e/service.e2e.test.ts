@@ -90,6 +90,21 @@ describe('the live service page', () => {
     await expect.poll(() => card().textContent(), { timeout: 20_000 }).toContain(`${target}/${target} ready`);
   });
 
+  it('explains a rollout to an image that cannot start, as it happens', async () => {
+    await page.locator('.findings-block').waitFor();
+    sim.fleet.setImage(
+      service.cluster,
+      service.namespace,
+      service.workload,
+      'registry.example.test/app:bad-1',
+    );
+    // First the rollout shows as in progress (info), then its new pods fail to start.
+    const finding = page.locator('.finding.critical, .finding.warning', { hasText: service.workload }).first();
+    await finding.waitFor({ timeout: 30_000 });
+    await finding.locator('summary').click();
+    expect(await finding.textContent()).toMatch(/image|roll/i);
+  });
+
   it('marks a cluster that stops answering as stale and keeps its last state', async () => {
     await sim.fleet.setReachability(service.cluster, 'refused');
     await expect.poll(() => card().textContent(), { timeout: 30_000 }).toMatch(/stale/i);

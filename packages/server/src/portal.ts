@@ -7,6 +7,8 @@ import { CatalogService } from './catalog/service.ts';
 import { resolveFrom } from './config/load.ts';
 import type { PortolanConfig } from './config/schema.ts';
 import { type Database, openDatabase } from './db/database.ts';
+import { healthRoutes } from './health/routes.ts';
+import { HealthService } from './health/service.ts';
 import { createApp } from './http/app.ts';
 import type { OpenApiRegistry } from './http/openapi.ts';
 import {
@@ -59,14 +61,22 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
     config.kubernetes === undefined
       ? undefined
       : createKubernetesEngine({ config: config.kubernetes, configDir: baseDir, logger });
+  const services = serviceCatalog(catalog);
+  const health = kubernetes && new HealthService({ engine: kubernetes, catalog: services, logger });
+  catalog.onRefresh(() => health?.invalidate());
   const app = await createApp({
     logger,
     catalog,
     plugins: [
-      kubernetes
+      kubernetes && health
         ? (a: App, openapi: OpenApiRegistry) => {
             documentKubernetesRoutes(openapi);
-            return kubernetesRoutes(a, { engine: kubernetes, catalog: serviceCatalog(catalog) });
+            healthRoutes(a, openapi, { health });
+            return kubernetesRoutes(a, {
+              engine: kubernetes,
+              catalog: services,
+              streamExtras: health.streamExtras,
+            });
           }
         : withoutKubernetes,
     ],
@@ -121,6 +131,8 @@ function withoutKubernetes(app: App): void {
   app.get('/api/services/discovered', async () => ({ items: [] }));
   app.get('/api/services/:ref/*', off);
   app.get('/api/teams/:ref/services', off);
+  app.get('/api/findings', off);
+  app.get('/api/findings/summary', off);
 }
 
 function documentKubernetesRoutes(openapi: OpenApiRegistry): void {

@@ -1,5 +1,6 @@
 import type { ClusterView, PodView, WorkloadView } from '@portolan/core/services/types';
 import { useState } from 'react';
+import { Findings } from './Findings.tsx';
 import { LogViewer } from './LogViewer.tsx';
 import { useServiceView } from './useServiceView.ts';
 
@@ -19,7 +20,7 @@ const ROLLOUT_CLASS: Record<string, string> = {
 };
 
 export function KubernetesPanel({ entityRef }: { entityRef: string }) {
-  const { view, state, error } = useServiceView(entityRef);
+  const { view, findings, state, error } = useServiceView(entityRef);
   const [logs, setLogs] = useState<{ cluster: string; namespace: string; pod: string } | undefined>();
   if (!view) {
     return (
@@ -45,6 +46,12 @@ export function KubernetesPanel({ entityRef }: { entityRef: string }) {
         pods ready
         {s.drift && <span className="pill warn">version drift</span>}
       </p>
+      {findings && (
+        <div className="findings-block">
+          <h3>What is wrong</h3>
+          <Findings findings={findings} />
+        </div>
+      )}
       {view.versions.length > 0 && (
         <table className="grid compact">
           <thead>
