@@ -370,7 +370,79 @@ export function statusView(state: ClusterState): ClusterView['status'] {
   return rest;
 }
 
-function needsAttention(p: PodView): boolean {
+interface PodFacts {
+  pod: Pod;
+  ready: boolean;
+  restarts: number;
+  phase: string;
+  terminating: boolean;
+}
+
+/** What ranking and counting need, without building the full PodView (big workloads: most pods are cut). */
+function podFacts(pod: Pod): PodFacts {
+  const readyCond = cond(pod.status?.conditions, 'Ready');
+  const statuses = pod.status?.containerStatuses ?? [];
+  let restarts = 0;
+  let allReady = statuses.length > 0;
+  for (const c of statuses) {
+    restarts += c.restartCount ?? 0;
+    if (!c.ready) allReady = false;
+  }
+  return {
+    pod,
+    ready: readyCond
+      ? readyCond.status === 'True'
+      : allReady && statuses.length >= (pod.spec?.containers?.length ?? 0),
+    restarts,
+    phase: pod.status?.phase ?? 'Unknown',
+    terminating: pod.metadata?.deletionTimestamp !== undefined,
+  };
+}
+
+/** Count all pods, keep at most `max` (those needing attention first), build views for those only. */
+function selectPods(
+  raw: Pod[],
+  max: number | undefined,
+  now: number,
+): { pods: PodView[]; omitted: number; summary: PodSummary } {
+  const facts = raw.map(podFacts);
+  const nameOf = (f: PodFacts) => f.pod.metadata?.name ?? '';
+  facts.sort((a, b) => (nameOf(a) < nameOf(b) ? -1 : nameOf(a) > nameOf(b) ? 1 : 0));
+  const summary: PodSummary = {
+    total: facts.length,
+    ready: 0,
+    running: 0,
+    pending: 0,
+    failed: 0,
+    terminating: 0,
+    restarts: 0,
+  };
+  for (const f of facts) {
+    if (f.ready) summary.ready++;
+    if (f.phase === 'Running') summary.running++;
+    else if (f.phase === 'Pending') summary.pending++;
+    else if (f.phase === 'Failed') summary.failed++;
+    if (f.terminating) summary.terminating++;
+    summary.restarts += f.restarts;
+  }
+  let kept = facts;
+  if (max !== undefined && facts.length > max) {
+    const attention = facts.filter(needsAttention);
+    kept =
+      attention.length >= max
+        ? attention.slice(0, max)
+        : [...attention, ...facts.filter((f) => !needsAttention(f)).slice(0, max - attention.length)];
+  }
+  const pods = kept.map((f) => podView(f.pod, now)).sort(byName);
+  return { pods, omitted: facts.length - pods.length, summary };
+}
+
+function needsAttention(p: {
+  ready: boolean;
+  terminating: boolean;
+  restarts: number;
+  phase: string;
+}): boolean {
   return !p.ready || p.terminating || p.restarts > 0 || p.phase !== 'Running';
 }
 
@@ -441,7 +513,7 @@ export function buildClusterView(input: ClusterInput, now: number, maxPodsPerWor
   }
   const workloads = objects.filter((o) => o.kind in WORKLOAD_ORDER);
   const workloadUids = new Set(workloads.map((w) => w.object.metadata?.uid));
-  const podsByWorkload = new Map<string, PodView[]>();
+  const podsByWorkload = new Map<string, Pod[]>();
   for (const { kind, object } of objects) {
     if (kind !== 'Pod') continue;
     const owner =
@@ -455,7 +527,7 @@ export function buildClusterView(input: ClusterInput, now: number, maxPodsPerWor
     }
     if (!uid) continue;
     const list = podsByWorkload.get(uid) ?? [];
-    list.push(podView(object as Pod, now));
+    list.push(object as Pod);
     podsByWorkload.set(uid, list);
   }
   const hpas = objects
@@ -473,8 +545,11 @@ export function buildClusterView(input: ClusterInput, now: number, maxPodsPerWor
     const ns = object.metadata?.namespace ?? '';
     const name = object.metadata?.name ?? '';
     const template = templateOf(wkind, object);
-    const allPods = (uid ? (podsByWorkload.get(uid) ?? []) : []).sort(byName);
-    const { pods, omitted } = limitPods(allPods, maxPodsPerWorkload);
+    const { pods, omitted, summary } = selectPods(
+      uid ? (podsByWorkload.get(uid) ?? []) : [],
+      maxPodsPerWorkload,
+      now,
+    );
     const images: ImageView[] = (template?.spec?.containers ?? []).map((c) => ({
       container: c.name ?? '',
       image: c.image ?? '',
@@ -511,7 +586,7 @@ export function buildClusterView(input: ClusterInput, now: number, maxPodsPerWor
       rollout: rolloutOf(wkind, object),
       images,
       pods,
-      podSummary: podSummary(allPods),
+      podSummary: summary,
       services: svcs.map(serviceView).sort(byName),
       ingresses: ings.map(ingressView).sort(byName),
     };

@@ -117,11 +117,14 @@ async function errorFromResponse(res: {
   return new KubeApiError(message, res.status, reason);
 }
 
+const AUTH_CACHE_MS = 30_000;
+
 /** A ClusterClient for one KubeConfig whose current context is the cluster. */
 export class KubeConfigClient implements ClusterClient {
   readonly #kc: KubeConfig;
   readonly #server: string;
   #dispatcher: Dispatcher | undefined;
+  #authCache: { at: number; headers: Record<string, string> } | undefined;
   readonly #extraDispatchers = new Set<Dispatcher>();
 
   constructor(kc: KubeConfig) {
@@ -136,17 +139,37 @@ export class KubeConfigClient implements ClusterClient {
   }
 
   /** Headers are computed per request (exec and OIDC tokens expire); the TLS agent is reused. */
-  async #request(path: string, query: Record<string, string | undefined>, signal?: AbortSignal) {
-    const url = new URL(this.#server + path);
-    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
-    const ctx = new RequestContext(url.toString(), HttpMethod.GET);
+  /**
+   * Auth headers and the TLS agent. The library builds a new agent (and TLS context) per call,
+   * which at hundreds of LIST pages costs real CPU, so the result is reused for a short while;
+   * exec and OIDC tokens are refreshed by the library when we ask again, and a 401 asks again
+   * at once (see #request).
+   */
+  async #auth(): Promise<Record<string, string>> {
+    const now = Date.now();
+    if (this.#authCache && now - this.#authCache.at < AUTH_CACHE_MS) return this.#authCache.headers;
+    const ctx = new RequestContext(this.#server, HttpMethod.GET);
     await this.#kc.applySecurityAuthentication(ctx);
     const fresh = ctx.getDispatcher() as Dispatcher | undefined;
     if (!this.#dispatcher) this.#dispatcher = fresh;
     else if (fresh && fresh !== this.#dispatcher) void fresh.close().catch(() => {});
-    const headers: Record<string, string> = { ...ctx.getHeaders(), accept: 'application/json' };
+    const headers = { ...ctx.getHeaders() };
+    this.#authCache = { at: now, headers };
+    return headers;
+  }
+
+  async #request(
+    path: string,
+    query: Record<string, string | undefined>,
+    signal?: AbortSignal,
+    retried = false,
+  ): Promise<Awaited<ReturnType<typeof fetch>>> {
+    const url = new URL(this.#server + path);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
+    const headers: Record<string, string> = { ...(await this.#auth()), accept: 'application/json' };
+    let res: Awaited<ReturnType<typeof fetch>>;
     try {
-      return await fetch(url, {
+      res = await fetch(url, {
         method: 'GET',
         headers,
         ...(this.#dispatcher ? { dispatcher: this.#dispatcher } : {}),
@@ -163,6 +186,13 @@ export class KubeConfigClient implements ClusterClient {
         },
       );
     }
+    if (res.status === 401 && !retried && this.#authCache) {
+      // Maybe only our cached token expired: ask the library once more before reporting it.
+      await res.body?.cancel().catch(() => {});
+      this.#authCache = undefined;
+      return this.#request(path, query, signal, true);
+    }
+    return res;
   }
 
   async list(kind: KindInfo, options: ListOptions): Promise<ListPage> {
