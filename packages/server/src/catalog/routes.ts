@@ -1,8 +1,8 @@
-import { parseEntityRef, stringifyEntityRef } from '@portolan/core/catalog/index';
-import { InputError, NotFoundError } from '@portolan/core/errors';
+import { NotFoundError } from '@portolan/core/errors';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { OpenApiRegistry } from '../http/openapi.ts';
+import { listParam, parseQuery, refsParam } from '../http/query.ts';
 import type { CatalogService } from './service.ts';
 import { MAX_PAGE } from './store/queryEntities.ts';
 import type { StoredEntity } from './store/rows.ts';
@@ -28,49 +28,17 @@ export function toApiEntity(stored: StoredEntity) {
   };
 }
 
-const list = (description: string) =>
-  z
-    .union([z.string(), z.array(z.string())])
-    .optional()
-    .describe(description)
-    .transform((v) =>
-      v === undefined
-        ? undefined
-        : (Array.isArray(v) ? v : [v])
-            .flatMap((s) => s.split(','))
-            .map((s) => s.trim())
-            .filter(Boolean),
-    );
-
 const entityQuery = z.object({
-  kind: list('entity kind, e.g. component (repeat or comma-separate for several)'),
-  type: list('spec.type, e.g. service'),
-  owner: list('owner ref, e.g. group:default/payments or just payments'),
-  lifecycle: list('spec.lifecycle, e.g. production'),
-  system: list('system ref or name'),
-  tag: list('metadata.tags value'),
+  kind: listParam('entity kind, e.g. component (repeat or comma-separate for several)'),
+  type: listParam('spec.type, e.g. service'),
+  owner: listParam('owner ref, e.g. group:default/payments or just payments'),
+  lifecycle: listParam('spec.lifecycle, e.g. production'),
+  system: listParam('system ref or name'),
+  tag: listParam('metadata.tags value'),
   q: z.string().max(200).optional().describe('words that must all occur in name, title, description or tags'),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50).describe(`page size, at most ${MAX_PAGE}`),
   cursor: z.string().optional().describe('nextCursor of the previous page'),
 });
-
-function refs(values: string[] | undefined, defaultKind: string, what: string): string[] | undefined {
-  return values?.map((v) => {
-    try {
-      return stringifyEntityRef(parseEntityRef(v, { defaultKind }));
-    } catch (error) {
-      throw new InputError(`${what}: ${(error as Error).message}`);
-    }
-  });
-}
-
-function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.output<T> {
-  const result = schema.safeParse(query);
-  if (!result.success) {
-    throw new InputError(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-  }
-  return result.data;
-}
 
 export function catalogRoutes(
   app: FastifyInstance,
@@ -90,8 +58,8 @@ export function catalogRoutes(
         kind: q.kind?.map((k) => k.toLowerCase()),
         type: q.type?.map((t) => t.toLowerCase()),
         lifecycle: q.lifecycle?.map((l) => l.toLowerCase()),
-        owner: refs(q.owner, 'group', 'owner'),
-        system: refs(q.system, 'system', 'system'),
+        owner: refsParam(q.owner, 'group', 'owner'),
+        system: refsParam(q.system, 'system', 'system'),
         tag: q.tag?.map((t) => t.toLowerCase()),
         ...(q.q ? { q: q.q } : {}),
       },
@@ -131,7 +99,7 @@ export function catalogRoutes(
     responses: { '200': 'the team', '404': 'no such group' },
   });
   app.get<{ Params: { ref: string } }>('/api/catalog/teams/:ref', async (request) => {
-    const ref = refs([request.params.ref], 'group', 'team')![0]!;
+    const ref = refsParam([request.params.ref], 'group', 'team')![0]!;
     const team = await catalog.team(ref);
     if (!team) throw new NotFoundError(`no group ${ref} in the catalog`);
     return {

@@ -1,39 +1,25 @@
 // HTTP routes of health: a service's findings and autoscaling, the fleet's findings filtered by
 // owner, system, cluster and severity, and the fleet summary. Every string a finding carries
 // from a cluster goes out as JSON data, never markup.
-import { parseEntityRef, stringifyEntityRef } from '@portolan/core/catalog/ref';
 import { InputError } from '@portolan/core/errors';
 import { RULE_IDS } from '@portolan/core/health/index';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { OpenApiRegistry } from '../http/openapi.ts';
+import { listParam, parseQuery, refsParam } from '../http/query.ts';
 import type { FleetFilter } from './fleet.ts';
 import type { HealthService } from './service.ts';
 
 const SEVERITIES = ['critical', 'warning', 'info'] as const;
 
-const list = (description: string) =>
-  z
-    .union([z.string(), z.array(z.string())])
-    .optional()
-    .describe(description)
-    .transform((v) =>
-      v === undefined
-        ? undefined
-        : (Array.isArray(v) ? v : [v])
-            .flatMap((s) => s.split(','))
-            .map((s) => s.trim())
-            .filter(Boolean),
-    );
-
 const filterShape = {
-  owner: list('owner ref, e.g. group:default/payments or just payments (repeat or comma-separate)'),
-  system: list('system ref or name'),
-  service: list('service (component) ref or name'),
-  cluster: list('cluster name'),
-  severity: list('critical, warning or info (repeat for several)'),
+  owner: listParam('owner ref, e.g. group:default/payments or just payments (repeat or comma-separate)'),
+  system: listParam('system ref or name'),
+  service: listParam('service (component) ref or name'),
+  cluster: listParam('cluster name'),
+  severity: listParam('critical, warning or info (repeat for several)'),
   minSeverity: z.enum(SEVERITIES).optional().describe('this severity and worse'),
-  rule: list('rule id, e.g. pod-crash-loop'),
+  rule: listParam('rule id, e.g. pod-crash-loop'),
 };
 
 const findingsQuery = z.object({
@@ -55,25 +41,6 @@ const serviceQuery = z.object({
     .transform((v) => v === undefined || v === 'true' || v === '1'),
 });
 
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
-  const r = schema.safeParse(value);
-  if (!r.success)
-    throw new InputError(
-      r.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; '),
-    );
-  return r.data;
-}
-
-function refs(values: string[] | undefined, defaultKind: string, what: string): string[] | undefined {
-  return values?.map((v) => {
-    try {
-      return stringifyEntityRef(parseEntityRef(v, { defaultKind }));
-    } catch (error) {
-      throw new InputError(`${what}: ${(error as Error).message}`);
-    }
-  });
-}
-
 const RULES: readonly string[] = RULE_IDS;
 
 /** Turns the query's filter fields into a FleetFilter, with refs normalised; 400 on nonsense. */
@@ -91,9 +58,9 @@ export function toFleetFilter(q: {
   if (bad !== undefined) throw new InputError(`severity: "${bad}" is not one of ${SEVERITIES.join(', ')}`);
   const unknownRule = q.rule?.find((r) => !RULES.includes(r));
   if (unknownRule !== undefined) throw new InputError(`rule: unknown rule "${unknownRule}"`);
-  const owner = refs(q.owner, 'group', 'owner');
-  const system = refs(q.system, 'system', 'system');
-  const service = refs(q.service, 'component', 'service');
+  const owner = refsParam(q.owner, 'group', 'owner');
+  const system = refsParam(q.system, 'system', 'system');
+  const service = refsParam(q.service, 'component', 'service');
   return {
     ...(owner ? { owner } : {}),
     ...(system ? { system } : {}),
@@ -119,7 +86,7 @@ export function healthRoutes(
     query: findingsQuery,
   });
   app.get('/api/findings', async (request) => {
-    const q = parse(findingsQuery, request.query);
+    const q = parseQuery(findingsQuery, request.query);
     return health.findings(toFleetFilter(q), q.limit, q.offset);
   });
 
@@ -131,7 +98,7 @@ export function healthRoutes(
     query: summaryQuery,
   });
   app.get('/api/findings/summary', async (request) => {
-    const q = parse(summaryQuery, request.query);
+    const q = parseQuery(summaryQuery, request.query);
     return health.summary(toFleetFilter(q), q.top);
   });
 
@@ -145,7 +112,7 @@ export function healthRoutes(
     responses: { '200': 'the findings', '400': 'bad ref', '404': 'no such service' },
   });
   app.get<{ Params: { ref: string } }>('/api/services/:ref/findings', async (request) => {
-    const q = parse(serviceQuery, request.query);
+    const q = parseQuery(serviceQuery, request.query);
     return health.serviceFindings(request.params.ref, { logs: q.logs });
   });
 
