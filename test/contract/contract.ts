@@ -213,19 +213,35 @@ export function contractSuite(name: string, getTarget: () => ContractTarget | Pr
       expect(events.filter((e) => e.type !== 'BOOKMARK').map((e) => e.type)).toEqual(['ADDED', 'DELETED']);
     });
 
-    it('answers a watch from a too-old resourceVersion with 410 Gone, and a relist recovers', async () => {
+    it('answers a watch from a too-old resourceVersion with 410 Gone, and a relist recovers', async ({
+      skip,
+    }) => {
       const watch = new Watch(reader);
-      const outcome = await new Promise<{ code?: number; reason?: string }>((resolve) => {
+      let request: AbortController | undefined;
+      const outcome = await new Promise<{ code?: number; reason?: string; replayed?: boolean }>((resolve) => {
         let seen: { code?: number; reason?: string } | undefined;
-        void watch.watch(
-          `/api/v1/namespaces/${namespace}/pods`,
-          { resourceVersion: '1' },
-          (type, obj) => {
-            if (type === 'ERROR') seen = { code: obj?.code, reason: obj?.reason };
-          },
-          (err: unknown) => resolve(seen ?? { code: (err as ApiErrorLike)?.statusCode }),
-        );
+        void watch
+          .watch(
+            `/api/v1/namespaces/${namespace}/pods`,
+            { resourceVersion: '1' },
+            (type, obj) => {
+              if (type === 'ERROR') seen = { code: obj?.code, reason: obj?.reason };
+              // The server still holds history back to version 1 and replays it.
+              else resolve({ replayed: true });
+            },
+            (err: unknown) => resolve(seen ?? { code: (err as ApiErrorLike)?.statusCode }),
+          )
+          .then((r) => {
+            request = r;
+          });
       });
+      request?.abort();
+      if (outcome.replayed) {
+        // A real API server answers 410 only once etcd has compacted that far back (every few
+        // minutes); a freshly started cluster still has all its history, so no client can make
+        // it say 410 yet. The simulated fleet always can (its history starts after generation).
+        skip('this cluster has not compacted its history yet: version 1 is still served');
+      }
       expect(outcome.code).toBe(410);
       if (outcome.reason !== undefined) expect(outcome.reason).toMatch(/Expired|Gone/);
       // An informer (list + watch) built the way Portolan's caches are keeps working after a relist.

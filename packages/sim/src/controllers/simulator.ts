@@ -353,7 +353,40 @@ export class ClusterSimulator {
       return;
     }
     const d = JSON.parse(entry.json) as D;
-    if (d.spec?.paused) return;
+    if (d.spec?.paused) {
+      // As the real controller: nothing moves, and Progressing says why.
+      const conds = d.status?.conditions ?? [];
+      const prog = conds.find((c) => c.type === 'Progressing');
+      // Up to date means "runs the current template", which a paused template change is not.
+      const hash = templateHash(d.spec?.template);
+      const current = this.store
+        .ownedBy(REPLICASET, uid)
+        .find((e) => e.labels?.['pod-template-hash'] === hash);
+      const updated = current ? this.store.ownedBy(POD, current.uid).filter((p) => !p.terminating).length : 0;
+      if (
+        prog?.reason !== 'DeploymentPaused' ||
+        d.status?.observedGeneration !== d.metadata?.generation ||
+        d.status?.updatedReplicas !== updated
+      ) {
+        const paused = {
+          type: 'Progressing',
+          status: 'Unknown',
+          reason: 'DeploymentPaused',
+          message: 'Deployment is paused',
+          lastUpdateTime: iso(now),
+          lastTransitionTime: iso(now),
+        };
+        d.status = {
+          ...d.status,
+          observedGeneration: d.metadata?.generation ?? 1,
+          updatedReplicas: updated,
+          conditions: [...conds.filter((c) => c.type !== 'Progressing'), paused],
+        };
+        this.#write(() => this.store.update(DEPLOYMENT, d));
+      }
+      this.#progressing.delete(uid);
+      return;
+    }
     const desired = d.spec?.replicas ?? 1;
     const hash = templateHash(d.spec?.template);
     const rsEntries = this.store.ownedBy(REPLICASET, uid);
@@ -495,7 +528,8 @@ export class ClusterSimulator {
       prev.replicas !== replicas ||
       prev.updatedReplicas !== updated ||
       prev.readyReplicas !== ready ||
-      (prev.observedGeneration ?? 0) < (d.metadata?.generation ?? 1);
+      (prev.observedGeneration ?? 0) < (d.metadata?.generation ?? 1) ||
+      prevProgress?.reason === 'DeploymentPaused';
     const rsName = newRS?.metadata?.name ?? '';
     const deadlineMs = (d.spec?.progressDeadlineSeconds ?? 600) * 1000;
     let progressing: {
