@@ -134,13 +134,15 @@ describe('simulated controllers', () => {
     const d = deployment();
     expect(d.status!.updatedReplicas).toBeGreaterThan(0);
     expect(d.status!.availableReplicas).toBeGreaterThanOrEqual(3);
-    const badPods = pods().filter((p) => p.spec!.containers![0]!.image === 'web:2-bad');
-    expect(badPods.length).toBeGreaterThan(0);
-    for (const p of badPods) {
-      expect(p.status!.containerStatuses![0]!.state!.waiting!.reason).toMatch(
-        /ErrImagePull|ImagePullBackOff/,
-      );
-    }
+    const badPods = () => pods().filter((p) => p.spec!.containers![0]!.image === 'web:2-bad');
+    expect(badPods().length).toBeGreaterThan(0);
+    // The deadline can pass (second-precision timestamps) before the last pod has tried to pull.
+    await until('pull errors', () =>
+      badPods().every((p) =>
+        /ErrImagePull|ImagePullBackOff/.test(p.status?.containerStatuses?.[0]?.state?.waiting?.reason ?? ''),
+      ),
+    );
+    expect(badPods().every((p) => !p.status?.containerStatuses?.[0]?.ready)).toBe(true);
   });
 
   it('crash-loops a `crash` image with climbing restarts and the last exit recorded', async () => {
