@@ -157,6 +157,16 @@ describe('simulated controllers', () => {
     expect(cs.ready).toBe(false);
   });
 
+  it('keeps at most revisionHistoryLimit old ReplicaSets', async () => {
+    createDeployment('web:1', { replicas: 1, revisionHistoryLimit: 2 } as never);
+    for (let i = 2; i <= 6; i++) {
+      await until('available', complete);
+      setImage(`web:${i}`);
+    }
+    await until('rolled out', complete);
+    expect(store.entries(RS).size).toBe(3);
+  });
+
   it('scales a deployment down', async () => {
     createDeployment('web:1');
     await until('available', complete);

@@ -499,6 +499,13 @@ export class ClusterSimulator {
         this.store.update(REPLICASET, rs);
         this.#dirtyReplicaSets.add(rs.metadata!.uid!);
       }
+      // revisionHistoryLimit: scaled-down old ReplicaSets beyond it go, oldest first, so that a
+      // long-running demo does not pile them up.
+      const limit = (d.spec as { revisionHistoryLimit?: number } | undefined)?.revisionHistoryLimit ?? 10;
+      const idle = olds.filter((rs) => (rs.spec?.replicas ?? 0) === 0 && podsOf(rs) === 0);
+      for (const rs of idle.slice(0, Math.max(0, idle.length - limit))) {
+        this.store.delete(REPLICASET, rs.metadata!.namespace!, rs.metadata!.name!);
+      }
     });
 
     // Status, computed from what the replica sets have now.
