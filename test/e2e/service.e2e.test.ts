@@ -99,7 +99,9 @@ describe('the live service page', () => {
       'registry.example.test/app:bad-1',
     );
     // First the rollout shows as in progress (info), then its new pods fail to start.
-    const finding = page.locator('.finding.critical, .finding.warning', { hasText: service.workload }).first();
+    const finding = page
+      .locator('.finding.critical, .finding.warning', { hasText: service.workload })
+      .first();
     await finding.waitFor({ timeout: 30_000 });
     await finding.locator('summary').click();
     expect(await finding.textContent()).toMatch(/image|roll/i);

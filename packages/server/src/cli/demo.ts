@@ -29,7 +29,10 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<Portal> {
   try {
     const config = parseConfig(
       {
-        app: { title: 'Portolan demo', banner: 'Simulated fleet: generated services and clusters, not real ones' },
+        app: {
+          title: 'Portolan demo',
+          banner: 'Simulated fleet: generated services and clusters, not real ones',
+        },
         server: { port: options.port ?? 7007 },
         database: { client: 'sqlite', connection: './portolan.sqlite' },
         catalog: { root: '.', locations: [{ type: 'file', target: './catalog/catalog-info.yaml' }] },
