@@ -33,8 +33,20 @@ export interface ContractTarget {
    * the failure is a proper API error rather than a hang.
    */
   logs: true | { unsupported: string };
+  /**
+   * Gives a pod's container a log before the log case, for fleets whose fake kubelets serve only
+   * logs they were given (kwok); and appends a line while a follow is open.
+   */
+  givePodLogs?: (pod: PodRef, lines: string[]) => Promise<void>;
+  appendPodLog?: (pod: PodRef, line: string) => Promise<void>;
   /** How long a rollout of 3 pods may take. */
   rolloutTimeoutMs?: number;
+}
+
+export interface PodRef {
+  namespace: string;
+  name: string;
+  container: string;
 }
 
 function config(path: string, context: string): KubeConfig {
@@ -269,12 +281,21 @@ export function contractSuite(name: string, getTarget: () => ContractTarget | Pr
         text += c.toString();
       });
       if (target.logs === true) {
+        const ref = { namespace, name: pod.metadata!.name!, container: 'web' };
+        await target.givePodLogs?.(ref, [
+          'starting web',
+          'listening on :8080',
+          'GET /healthz 200',
+          'GET /v1/items 200',
+        ]);
         // client-node v2 never calls the done callback; the piped stream ending is the signal.
         const ended = new Promise<void>((resolve) => out.on('end', () => resolve()));
-        await log.log(namespace, pod.metadata!.name!, 'web', out, { tailLines: 2, timestamps: true });
+        await log.log(namespace, ref.name, 'web', out, { tailLines: 2, timestamps: true });
         await ended;
-        expect(text.trim().split('\n').length).toBeLessThanOrEqual(2);
-        expect(text.length).toBeGreaterThan(0);
+        const lines = text.trim().split('\n');
+        expect(lines.length).toBeGreaterThan(0);
+        expect(lines.length).toBeLessThanOrEqual(2);
+        expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
         // Follow until the server ends the stream at limitBytes: aborting a client-node log request
         // mid-stream surfaces as an unhandled AbortError inside the library.
         const follow = new PassThrough();
@@ -282,12 +303,18 @@ export function contractSuite(name: string, getTarget: () => ContractTarget | Pr
         follow.on('data', (c: Buffer) => {
           followed += c.toString();
         });
-        const followEnded = new Promise<void>((resolve) => follow.on('end', () => resolve()));
-        await log.log(namespace, pod.metadata!.name!, 'web', follow, {
-          follow: true,
-          tailLines: 0,
-          limitBytes: 16,
-        });
+        let done = false;
+        const followEnded = new Promise<void>((resolve) =>
+          follow.on('end', () => {
+            done = true;
+            resolve();
+          }),
+        );
+        await log.log(namespace, ref.name, 'web', follow, { follow: true, tailLines: 0, limitBytes: 16 });
+        for (let i = 0; i < 40 && !done && target.appendPodLog; i++) {
+          await target.appendPodLog(ref, `appended line ${i} while following`);
+          await new Promise((r) => setTimeout(r, 250));
+        }
         await followEnded;
         expect(followed.length).toBeGreaterThan(0);
         expect(followed.length).toBeLessThanOrEqual(16);

@@ -1,4 +1,5 @@
 import { describe, it } from 'vitest';
+import { appendPodLog, setPodLogs } from '../cluster/helpers.ts';
 import { contractSuite } from './contract.ts';
 
 // The real test fleet (test/cluster): kube-apiserver + controller-manager + scheduler with kwok
@@ -13,10 +14,16 @@ if (kubeconfigPath) {
     adminContext: cluster,
     readContext: `${cluster}-portolan`,
     limitedContext: `${cluster}-portolan-limited`,
-    // kwok simulates the kubelet's pod lifecycle, not its log endpoint: the API server proxies
-    // pods/log to the node's kubelet port, nothing listens there on a fake node, and the API
-    // answers 500 with a Status ("dial tcp :10250: connect: connection refused").
-    logs: { unsupported: 'kwok fake nodes serve no container logs' },
+    // kwok serves pods/log (tail, follow, limitBytes) only for logs it was given, through the
+    // fleet's setPodLogs helper; other pods' logs are an API error, as on a node without them.
+    logs: true,
+    givePodLogs: (pod, lines) =>
+      setPodLogs(
+        { context: cluster, namespace: pod.namespace, name: pod.name },
+        { lines, container: pod.container },
+      ),
+    appendPodLog: (pod, line) =>
+      appendPodLog({ context: cluster, namespace: pod.namespace, name: pod.name }, line, pod.container),
     rolloutTimeoutMs: 90_000,
   }));
 } else {
