@@ -2,7 +2,8 @@
 //   npm test                 typecheck, lint, unit, store, integration, e2e
 //   npm test -- unit store   only the named tiers
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensurePostgres } from '../test/support/postgres.ts';
@@ -16,8 +17,39 @@ function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): number {
   return result.status ?? 1;
 }
 
-const vitest = (project: string, env: NodeJS.ProcessEnv = {}) =>
-  sh('npx', ['vitest', 'run', '--project', project, '--passWithNoTests'], env);
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const reportDir = mkdtempSync(join(tmpdir(), 'portolan-test-'));
+
+/** Runs one vitest project and adds its counts to the totals printed at the end. */
+function vitest(project: string, env: NodeJS.ProcessEnv = {}): number {
+  const report = join(reportDir, `${project}.json`);
+  const status = sh(
+    'npx',
+    [
+      'vitest',
+      'run',
+      '--project',
+      project,
+      '--passWithNoTests',
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${report}`,
+    ],
+    env,
+  );
+  if (existsSync(report)) {
+    const r = JSON.parse(readFileSync(report, 'utf8')) as {
+      numPassedTests: number;
+      numFailedTests: number;
+      numPendingTests: number;
+      numTodoTests: number;
+    };
+    totals.passed += r.numPassedTests;
+    totals.failed += r.numFailedTests;
+    totals.skipped += r.numPendingTests + r.numTodoTests;
+  }
+  return status;
+}
 
 const fleetScript = join(root, 'test/cluster/fleet.ts');
 const node = (script: string, ...args: string[]) =>
@@ -66,9 +98,11 @@ for (const tier of tiers) {
   results.push(
     `${tier}: ${status === 0 ? 'ok' : 'FAILED'} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
   );
-  if (status !== 0) {
-    console.log(`\n${results.join('\n')}`);
-    process.exit(status);
-  }
+  if (status !== 0) break;
 }
+rmSync(reportDir, { recursive: true, force: true });
+const failed = results.some((r) => r.includes('FAILED'));
 console.log(`\n${results.join('\n')}`);
+// The closing line CI reads: every test of every tier that ran.
+console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(failed ? 1 : 0);
