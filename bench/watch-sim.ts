@@ -3,6 +3,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { kubernetesServices, startSimFleet } from '../packages/sim/src/index.ts';
 
 const opts = JSON.parse(process.argv[2] ?? '{}') as {
@@ -32,8 +33,21 @@ send({
   stats: handle.fleet.stats(),
   services: kubernetesServices(handle.fleet.catalog),
 });
+const lag = monitorEventLoopDelay({ resolution: 10 });
+lag.enable();
 process.on('message', async (m: { cmd: string; id: number; args?: unknown[] }) => {
   switch (m.cmd) {
+    case 'lagReset':
+      lag.reset();
+      send({ type: 'reply', id: m.id, value: true });
+      break;
+    case 'lag':
+      send({
+        type: 'reply',
+        id: m.id,
+        value: { p99Ms: Math.round(lag.percentile(99) / 1e6), maxMs: Math.round(lag.max / 1e6) },
+      });
+      break;
     case 'requests':
       send({ type: 'reply', id: m.id, value: handle.fleet.clusters.map((c) => c.server.requests) });
       break;

@@ -150,9 +150,11 @@ interface Subscription {
   serviceNames: Set<string>;
   templates: { namespace: string; labels: Record<string, string> }[];
   timer: NodeJS.Timeout | undefined;
+  queued: boolean;
 }
 
 const WORKLOADS: readonly string[] = WORKLOAD_KINDS;
+const RELEVANCE_BATCH_LIMIT = 200;
 
 function templateLabels(kind: string, obj: KubeObject): Record<string, string> | undefined {
   const template: PodTemplate | undefined =
@@ -173,6 +175,8 @@ export class KubernetesEngine {
   readonly #watchers = new Map<string, { watcher: ClusterWatcher; fingerprint: string }>();
   readonly #subs = new Map<string, Subscription>();
   readonly #stateListeners = new Set<() => void>();
+  #queue: Subscription[] = [];
+  #draining = false;
   #discovery:
     | { at: number; entities: CatalogEntity[]; services: DiscoveredService[]; workloads: DiscoveryWorkload[] }
     | undefined;
@@ -244,6 +248,7 @@ export class KubernetesEngine {
     this.#started = false;
     for (const sub of this.#subs.values()) if (sub.timer) clearTimeout(sub.timer);
     this.#subs.clear();
+    this.#queue = [];
     const all = [...this.#watchers.values()];
     this.#watchers.clear();
     await Promise.all(all.map((w) => w.watcher.stop()));
@@ -366,6 +371,7 @@ export class KubernetesEngine {
         serviceNames: new Set(),
         templates: [],
         timer: undefined,
+        queued: false,
       };
       this.#subs.set(key, sub);
     }
@@ -426,10 +432,30 @@ export class KubernetesEngine {
   }
 
   #schedule(sub: Subscription) {
-    if (sub.timer) return;
+    if (sub.timer || sub.queued) return;
     sub.timer = setTimeout(() => {
       sub.timer = undefined;
-      if (sub.listeners.size === 0) return;
+      sub.queued = true;
+      this.#queue.push(sub);
+      if (!this.#draining) {
+        this.#draining = true;
+        setImmediate(() => this.#drain());
+      }
+    }, this.#config.streamDebounceMs);
+  }
+
+  /**
+   * Recompute queued views one per macrotask, so that many views due at once (after a relist,
+   * or a cluster state change) never block watch events and HTTP requests for long.
+   */
+  #drain() {
+    const sub = this.#queue.shift();
+    if (!sub) {
+      this.#draining = false;
+      return;
+    }
+    sub.queued = false;
+    if (sub.listeners.size > 0) {
       const view = this.#computeFor(sub);
       for (const l of sub.listeners) {
         try {
@@ -438,7 +464,8 @@ export class KubernetesEngine {
           this.#log?.error({ err: error }, 'service view listener failed');
         }
       }
-    }, this.#config.streamDebounceMs);
+    }
+    setImmediate(() => this.#drain());
   }
 
   #markAllDirty() {
@@ -504,8 +531,14 @@ export class KubernetesEngine {
   #onChanges(_cluster: string, changes: Change[]) {
     if (changes.some((c) => c.kind !== 'Event' && WORKLOADS.includes(c.kind))) this.#discovery = undefined;
     if (this.#subs.size === 0) return;
+    // A relist can bring thousands of changes at once: recomputing every open view once is then
+    // cheaper than testing each change against each view.
+    if (changes.length > RELEVANCE_BATCH_LIMIT) {
+      this.#markAllDirty();
+      return;
+    }
     for (const sub of this.#subs.values()) {
-      if (sub.timer) continue;
+      if (sub.timer || sub.queued) continue;
       for (const change of changes) {
         if (this.#relevant(sub, change)) {
           this.#schedule(sub);
