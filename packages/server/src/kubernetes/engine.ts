@@ -5,16 +5,12 @@
 import {
   type CronJob,
   ForbiddenError,
-  type HorizontalPodAutoscaler,
-  type Ingress,
   InputError,
   type KubeEvent,
   type KubeObject,
   NotFoundError,
   type Pod,
-  type PodDisruptionBudget,
   type PodTemplate,
-  type Service,
   UnavailableError,
   type WatchedKind,
 } from '@portolan/core';
@@ -27,7 +23,6 @@ import {
   type DiscoveryWorkload,
   discoveredLocator,
   discoverServices,
-  fromLabelSelector,
   inNamespaces,
   locateService,
   locatorKey,
@@ -44,6 +39,7 @@ import { type ClusterClient, errorStatus, KubeConfigClient } from './client.ts';
 import { ClusterWatcher } from './cluster.ts';
 import { type ClusterSpec, resolveClusters } from './clusters.ts';
 import { type KubernetesConfig, type KubernetesConfigInput, kubernetesConfigSchema } from './config.ts';
+import { ChangeRouter, emptyFootprint } from './router.ts';
 import { type Change, eventTime } from './store.ts';
 
 export interface EngineLogger {
@@ -144,17 +140,11 @@ interface Subscription {
   locator: ServiceLocator;
   maxPods: number | undefined;
   listeners: Set<ViewListener>;
-  /** What the last computed view held, to tell whether a change concerns this service. */
-  uids: Set<string>;
-  workloads: Set<string>;
-  serviceNames: Set<string>;
-  templates: { namespace: string; labels: Record<string, string> }[];
   timer: NodeJS.Timeout | undefined;
   queued: boolean;
 }
 
 const WORKLOADS: readonly string[] = WORKLOAD_KINDS;
-const RELEVANCE_BATCH_LIMIT = 200;
 
 function templateLabels(kind: string, obj: KubeObject): Record<string, string> | undefined {
   const template: PodTemplate | undefined =
@@ -176,6 +166,7 @@ export class KubernetesEngine {
   readonly #subs = new Map<string, Subscription>();
   readonly #stateListeners = new Set<() => void>();
   #queue: Subscription[] = [];
+  readonly #router = new ChangeRouter<Subscription>();
   #draining = false;
   #discovery:
     | { at: number; entities: CatalogEntity[]; services: DiscoveredService[]; workloads: DiscoveryWorkload[] }
@@ -247,6 +238,7 @@ export class KubernetesEngine {
   async stop(): Promise<void> {
     this.#started = false;
     for (const sub of this.#subs.values()) if (sub.timer) clearTimeout(sub.timer);
+    for (const sub of this.#subs.values()) this.#router.delete(sub);
     this.#subs.clear();
     this.#queue = [];
     const all = [...this.#watchers.values()];
@@ -366,14 +358,11 @@ export class KubernetesEngine {
         locator,
         maxPods,
         listeners: new Set(),
-        uids: new Set(),
-        workloads: new Set(),
-        serviceNames: new Set(),
-        templates: [],
         timer: undefined,
         queued: false,
       };
       this.#subs.set(key, sub);
+      this.#router.add(sub);
     }
     sub.listeners.add(listener);
     const view = this.#computeFor(sub);
@@ -384,6 +373,7 @@ export class KubernetesEngine {
       if (s.listeners.size === 0) {
         if (s.timer) clearTimeout(s.timer);
         this.#subs.delete(key);
+        this.#router.delete(s);
       }
     };
   }
@@ -405,23 +395,25 @@ export class KubernetesEngine {
 
   #computeFor(sub: Subscription): ServiceView {
     const perCluster = this.#perCluster(sub.locator);
-    sub.uids.clear();
-    sub.workloads.clear();
-    sub.serviceNames.clear();
-    sub.templates = [];
+    const footprint = emptyFootprint();
     for (const c of perCluster) {
       for (const o of c.objects) {
         const meta = o.object.metadata;
-        if (meta?.uid) sub.uids.add(meta.uid);
+        if (meta?.uid) footprint.uids.add(meta.uid);
         const ns = meta?.namespace ?? '';
-        if (o.kind === 'Service') sub.serviceNames.add(`${ns}/${meta?.name}`);
+        if (o.kind === 'Service') footprint.serviceNames.add(`${ns}/${meta?.name}`);
         if (WORKLOADS.includes(o.kind)) {
-          sub.workloads.add(`${ns}/${o.kind}/${meta?.name}`);
+          footprint.workloads.add(`${ns}/${o.kind}/${meta?.name}`);
           const labels = templateLabels(o.kind, o.object);
-          if (labels) sub.templates.push({ namespace: ns, labels });
+          if (labels) {
+            const list = footprint.templates.get(ns) ?? [];
+            list.push(labels);
+            footprint.templates.set(ns, list);
+          }
         }
       }
     }
+    this.#router.update(sub, footprint);
     return buildServiceView({
       ...(sub.maxPods !== undefined ? { maxPodsPerWorkload: sub.maxPods } : {}),
       ref: sub.locator.ref,
@@ -472,80 +464,12 @@ export class KubernetesEngine {
     for (const sub of this.#subs.values()) this.#schedule(sub);
   }
 
-  #relevant(sub: Subscription, change: Change): boolean {
-    const objs = change.previous ? [change.object, change.previous] : [change.object];
-    for (const obj of objs) {
-      const meta = obj.metadata;
-      if (meta?.uid && sub.uids.has(meta.uid)) return true;
-      if (meta?.ownerReferences?.some((o) => o.uid && sub.uids.has(o.uid))) return true;
-      const ns = meta?.namespace ?? '';
-      switch (change.kind) {
-        case 'Event': {
-          const uid = (obj as KubeEvent).involvedObject?.uid;
-          if (uid && sub.uids.has(uid)) return true;
-          continue;
-        }
-        // Objects attached to the service's workloads without carrying its labels: relevant
-        // when they point at them. (Only these; a busy namespace must not wake every service.)
-        case 'HorizontalPodAutoscaler': {
-          const t = (obj as HorizontalPodAutoscaler).spec?.scaleTargetRef;
-          if (t && sub.workloads.has(`${ns}/${t.kind}/${t.name}`)) return true;
-          break;
-        }
-        case 'Service':
-        case 'PodDisruptionBudget': {
-          const sel =
-            change.kind === 'Service'
-              ? fromLabelSelector({ matchLabels: (obj as Service).spec?.selector ?? {} })
-              : fromLabelSelector((obj as PodDisruptionBudget).spec?.selector);
-          if (
-            sel &&
-            sel.length > 0 &&
-            sub.templates.some((t) => t.namespace === ns && matchesSelector(sel, t.labels))
-          ) {
-            return true;
-          }
-          break;
-        }
-        case 'Ingress': {
-          const ing = obj as Ingress;
-          const backends = [
-            ing.spec?.defaultBackend,
-            ...(ing.spec?.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => p.backend)),
-          ];
-          if (backends.some((b) => b?.service?.name && sub.serviceNames.has(`${ns}/${b.service.name}`)))
-            return true;
-          break;
-        }
-      }
-      if (
-        inNamespaces(sub.locator, obj) &&
-        sub.locator.selectors.some((s) => matchesSelector(s, meta?.labels))
-      ) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   #onChanges(_cluster: string, changes: Change[]) {
     if (changes.some((c) => c.kind !== 'Event' && WORKLOADS.includes(c.kind))) this.#discovery = undefined;
     if (this.#subs.size === 0) return;
-    // A relist can bring thousands of changes at once: recomputing every open view once is then
-    // cheaper than testing each change against each view.
-    if (changes.length > RELEVANCE_BATCH_LIMIT) {
-      this.#markAllDirty();
-      return;
-    }
-    for (const sub of this.#subs.values()) {
-      if (sub.timer || sub.queued) continue;
-      for (const change of changes) {
-        if (this.#relevant(sub, change)) {
-          this.#schedule(sub);
-          break;
-        }
-      }
-    }
+    const due = new Set<Subscription>();
+    for (const change of changes) this.#router.route(change, due);
+    for (const sub of due) this.#schedule(sub);
   }
 
   #onState(_cluster: string) {

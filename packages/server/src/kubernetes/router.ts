@@ -1,0 +1,184 @@
+// Which open service views does a change concern? Testing every change against every open view
+// costs (changes x views); this index answers from a few map lookups per change: by the uids of
+// the objects a view holds (and their owners, and the objects events are about), by the label
+// values its selectors require, by the workloads an HPA may target, by the Services an Ingress
+// may route to, and by the namespaces whose Services or PDBs may select its pods.
+import type {
+  HorizontalPodAutoscaler,
+  Ingress,
+  KubeEvent,
+  PodDisruptionBudget,
+  Service,
+} from '@portolan/core';
+import {
+  fromLabelSelector,
+  indexableRequirement,
+  inNamespaces,
+  matchesSelector,
+  type ServiceLocator,
+} from '@portolan/core/services/index';
+import type { Change } from './store.ts';
+
+export interface Routed {
+  locator: ServiceLocator;
+}
+
+/** What a view held when it was last computed. */
+export interface ViewFootprint {
+  uids: Set<string>;
+  /** `namespace/Kind/name` of its workloads. */
+  workloads: Set<string>;
+  /** `namespace/name` of its Services. */
+  serviceNames: Set<string>;
+  /** Pod template labels of its workloads, per namespace. */
+  templates: Map<string, Record<string, string>[]>;
+}
+
+export function emptyFootprint(): ViewFootprint {
+  return { uids: new Set(), workloads: new Set(), serviceNames: new Set(), templates: new Map() };
+}
+
+type Index<S> = Map<string, Set<S>>;
+function add<S>(index: Index<S>, key: string, s: S) {
+  let set = index.get(key);
+  if (!set) {
+    set = new Set();
+    index.set(key, set);
+  }
+  set.add(s);
+}
+function remove<S>(index: Index<S>, key: string, s: S) {
+  const set = index.get(key);
+  if (!set) return;
+  set.delete(s);
+  if (set.size === 0) index.delete(key);
+}
+
+export class ChangeRouter<S extends Routed> {
+  readonly #byUid: Index<S> = new Map();
+  readonly #byLabel: Index<S> = new Map();
+  readonly #byWorkload: Index<S> = new Map();
+  readonly #byServiceName: Index<S> = new Map();
+  readonly #byNamespace: Index<S> = new Map();
+  /** Views with a selector no label lookup can narrow: tested against every change. */
+  readonly #scan = new Set<S>();
+  readonly #footprints = new Map<S, ViewFootprint>();
+
+  add(s: S): void {
+    for (const selector of s.locator.selectors) {
+      const req = indexableRequirement(selector);
+      if (!req) {
+        this.#scan.add(s);
+        continue;
+      }
+      for (const v of req.values) add(this.#byLabel, `${req.key}=${v}`, s);
+    }
+    this.#footprints.set(s, emptyFootprint());
+  }
+
+  delete(s: S): void {
+    this.update(s, emptyFootprint());
+    this.#footprints.delete(s);
+    this.#scan.delete(s);
+    for (const selector of s.locator.selectors) {
+      const req = indexableRequirement(selector);
+      if (req) for (const v of req.values) remove(this.#byLabel, `${req.key}=${v}`, s);
+    }
+  }
+
+  /** Replace what a view holds (after it was recomputed). */
+  update(s: S, next: ViewFootprint): void {
+    const prev = this.#footprints.get(s);
+    if (!prev) return;
+    for (const u of prev.uids) if (!next.uids.has(u)) remove(this.#byUid, u, s);
+    for (const u of next.uids) add(this.#byUid, u, s);
+    for (const w of prev.workloads) if (!next.workloads.has(w)) remove(this.#byWorkload, w, s);
+    for (const w of next.workloads) add(this.#byWorkload, w, s);
+    for (const n of prev.serviceNames) if (!next.serviceNames.has(n)) remove(this.#byServiceName, n, s);
+    for (const n of next.serviceNames) add(this.#byServiceName, n, s);
+    for (const ns of prev.templates.keys()) if (!next.templates.has(ns)) remove(this.#byNamespace, ns, s);
+    for (const ns of next.templates.keys()) add(this.#byNamespace, ns, s);
+    this.#footprints.set(s, next);
+  }
+
+  /** Every view the change may concern (a superset is fine: those views are recomputed). */
+  route(change: Change, out: Set<S>): void {
+    const objs = change.previous ? [change.object, change.previous] : [change.object];
+    for (const obj of objs) {
+      const meta = obj.metadata;
+      const ns = meta?.namespace ?? '';
+      const byUid = (uid: string | undefined) => {
+        if (!uid) return;
+        const set = this.#byUid.get(uid);
+        if (set) for (const s of set) out.add(s);
+      };
+      byUid(meta?.uid);
+      for (const o of meta?.ownerReferences ?? []) byUid(o.uid);
+      if (change.kind === 'Event') {
+        byUid((obj as KubeEvent).involvedObject?.uid);
+        continue;
+      }
+      switch (change.kind) {
+        case 'HorizontalPodAutoscaler': {
+          const t = (obj as HorizontalPodAutoscaler).spec?.scaleTargetRef;
+          const set = t ? this.#byWorkload.get(`${ns}/${t.kind}/${t.name}`) : undefined;
+          if (set) for (const s of set) out.add(s);
+          break;
+        }
+        case 'Service':
+        case 'PodDisruptionBudget': {
+          const candidates = this.#byNamespace.get(ns);
+          if (!candidates) break;
+          const sel =
+            change.kind === 'Service'
+              ? fromLabelSelector({ matchLabels: (obj as Service).spec?.selector ?? {} })
+              : fromLabelSelector((obj as PodDisruptionBudget).spec?.selector);
+          if (!sel || sel.length === 0) break;
+          for (const s of candidates) {
+            if (out.has(s)) continue;
+            const templates = this.#footprints.get(s)?.templates.get(ns) ?? [];
+            if (templates.some((labels) => matchesSelector(sel, labels))) out.add(s);
+          }
+          break;
+        }
+        case 'Ingress': {
+          const ing = obj as Ingress;
+          const backends = [
+            ing.spec?.defaultBackend,
+            ...(ing.spec?.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => p.backend)),
+          ];
+          for (const b of backends) {
+            const set = b?.service?.name ? this.#byServiceName.get(`${ns}/${b.service.name}`) : undefined;
+            if (set) for (const s of set) out.add(s);
+          }
+          break;
+        }
+      }
+      const labels = meta?.labels;
+      if (labels) {
+        for (const key in labels) {
+          const set = this.#byLabel.get(`${key}=${labels[key]}`);
+          if (!set) continue;
+          for (const s of set) {
+            if (
+              !out.has(s) &&
+              inNamespaces(s.locator, obj) &&
+              s.locator.selectors.some((sel) => matchesSelector(sel, labels))
+            ) {
+              out.add(s);
+            }
+          }
+        }
+      }
+      for (const s of this.#scan) {
+        if (
+          !out.has(s) &&
+          inNamespaces(s.locator, obj) &&
+          s.locator.selectors.some((sel) => matchesSelector(sel, labels))
+        ) {
+          out.add(s);
+        }
+      }
+    }
+  }
+}
