@@ -117,13 +117,14 @@ export class CatalogService {
       const ns = record.entity.metadata.namespace ?? 'default';
       const owner = refOrNull(record.entity.spec?.owner, 'group', ns);
       const system = refOrNull(record.entity.spec?.system, 'system', ns);
-      const { row, hash, tags } = recordToRow(ref, record, owner, system);
+      const { row, document, hash, tags } = recordToRow(ref, record, owner, system);
       const before = snapshot.get(ref);
       if (before?.hash === hash) continue;
       if (before) updated++;
       else added++;
       upserts.push({
         row: { ...row, hash, updated_at: updatedAt },
+        document,
         tags,
         relations: record.relations.map((r) => ({ source_ref: ref, type: r.type, target_ref: r.targetRef })),
       });

@@ -12,12 +12,6 @@ export interface CatalogEntityRow {
   title: string | null;
   /** Lower-cased name, title, description and tags, for `q` search. */
   search: string;
-  /** The entity as read from its descriptor (JSON), without relations. */
-  body: string;
-  /** Relations, both directions (JSON array of {type, targetRef}). */
-  relations: string;
-  /** Errors and warnings (JSON array of EntityProblem). */
-  problems: string;
   status: 'ok' | 'orphan';
   /** The configured location that brought the entity in. */
   location: string;
@@ -26,6 +20,20 @@ export interface CatalogEntityRow {
   /** Hash over everything above, so an unchanged refresh writes nothing. */
   hash: string;
   updated_at: string;
+}
+
+/**
+ * The wide part of an entity, kept apart from catalog_entities so that filtering and counting
+ * scan narrow rows; only the rows of a page are read from here.
+ */
+export interface CatalogDocumentRow {
+  ref: string;
+  /** The entity as read from its descriptor (JSON), without relations. */
+  body: string;
+  /** Relations, both directions (JSON array of {type, targetRef}). */
+  relations: string;
+  /** Errors and warnings (JSON array of EntityProblem). */
+  problems: string;
 }
 
 export interface CatalogTagRow {
@@ -57,6 +65,7 @@ export interface KeyValueRow {
 
 export interface Tables {
   catalog_entities: CatalogEntityRow;
+  catalog_documents: CatalogDocumentRow;
   catalog_tags: CatalogTagRow;
   catalog_relations: CatalogRelationRow;
   catalog_problems: CatalogProblemRow;

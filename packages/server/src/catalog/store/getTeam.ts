@@ -1,5 +1,5 @@
 import type { Database } from '../../db/database.ts';
-import { rowToStored, type StoredEntity } from './rows.ts';
+import { rowToStored, type StoredEntity, selectStored } from './rows.ts';
 
 export interface TeamView {
   group: StoredEntity;
@@ -11,11 +11,9 @@ export interface TeamView {
 
 /** A team and everything it owns, directly and through its sub-groups. */
 export async function getTeam({ db, ref }: { db: Database; ref: string }): Promise<TeamView | undefined> {
-  const row = await db
-    .selectFrom('catalog_entities')
-    .select(['ref', 'body', 'relations', 'problems', 'status', 'location', 'origin_file', 'origin_line'])
-    .where('ref', '=', ref)
-    .where('kind', '=', 'group')
+  const row = await selectStored(db)
+    .where('e.ref', '=', ref)
+    .where('e.kind', '=', 'group')
     .executeTakeFirst();
   if (!row) return undefined;
   const groups = [ref];
@@ -31,11 +29,6 @@ export async function getTeam({ db, ref }: { db: Database; ref: string }): Promi
     for (const c of frontier) seen.add(c);
     groups.push(...frontier);
   }
-  const owned = await db
-    .selectFrom('catalog_entities')
-    .select(['ref', 'body', 'relations', 'problems', 'status', 'location', 'origin_file', 'origin_line'])
-    .where('owner', 'in', groups)
-    .orderBy('ref')
-    .execute();
+  const owned = await selectStored(db).where('e.owner', 'in', groups).orderBy('e.ref').execute();
   return { group: rowToStored(row), groups, owned: owned.map(rowToStored) };
 }

@@ -70,18 +70,35 @@ export async function queryEntities({
   for (const term of (filter.q ?? '').toLowerCase().split(/\s+/).filter(Boolean)) {
     query = query.where(sql<boolean>`search like ${likeTerm(term)} escape '\\'`);
   }
-  // One scan: the total comes from a window over all filtered rows, computed before the
-  // cursor and the limit narrow them to the page.
+  // One scan of narrow rows: the total comes from a window over the filtered refs, computed
+  // before the cursor and the limit narrow them to the page; then only the page's rows are
+  // joined with their (wide) documents.
   const filtered = query
-    .select(['ref', 'body', 'relations', 'problems', 'status', 'location', 'origin_file', 'origin_line'])
+    .select('catalog_entities.ref as fref')
     .select(sql<number | string>`count(*) over ()`.as('total'))
     .as('filtered');
-  let page = db
+  let pageRefs = db
     .selectFrom(filtered)
-    .selectAll()
-    .orderBy('ref')
+    .select(['filtered.fref', 'filtered.total'])
+    .orderBy('filtered.fref')
     .limit(limit + 1);
-  if (cursor) page = page.where('ref', '>', decodeCursor(cursor));
+  if (cursor) pageRefs = pageRefs.where('filtered.fref', '>', decodeCursor(cursor));
+  const page = db
+    .selectFrom(pageRefs.as('p'))
+    .innerJoin('catalog_entities as e', 'e.ref', 'p.fref')
+    .innerJoin('catalog_documents as d', 'd.ref', 'p.fref')
+    .select([
+      'e.ref',
+      'd.body',
+      'd.relations',
+      'd.problems',
+      'e.status',
+      'e.location',
+      'e.origin_file',
+      'e.origin_line',
+    ])
+    .select('p.total')
+    .orderBy('p.fref');
   const rows = await page.execute();
   const more = rows.length > limit;
   const items = rows.slice(0, limit);

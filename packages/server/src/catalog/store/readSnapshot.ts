@@ -10,8 +10,9 @@ export interface SnapshotEntry {
 /** Everything a refresh needs to know about the current catalog, in one query. */
 export async function readSnapshot({ db }: { db: Database }): Promise<Map<string, SnapshotEntry>> {
   const rows = await db
-    .selectFrom('catalog_entities')
-    .select(['ref', 'hash', 'body', 'location', 'origin_file', 'origin_line'])
+    .selectFrom('catalog_entities as e')
+    .innerJoin('catalog_documents as d', 'd.ref', 'e.ref')
+    .select(['e.ref', 'e.hash', 'd.body', 'e.location', 'e.origin_file', 'e.origin_line'])
     .execute();
   const map = new Map<string, SnapshotEntry>();
   for (const r of rows) {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CatalogRecord, Entity, EntityProblem, Relation } from '@portolan/core/catalog/index';
-import type { CatalogEntityRow } from '../../db/tables.ts';
+import type { Database } from '../../db/database.ts';
+import type { CatalogDocumentRow, CatalogEntityRow } from '../../db/tables.ts';
 
 function str(v: unknown): string | null {
   return typeof v === 'string' && v !== '' ? v : null;
@@ -32,23 +33,30 @@ export function recordToRow(ref: string, record: CatalogRecord, owner: string | 
     system,
     title: str(e.metadata.title),
     search,
-    body: JSON.stringify(e),
-    relations: JSON.stringify(record.relations),
-    problems: JSON.stringify(record.problems),
     status: record.status,
     location: record.origin.location,
     origin_file: record.origin.file,
     origin_line: record.origin.line,
   };
-  const hash = createHash('sha256').update(JSON.stringify(row)).digest('hex').slice(0, 32);
-  return { row, hash, tags: [...new Set(tags.map((t) => t.toLowerCase()))] };
+  const document: CatalogDocumentRow = {
+    ref,
+    body: JSON.stringify(e),
+    relations: JSON.stringify(record.relations),
+    problems: JSON.stringify(record.problems),
+  };
+  const hash = createHash('sha256')
+    .update(JSON.stringify(row))
+    .update(document.body)
+    .update(document.relations)
+    .update(document.problems)
+    .digest('hex')
+    .slice(0, 32);
+  return { row, document, hash, tags: [...new Set(tags.map((t) => t.toLowerCase()))] };
 }
 
 export function rowToStored(
-  row: Pick<
-    CatalogEntityRow,
-    'body' | 'relations' | 'problems' | 'status' | 'location' | 'origin_file' | 'origin_line'
-  >,
+  row: Pick<CatalogEntityRow, 'status' | 'location' | 'origin_file' | 'origin_line'> &
+    Pick<CatalogDocumentRow, 'body' | 'relations' | 'problems'>,
 ): StoredEntity {
   const entity = JSON.parse(row.body) as Entity;
   entity.relations = JSON.parse(row.relations) as Relation[];
@@ -58,4 +66,21 @@ export function rowToStored(
     problems: JSON.parse(row.problems) as EntityProblem[],
     origin: { location: row.location, file: row.origin_file, line: row.origin_line },
   };
+}
+
+/** Entities joined with their documents: what every read that returns whole entities selects. */
+export function selectStored(db: Database) {
+  return db
+    .selectFrom('catalog_entities as e')
+    .innerJoin('catalog_documents as d', 'd.ref', 'e.ref')
+    .select([
+      'e.ref',
+      'd.body',
+      'd.relations',
+      'd.problems',
+      'e.status',
+      'e.location',
+      'e.origin_file',
+      'e.origin_line',
+    ]);
 }

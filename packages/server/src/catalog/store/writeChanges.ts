@@ -1,10 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { Problem } from '@portolan/core/catalog/index';
 import type { Database } from '../../db/database.ts';
-import type { CatalogEntityRow, CatalogProblemRow, CatalogRelationRow } from '../../db/tables.ts';
+import type {
+  CatalogDocumentRow,
+  CatalogEntityRow,
+  CatalogProblemRow,
+  CatalogRelationRow,
+} from '../../db/tables.ts';
 
 export interface EntityWrite {
   row: CatalogEntityRow;
+  document: CatalogDocumentRow;
   tags: string[];
   relations: CatalogRelationRow[];
 }
@@ -35,6 +41,7 @@ export async function writeChanges({
     }
     for (const refs of chunks(deletes)) {
       await tx.deleteFrom('catalog_entities').where('ref', 'in', refs).execute();
+      await tx.deleteFrom('catalog_documents').where('ref', 'in', refs).execute();
     }
     for (const batch of chunks(upserts)) {
       await tx
@@ -51,15 +58,25 @@ export async function writeChanges({
             system: eb.ref('excluded.system'),
             title: eb.ref('excluded.title'),
             search: eb.ref('excluded.search'),
-            body: eb.ref('excluded.body'),
-            relations: eb.ref('excluded.relations'),
-            problems: eb.ref('excluded.problems'),
             status: eb.ref('excluded.status'),
             location: eb.ref('excluded.location'),
             origin_file: eb.ref('excluded.origin_file'),
             origin_line: eb.ref('excluded.origin_line'),
             hash: eb.ref('excluded.hash'),
             updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .execute();
+    }
+    for (const batch of chunks(upserts)) {
+      await tx
+        .insertInto('catalog_documents')
+        .values(batch.map((u) => u.document))
+        .onConflict((oc) =>
+          oc.column('ref').doUpdateSet((eb) => ({
+            body: eb.ref('excluded.body'),
+            relations: eb.ref('excluded.relations'),
+            problems: eb.ref('excluded.problems'),
           })),
         )
         .execute();

@@ -13,9 +13,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('system', 'varchar(300)')
     .addColumn('title', 'text')
     .addColumn('search', 'text', (c) => c.notNull())
-    .addColumn('body', 'text', (c) => c.notNull())
-    .addColumn('relations', 'text', (c) => c.notNull())
-    .addColumn('problems', 'text', (c) => c.notNull())
     .addColumn('status', 'varchar(16)', (c) => c.notNull())
     .addColumn('location', 'text', (c) => c.notNull())
     .addColumn('origin_file', 'text', (c) => c.notNull())
@@ -26,6 +23,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   for (const column of ['kind', 'type', 'owner', 'lifecycle', 'system', 'origin_file']) {
     await db.schema.createIndex(`catalog_entities_${column}`).on('catalog_entities').column(column).execute();
   }
+  await db.schema
+    .createTable('catalog_documents')
+    .addColumn('ref', 'varchar(300)', (c) => c.primaryKey())
+    .addColumn('body', 'text', (c) => c.notNull())
+    .addColumn('relations', 'text', (c) => c.notNull())
+    .addColumn('problems', 'text', (c) => c.notNull())
+    .execute();
   await db.schema
     .createTable('catalog_tags')
     .addColumn('ref', 'varchar(300)', (c) => c.notNull())
