@@ -72,5 +72,6 @@ export function parseErrorBody(status: number, body: unknown): Error {
   if (error && typeof error.message === 'string' && error.name in CONSTRUCTORS) {
     return new CONSTRUCTORS[error.name as ErrorName](error.message, error.context ?? {});
   }
+  if (error && typeof error.message === 'string') return new Error(`${error.message} (HTTP ${status})`);
   return new Error(`request failed with HTTP ${status}`);
 }

@@ -1,5 +1,6 @@
 // `portolan demo`: the portal on a simulated fleet, so a newcomer sees it work within a minute
 // with no cluster of their own. Everything it writes stays under ./data/demo.
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { startSimFleet } from '@portolan/sim';
 import { parseConfig } from '../config/load.ts';
@@ -19,6 +20,10 @@ export interface DemoOptions {
 export async function runDemo(options: DemoOptions, io: Io): Promise<Portal> {
   const dir = resolve(options.dir ?? 'data/demo');
   const started = performance.now();
+  // The demo's data is generated anew each time; so is its database.
+  await rm(join(dir, 'portolan.sqlite'), { force: true });
+  await rm(join(dir, 'portolan.sqlite-wal'), { force: true });
+  await rm(join(dir, 'portolan.sqlite-shm'), { force: true });
   io.stdout.write('Starting a simulated fleet...\n');
   const sim = await startSimFleet({
     dir,

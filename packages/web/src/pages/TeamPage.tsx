@@ -1,7 +1,16 @@
+import type { ServiceSummary } from '@portolan/core/services/types';
 import { useQuery } from '@tanstack/react-query';
 import { type ApiEntity, api, entityPath, refOf } from '../api.ts';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { Link } from '../router.tsx';
+
+interface TeamService {
+  ref: string;
+  name: string;
+  title?: string;
+  kind: string;
+  summary: ServiceSummary;
+}
 
 interface Team {
   group: ApiEntity;
@@ -14,8 +23,15 @@ export function TeamPage({ teamRef }: { teamRef: string }) {
     queryKey: ['team', teamRef],
     queryFn: () => api<Team>(`/api/catalog/teams/${encodeURIComponent(teamRef)}`),
   });
+  const services = useQuery({
+    queryKey: ['team-services', teamRef],
+    queryFn: () => api<{ items: TeamService[] }>(`/api/teams/${encodeURIComponent(teamRef)}/services`),
+    refetchInterval: 10_000,
+    retry: false,
+  });
   if (query.error) return <ErrorNote error={query.error} />;
   const team = query.data;
+  const running = (services.data?.items ?? []).filter((s) => s.summary.workloads > 0);
   if (!team) return <p className="muted">Loading…</p>;
   const byKind = new Map<string, ApiEntity[]>();
   for (const e of team.owned) byKind.set(e.kind, [...(byKind.get(e.kind) ?? []), e]);
@@ -24,6 +40,45 @@ export function TeamPage({ teamRef }: { teamRef: string }) {
       <p className="muted">Team</p>
       <h1>{team.group.metadata.title ?? team.group.metadata.name}</h1>
       {team.groups.length > 1 && <p className="muted">Including {team.groups.length - 1} sub-group(s)</p>}
+      {running.length > 0 && (
+        <section className="card">
+          <h2>Running services ({running.length})</h2>
+          <table className="grid compact">
+            <thead>
+              <tr>
+                <th>Service</th>
+                <th>Clusters</th>
+                <th>Pods ready</th>
+                <th>Versions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {running.map((s) => {
+                const versions = [...new Set(s.summary.perCluster.flatMap((c) => c.versions))];
+                const stale = s.summary.perCluster.filter((c) => c.stale).length;
+                return (
+                  <tr key={s.ref}>
+                    <td>
+                      <Link to={entityPath(s.ref)}>{s.title ?? s.name}</Link>
+                    </td>
+                    <td>
+                      {s.summary.clusters}
+                      {stale > 0 && <span className="pill bad">{stale} stale</span>}
+                    </td>
+                    <td className={s.summary.readyPods < s.summary.pods ? 'bad' : ''}>
+                      {s.summary.readyPods}/{s.summary.pods}
+                    </td>
+                    <td>
+                      <code>{versions.join(', ')}</code>
+                      {s.summary.drift && <span className="pill warn">drift</span>}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </section>
+      )}
       {[...byKind].map(([kind, entities]) => (
         <section key={kind} className="card">
           <h2>
