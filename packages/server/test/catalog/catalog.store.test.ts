@@ -135,6 +135,30 @@ describe.each(TEST_DATABASES)('catalog store on $id', (engine) => {
     expect(await names({ q: 'nothing-like-this' })).toEqual([]);
   });
 
+  it('re-reads its locations on an interval', async () => {
+    write('a.yaml', service('one'));
+    const catalog = new CatalogService({
+      db,
+      logger,
+      baseDir: root,
+      catalog: parseConfig(
+        { catalog: { refreshIntervalSeconds: 1, locations: [{ type: 'file', target: './a.yaml' }] } },
+        'test',
+      ).catalog,
+    });
+    catalog.start();
+    try {
+      await expect.poll(() => catalog.get('component:default/one'), { timeout: 5000 }).toBeDefined();
+      write('a.yaml', service('two'));
+      await expect
+        .poll(() => catalog.get('component:default/two'), { timeout: 5000, interval: 200 })
+        .toBeDefined();
+      expect(await catalog.get('component:default/one')).toBeUndefined();
+    } finally {
+      catalog.stop();
+    }
+  });
+
   it('writes nothing on a refresh where nothing changed', async () => {
     write('a.yaml', [service('one'), service('two')].join('---\n'));
     const catalog = catalogFor([{ type: 'file', target: './a.yaml' }]);
