@@ -137,6 +137,11 @@ function fromClusterConfig(c: ClusterConfig, opts: ResolveOptions): ClusterSpec 
       break;
     }
     case 'serviceAccount':
+      if (!env.KUBERNETES_SERVICE_HOST) {
+        throw new InputError(
+          `cluster ${c.name}: serviceAccount auth works only inside a pod (KUBERNETES_SERVICE_HOST is not set)`,
+        );
+      }
       kc = new KubeConfig();
       kc.loadFromCluster();
       break;

@@ -78,6 +78,13 @@ describe('resolveClusters', () => {
     ]);
   });
 
+  it('explains serviceAccount auth outside a pod', () => {
+    const config = kubernetesConfigSchema.parse({
+      clusters: [{ name: 'here', auth: { type: 'serviceAccount' } }],
+    });
+    expect(() => resolveClusters(config, { configDir: dir, env: {} })).toThrow(/only inside a pod/);
+  });
+
   it('rejects duplicate names and unknown contexts', () => {
     const dup = kubernetesConfigSchema.parse({
       clusters: [
