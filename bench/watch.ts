@@ -44,7 +44,7 @@ const round = (n: number) => Math.round(n * 100) / 100;
 // ---- the simulated fleet, in a child process ----
 const here = dirname(fileURLToPath(import.meta.url));
 const child = fork(
-  join(here, 'watch-sim.ts'),
+  join(here, 'support', 'watch-sim.ts'),
   [
     JSON.stringify({
       clusters: CLUSTERS,

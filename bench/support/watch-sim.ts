@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { kubernetesServices, startSimFleet } from '../packages/sim/src/index.ts';
+import { kubernetesServices, startSimFleet } from '../../packages/sim/src/index.ts';
 
 const opts = JSON.parse(process.argv[2] ?? '{}') as {
   clusters: number;
