@@ -1,3 +1,4 @@
+import type { Entity } from '@portolan/core/catalog/entity';
 import { parseErrorBody } from '@portolan/core/errors';
 
 /** Fetches JSON from the portal API; error bodies become the matching domain error. */
@@ -8,20 +9,8 @@ export async function api<T>(path: string, init?: RequestInit): Promise<T> {
   return body as T;
 }
 
-export interface ApiEntity {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    title?: string;
-    description?: string;
-    tags?: string[];
-    annotations?: Record<string, string>;
-    links?: { url: string; title?: string }[];
-  };
-  spec?: Record<string, unknown>;
-  relations?: { type: string; targetRef: string }[];
+/** An entity as the catalog API returns it: the descriptor, its relations, origin and problems. */
+export interface ApiEntity extends Entity {
   origin: { location: string; file: string; line: number };
   status: {
     orphan: boolean;

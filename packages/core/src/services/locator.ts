@@ -1,3 +1,4 @@
+import { type Entity, entityRef } from '../catalog/entity.ts';
 // The service locator: which Kubernetes objects belong to a catalog entity. Pure: it reads the
 // entity's annotations and returns selectors; `selectServiceObjects` then walks an ObjectSource
 // (the server's indexed caches, or an in-memory list in tests).
@@ -18,26 +19,9 @@ export const SERVICE_LABELS = [
   'app',
 ] as const;
 
-/** The slice of a Backstage-shaped catalog entity the locator and the views read. */
-export interface CatalogEntity {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    title?: string;
-    description?: string;
-    annotations?: Record<string, string>;
-    labels?: Record<string, string>;
-    [key: string]: unknown;
-  };
-  spec?: { owner?: string; lifecycle?: string; system?: string; type?: string; [key: string]: unknown };
-}
-
-/** `kind:namespace/name`, lower-case, the form refs take everywhere in the API. */
-export function entityRef(entity: Pick<CatalogEntity, 'kind' | 'metadata'>): string {
-  return `${entity.kind}:${entity.metadata.namespace ?? 'default'}/${entity.metadata.name}`.toLowerCase();
-}
+/** The catalog entity, as the locator and the views read it. */
+export type CatalogEntity = Entity;
+export { entityRef };
 
 /** Normalise a user-supplied ref (`checkout`, `component:checkout`, `Component:default/checkout`). */
 export function normalizeEntityRef(ref: string, defaultKind = 'component'): string {

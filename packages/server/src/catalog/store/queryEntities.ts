@@ -1,7 +1,7 @@
 import { InputError } from '@portolan/core/errors';
 import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
-import { rowToStored, type StoredEntity } from './rows.ts';
+import { rowToStored, STORED_COLUMNS, type StoredEntity } from './rows.ts';
 
 export interface EntityFilter {
   kind?: string[];
@@ -87,16 +87,7 @@ export async function queryEntities({
     .selectFrom(pageRefs.as('p'))
     .innerJoin('catalog_entities as e', 'e.ref', 'p.fref')
     .innerJoin('catalog_documents as d', 'd.ref', 'p.fref')
-    .select([
-      'e.ref',
-      'd.body',
-      'd.relations',
-      'd.problems',
-      'e.status',
-      'e.location',
-      'e.origin_file',
-      'e.origin_line',
-    ])
+    .select(STORED_COLUMNS)
     .select('p.total')
     .orderBy('p.fref');
   const rows = await page.execute();

@@ -73,14 +73,17 @@ export function selectStored(db: Database) {
   return db
     .selectFrom('catalog_entities as e')
     .innerJoin('catalog_documents as d', 'd.ref', 'e.ref')
-    .select([
-      'e.ref',
-      'd.body',
-      'd.relations',
-      'd.problems',
-      'e.status',
-      'e.location',
-      'e.origin_file',
-      'e.origin_line',
-    ]);
+    .select(STORED_COLUMNS);
 }
+
+/** The columns rowToStored reads, from `catalog_entities as e` joined with `catalog_documents as d`. */
+export const STORED_COLUMNS = [
+  'e.ref',
+  'd.body',
+  'd.relations',
+  'd.problems',
+  'e.status',
+  'e.location',
+  'e.origin_file',
+  'e.origin_line',
+] as const;
