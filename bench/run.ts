@@ -15,7 +15,7 @@ if (!name || !names.includes(name)) {
 }
 const result = spawnSync(
   process.execPath,
-  ['--disable-warning=ExperimentalWarning', join(here, `${name}.ts`), ...args],
+  ['--disable-warning=ExperimentalWarning', '--expose-gc', join(here, `${name}.ts`), ...args],
   {
     stdio: 'inherit',
   },
