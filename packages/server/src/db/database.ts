@@ -27,7 +27,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: openSqlite(options.connection) }) });
   } else {
     db = new Kysely<Tables>({
-      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: options.connection, max: 10 }) }),
+      dialect: new PostgresDialect({
+        pool: new pg.Pool({
+          connectionString: options.connection,
+          max: 10,
+          // PostgreSQL's default random_page_cost assumes spinning disks, and with it the planner
+          // answers catalog substring search with a sequential scan instead of the trigram index
+          // (measured at 20,000 entities: ~10 ms against ~3 ms). 1.1 is the usual SSD setting.
+          options: '-c random_page_cost=1.1',
+        }),
+      }),
     });
   }
   const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });

@@ -58,6 +58,12 @@ export interface CatalogProblemRow {
   message: string;
 }
 
+/** SQLite only: an FTS5 trigram index over catalog_entities.search (migration 002). */
+export interface CatalogSearchRow {
+  ref: string;
+  search: string;
+}
+
 export interface KeyValueRow {
   key: string;
   value: string;
@@ -67,6 +73,7 @@ export interface Tables {
   catalog_entities: CatalogEntityRow;
   catalog_documents: CatalogDocumentRow;
   catalog_tags: CatalogTagRow;
+  catalog_search: CatalogSearchRow;
   catalog_relations: CatalogRelationRow;
   catalog_problems: CatalogProblemRow;
   portolan_state: KeyValueRow;

@@ -159,6 +159,22 @@ describe.each(TEST_DATABASES)('catalog store on $id', (engine) => {
     }
   });
 
+  it('keeps search in step with changed and removed entities', async () => {
+    const described = (name: string, words: string) =>
+      service(name).replace(`name: ${name}`, `name: ${name}\n  description: ${words}`);
+    write('a.yaml', [described('one', 'streams lyrics'), described('two', 'ranks podcasts')].join('---\n'));
+    const catalog = catalogFor([{ type: 'file', target: './a.yaml' }]);
+    await catalog.refresh();
+    const found = async (q: string) =>
+      (await catalog.query({ q }, 10)).items.map((i) => i.entity.metadata.name);
+    expect(await found('lyrics')).toEqual(['one']);
+    write('a.yaml', described('one', 'transcodes audio'));
+    await catalog.refresh();
+    expect(await found('lyrics')).toEqual([]);
+    expect(await found('transcodes')).toEqual(['one']);
+    expect(await found('podcasts')).toEqual([]);
+  });
+
   it('writes nothing on a refresh where nothing changed', async () => {
     write('a.yaml', [service('one'), service('two')].join('---\n'));
     const catalog = catalogFor([{ type: 'file', target: './a.yaml' }]);

@@ -1,6 +1,6 @@
 import { InputError } from '@portolan/core/errors';
 import { sql } from 'kysely';
-import type { Database } from '../../db/database.ts';
+import { type Database, isPostgres } from '../../db/database.ts';
 import { rowToStored, STORED_COLUMNS, type StoredEntity } from './rows.ts';
 
 export interface EntityFilter {
@@ -67,8 +67,20 @@ export async function queryEntities({
       eb.selectFrom('catalog_tags').select('ref').where('tag', 'in', tags),
     );
   }
+  const trigramTable = !isPostgres(db);
   for (const term of (filter.q ?? '').toLowerCase().split(/\s+/).filter(Boolean)) {
-    query = query.where(sql<boolean>`search like ${likeTerm(term)} escape '\\'`);
+    // SQLite's trigram table answers terms of 3+ characters from its index; shorter terms, and
+    // terms with LIKE wildcards (which need ESCAPE, which FTS5 does not take), scan the column.
+    if (trigramTable && term.length >= 3 && !/[\\%_]/.test(term)) {
+      query = query.where('catalog_entities.ref', 'in', (eb) =>
+        eb
+          .selectFrom('catalog_search')
+          .select('catalog_search.ref')
+          .where('catalog_search.search', 'like', `%${term}%`),
+      );
+    } else {
+      query = query.where(sql<boolean>`search like ${likeTerm(term)} escape '\\'`);
+    }
   }
   // One scan of narrow rows: the total comes from a window over the filtered refs, computed
   // before the cursor and the limit narrow them to the page; then only the page's rows are

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Problem } from '@portolan/core/catalog/index';
-import type { Database } from '../../db/database.ts';
+import { type Database, isPostgres } from '../../db/database.ts';
 import type {
   CatalogDocumentRow,
   CatalogEntityRow,
@@ -35,7 +35,9 @@ export async function writeChanges({
 }): Promise<void> {
   await db.transaction().execute(async (tx) => {
     const touched = [...deletes, ...upserts.map((u) => u.row.ref)];
+    const searchIndex = !isPostgres(db);
     for (const refs of chunks(touched)) {
+      if (searchIndex) await tx.deleteFrom('catalog_search').where('ref', 'in', refs).execute();
       await tx.deleteFrom('catalog_tags').where('ref', 'in', refs).execute();
       await tx.deleteFrom('catalog_relations').where('source_ref', 'in', refs).execute();
     }
@@ -80,6 +82,14 @@ export async function writeChanges({
           })),
         )
         .execute();
+    }
+    if (searchIndex) {
+      for (const batch of chunks(upserts)) {
+        await tx
+          .insertInto('catalog_search')
+          .values(batch.map((u) => ({ ref: u.row.ref, search: u.row.search })))
+          .execute();
+      }
     }
     const tags = upserts.flatMap((u) => u.tags.map((tag) => ({ ref: u.row.ref, tag })));
     for (const batch of chunks(tags, 2000)) await tx.insertInto('catalog_tags').values(batch).execute();

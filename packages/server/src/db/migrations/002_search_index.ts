@@ -1,11 +1,17 @@
 import { type Kysely, sql } from 'kysely';
 
-// `q` searches match substrings (LIKE '%word%'), which no B-tree index serves. On PostgreSQL a
-// trigram index does; creating the extension needs a privileged role or a trusted extension
-// (pg_trgm is trusted since PostgreSQL 13), so without it the search still works, by scanning.
-// SQLite scans: at 20,000 entities that stays within the latency target.
+// `q` searches match substrings (LIKE '%word%'), which no B-tree index serves; trigram indexes do.
+// SQLite: an FTS5 table with the trigram tokenizer, kept in step with catalog_entities.search
+// by the catalog writer. PostgreSQL: a pg_trgm index; creating the extension needs a privileged
+// role or a trusted extension (pg_trgm is trusted since PostgreSQL 13), so without it search
+// still works, by scanning.
 export async function up(db: Kysely<unknown>): Promise<void> {
-  if (!db.getExecutor().adapter.constructor.name.startsWith('Postgres')) return;
+  if (!db.getExecutor().adapter.constructor.name.startsWith('Postgres')) {
+    await sql`CREATE VIRTUAL TABLE catalog_search USING fts5(ref UNINDEXED, search, tokenize = 'trigram')`.execute(
+      db,
+    );
+    return;
+  }
   await sql`
     DO $$
     BEGIN
@@ -18,5 +24,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  if (!db.getExecutor().adapter.constructor.name.startsWith('Postgres')) {
+    await sql`DROP TABLE IF EXISTS catalog_search`.execute(db);
+    return;
+  }
   await sql`DROP INDEX IF EXISTS catalog_entities_search_trgm`.execute(db);
 }
