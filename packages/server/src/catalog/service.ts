@@ -11,7 +11,7 @@ import { collectLocations, locationKey } from './collect.ts';
 import { getEntities } from './store/getEntities.ts';
 import { getTeam, type TeamView } from './store/getTeam.ts';
 import { listProblems } from './store/listProblems.ts';
-import { type EntityFilter, type EntityPage, queryEntities } from './store/queryEntities.ts';
+import { type EntityFilter, type EntityPage, queryEntities, queryEntityJson } from './store/queryEntities.ts';
 import { readSnapshot } from './store/readSnapshot.ts';
 import { recordToRow, type StoredEntity } from './store/rows.ts';
 import { type EntityWrite, writeChanges } from './store/writeChanges.ts';
@@ -154,6 +154,11 @@ export class CatalogService {
 
   query(filter: EntityFilter, limit: number, cursor?: string): Promise<EntityPage> {
     return queryEntities({ db: this.#options.db, filter, limit, cursor });
+  }
+
+  /** The same page as query(), as the API's JSON text per entity. */
+  queryJson(filter: EntityFilter, limit: number, cursor?: string) {
+    return queryEntityJson({ db: this.#options.db, filter, limit, cursor });
   }
 
   async get(ref: string): Promise<StoredEntity | undefined> {

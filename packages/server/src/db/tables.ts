@@ -34,6 +34,8 @@ export interface CatalogDocumentRow {
   relations: string;
   /** Errors and warnings (JSON array of EntityProblem). */
   problems: string;
+  /** The entity exactly as the API returns it (JSON), so lists are served without re-encoding. */
+  api: string;
 }
 
 export interface CatalogTagRow {

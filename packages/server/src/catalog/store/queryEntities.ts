@@ -41,17 +41,28 @@ function likeTerm(term: string): string {
   return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-export async function queryEntities({
-  db,
-  filter,
-  limit,
-  cursor,
-}: {
+interface PageQuery {
   db: Database;
   filter: EntityFilter;
   limit: number;
   cursor?: string | undefined;
-}): Promise<EntityPage> {
+}
+
+/** A page of entities, parsed. */
+export async function queryEntities(q: PageQuery): Promise<EntityPage> {
+  const { rows, totalItems, nextCursor } = await queryPage(q);
+  return { items: rows.map(rowToStored), totalItems, ...(nextCursor ? { nextCursor } : {}) };
+}
+
+/** A page of entities as the API's JSON text, one string each. */
+export async function queryEntityJson(
+  q: PageQuery,
+): Promise<{ json: string[]; totalItems: number; nextCursor?: string }> {
+  const { rows, totalItems, nextCursor } = await queryPage(q);
+  return { json: rows.map((r) => r.api), totalItems, ...(nextCursor ? { nextCursor } : {}) };
+}
+
+async function queryPage({ db, filter, limit, cursor }: PageQuery) {
   let query = db.selectFrom('catalog_entities');
   const inList = (column: 'kind' | 'type' | 'owner' | 'lifecycle' | 'system', values?: string[]) => {
     if (values && values.length > 0) query = query.where(column, 'in', values);
@@ -100,7 +111,7 @@ export async function queryEntities({
     .innerJoin('catalog_entities as e', 'e.ref', 'p.fref')
     .innerJoin('catalog_documents as d', 'd.ref', 'p.fref')
     .select(STORED_COLUMNS)
-    .select('p.total')
+    .select(['d.api', 'p.total'])
     .orderBy('p.fref');
   const rows = await page.execute();
   const more = rows.length > limit;
@@ -112,9 +123,5 @@ export async function queryEntities({
       : Number(
           (await query.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst())?.n ?? 0,
         );
-  return {
-    items: items.map(rowToStored),
-    totalItems: total,
-    ...(more ? { nextCursor: encodeCursor(items.at(-1)!.ref) } : {}),
-  };
+  return { rows: items, totalItems: total, nextCursor: more ? encodeCursor(items.at(-1)!.ref) : undefined };
 }

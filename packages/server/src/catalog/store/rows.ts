@@ -43,6 +43,14 @@ export function recordToRow(ref: string, record: CatalogRecord, owner: string | 
     body: JSON.stringify(e),
     relations: JSON.stringify(record.relations),
     problems: JSON.stringify(record.problems),
+    api: JSON.stringify(
+      toApiEntity({
+        entity: { ...e, relations: record.relations },
+        status: record.status,
+        problems: record.problems,
+        origin: record.origin,
+      }),
+    ),
   };
   const hash = createHash('sha256')
     .update(JSON.stringify(row))
@@ -87,3 +95,24 @@ export const STORED_COLUMNS = [
   'e.origin_file',
   'e.origin_line',
 ] as const;
+
+/** The entity as the API returns it: descriptor, relations, where it came from, its problems. */
+export function toApiEntity(stored: StoredEntity) {
+  const { entity, origin, status, problems } = stored;
+  return {
+    ...entity,
+    metadata: {
+      ...entity.metadata,
+      annotations: {
+        ...entity.metadata.annotations,
+        'backstage.io/managed-by-location': `file:${origin.file}`,
+        'backstage.io/managed-by-origin-location': origin.location,
+      },
+    },
+    origin,
+    status: {
+      orphan: status === 'orphan',
+      items: problems.map((p) => ({ level: p.severity, ...p })),
+    },
+  };
+}

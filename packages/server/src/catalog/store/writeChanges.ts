@@ -79,6 +79,7 @@ export async function writeChanges({
             body: eb.ref('excluded.body'),
             relations: eb.ref('excluded.relations'),
             problems: eb.ref('excluded.problems'),
+            api: eb.ref('excluded.api'),
           })),
         )
         .execute();

@@ -20,15 +20,23 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('hash', 'varchar(64)', (c) => c.notNull())
     .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
     .execute();
-  for (const column of ['kind', 'type', 'owner', 'lifecycle', 'system', 'origin_file']) {
+  for (const column of ['type', 'owner', 'lifecycle', 'system', 'origin_file']) {
     await db.schema.createIndex(`catalog_entities_${column}`).on('catalog_entities').column(column).execute();
   }
+  // Most lists filter by kind and type (and lifecycle); with ref last, the page order comes
+  // from the index too.
+  await db.schema
+    .createIndex('catalog_entities_kind_type')
+    .on('catalog_entities')
+    .columns(['kind', 'type', 'lifecycle', 'ref'])
+    .execute();
   await db.schema
     .createTable('catalog_documents')
     .addColumn('ref', 'varchar(300)', (c) => c.primaryKey())
     .addColumn('body', 'text', (c) => c.notNull())
     .addColumn('relations', 'text', (c) => c.notNull())
     .addColumn('problems', 'text', (c) => c.notNull())
+    .addColumn('api', 'text', (c) => c.notNull())
     .execute();
   await db.schema
     .createTable('catalog_tags')
@@ -36,7 +44,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('tag', 'varchar(63)', (c) => c.notNull())
     .addPrimaryKeyConstraint('catalog_tags_pk', ['ref', 'tag'])
     .execute();
-  await db.schema.createIndex('catalog_tags_tag').on('catalog_tags').column('tag').execute();
+  await db.schema.createIndex('catalog_tags_tag').on('catalog_tags').columns(['tag', 'ref']).execute();
   await db.schema
     .createTable('catalog_relations')
     .addColumn('source_ref', 'varchar(300)', (c) => c.notNull())
