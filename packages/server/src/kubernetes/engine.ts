@@ -35,7 +35,7 @@ import {
   WORKLOAD_KINDS,
   type WorkloadKind,
 } from '@portolan/core/services/index';
-import { type ClusterClient, errorStatus, KubeConfigClient } from './client.ts';
+import { type ClusterClient, errorStatus, KubeConfigClient, type LogOptions } from './client.ts';
 import { ClusterWatcher } from './cluster.ts';
 import { type ClusterSpec, resolveClusters } from './clusters.ts';
 import { type KubernetesConfig, type KubernetesConfigInput, kubernetesConfigSchema } from './config.ts';
@@ -88,28 +88,14 @@ export interface EventView {
   lastTimestamp?: string;
 }
 
-export interface PodLogOptions {
+export interface PodLogOptions extends LogOptions {
   cluster: string;
-  namespace: string;
-  pod: string;
-  container?: string;
-  follow?: boolean;
-  previous?: boolean;
-  tailLines?: number;
-  sinceSeconds?: number;
-  timestamps?: boolean;
-  signal?: AbortSignal;
 }
 
-export interface WorkloadLogOptions {
+export interface WorkloadLogOptions
+  extends Pick<LogOptions, 'container' | 'follow' | 'previous' | 'tailLines' | 'sinceSeconds' | 'signal'> {
   /** `Kind/name`, e.g. `Deployment/checkout`. */
   workload: string;
-  container?: string;
-  follow?: boolean;
-  previous?: boolean;
-  tailLines?: number;
-  sinceSeconds?: number;
-  signal?: AbortSignal;
 }
 
 export interface LogLine {
