@@ -96,6 +96,8 @@ export function trimMeta(
   set(out, 'generation', m.generation);
   set(out, 'creationTimestamp', m.creationTimestamp);
   set(out, 'deletionTimestamp', m.deletionTimestamp);
+  // Finalizers matter only once deletion has begun: they are what holds a terminating object.
+  if (m.deletionTimestamp && m.finalizers?.length) out.finalizers = m.finalizers.map(intern);
   if (opts.labels !== false) set(out, 'labels', share(strMap(m.labels, intern)));
   set(out, 'annotations', strMap(m.annotations, intern, keepAnnotation));
   if (m.ownerReferences?.length) {

@@ -81,6 +81,13 @@ describe('Backoff', () => {
 });
 
 describe('trimObject', () => {
+  it('keeps finalizers only while an object is being deleted', () => {
+    const meta = { name: 'p', namespace: 'n', finalizers: ['example.com/hold'] };
+    expect(trimObject('Pod', { metadata: meta }).metadata?.finalizers).toBeUndefined();
+    const deleting = { ...meta, deletionTimestamp: '2026-11-26T10:00:00Z' };
+    expect(trimObject('Pod', { metadata: deleting }).metadata?.finalizers).toEqual(['example.com/hold']);
+  });
+
   it('drops managedFields, last-applied and large annotations, and unused pod spec fields', () => {
     const pod = {
       metadata: {
