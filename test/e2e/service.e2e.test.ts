@@ -90,6 +90,19 @@ describe('the live service page', () => {
     await expect.poll(() => card().textContent(), { timeout: 20_000 }).toContain(`${target}/${target} ready`);
   });
 
+  it('follows the log of a pod in the page', async () => {
+    await card().locator('.workload button', { hasText: service.workload }).first().click();
+    await card().getByRole('button', { name: 'logs' }).first().click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    await expect
+      .poll(async () => (await dialog.locator('pre').textContent())?.trim().length ?? 0)
+      .toBeGreaterThan(0);
+    expect(await dialog.textContent()).toContain(service.cluster);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await dialog.waitFor({ state: 'detached' });
+  });
+
   it('explains a rollout to an image that cannot start, as it happens', async () => {
     await page.locator('.findings-block').waitFor();
     sim.fleet.setImage(

@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { api, type Info } from './api.ts';
+import { ErrorBoundary } from './components/ErrorBoundary.tsx';
 import { CatalogPage } from './pages/CatalogPage.tsx';
 import { ClustersPage } from './pages/ClustersPage.tsx';
 import { EntityPage } from './pages/EntityPage.tsx';
@@ -38,7 +39,9 @@ export function App() {
         </div>
       )}
       <main>
-        <Route path={path} />
+        <ErrorBoundary resetKey={path}>
+          <Route path={path} />
+        </ErrorBoundary>
       </main>
     </div>
   );

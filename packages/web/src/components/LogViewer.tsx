@@ -43,7 +43,10 @@ export function LogViewer(props: {
   }, [entityRef, cluster, namespace, pod]);
   // Keep the newest line in view as lines arrive.
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs on purpose whenever lines change
-  useEffect(() => end.current?.scrollIntoView({ block: 'end' }), [lines]);
+  useEffect(() => {
+    // A block body on purpose: scrollIntoView may return a promise, which an effect must not.
+    void end.current?.scrollIntoView({ block: 'end' });
+  }, [lines]);
   return (
     <div className="logs" role="dialog" aria-label={`Logs of ${pod}`}>
       <header>
