@@ -15,6 +15,7 @@ import type { CatalogEntity, ServiceView } from '@portolan/core/services/index';
 import Fastify from 'fastify';
 import { createKubernetesEngine } from '../packages/server/src/kubernetes/engine.ts';
 import { kubernetesRoutes, type ServiceCatalog } from '../packages/server/src/kubernetes/routes.ts';
+import { sseBlocks } from '../test/support/sse.ts';
 
 const CLUSTERS = Number(process.env.CLUSTERS ?? 20);
 const PODS_PER_CLUSTER = Number(process.env.PODS_PER_CLUSTER ?? 10_000);
@@ -200,25 +201,13 @@ async function openPage(entity: CatalogEntity): Promise<Page> {
   const controller = new AbortController();
   const page: Page = { entity, waiters: [], controller };
   const res = await fetch(url(entity, '/stream'), { signal: controller.signal });
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
   void (async () => {
     try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buffer += decoder.decode(value, { stream: true });
-        let end = buffer.indexOf('\n\n');
-        while (end >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          // Parse only when someone waits: the browser's parsing is not the server's latency.
-          if (block.startsWith('event: view') && page.waiters.length > 0) {
-            const v = JSON.parse(block.slice(block.indexOf('data: ') + 6)) as ServiceView;
-            for (const w of page.waiters) w(v);
-          }
-          end = buffer.indexOf('\n\n');
+      for await (const block of sseBlocks(res.body!)) {
+        // Parse only when someone waits: the browser's parsing is not the server's latency.
+        if (block.event === 'view' && page.waiters.length > 0) {
+          const v = JSON.parse(block.data) as ServiceView;
+          for (const w of page.waiters) w(v);
         }
       }
     } catch {

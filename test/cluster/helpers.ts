@@ -183,6 +183,44 @@ const notReady = (pod: V1Pod) => [
 ];
 
 /**
+ * A pod status whose first container crash-loops (waiting in CrashLoopBackOff after `restarts`
+ * restarts, last terminated with `exitCode` and `reason`) while the others run.
+ */
+function crashLoopingStatus(
+  current: V1Pod,
+  o: { restarts: number; exitCode: number; reason: string; backOff: string },
+) {
+  return {
+    phase: 'Running',
+    conditions: notReady(current),
+    containerStatuses: containersOf(current).map((c, i) => ({
+      name: c.name,
+      image: c.image ?? '',
+      imageID: `docker-pullable://${c.image}`,
+      containerID: `containerd://${c.name}-${i === 0 ? o.restarts : 0}`,
+      ready: i !== 0,
+      started: i !== 0,
+      restartCount: i === 0 ? o.restarts : 0,
+      state:
+        i === 0
+          ? { waiting: { reason: 'CrashLoopBackOff', message: o.backOff } }
+          : { running: { startedAt: now() } },
+      lastState:
+        i === 0
+          ? {
+              terminated: {
+                exitCode: o.exitCode,
+                reason: o.reason,
+                startedAt: new Date(Date.now() - 5000),
+                finishedAt: now(),
+              },
+            }
+          : {},
+    })),
+  };
+}
+
+/**
  * The first container keeps crashing: waiting in CrashLoopBackOff, `restarts` restarts, last
  * terminated with `exitCode` (reason Error), plus the kubelet's BackOff event.
  */
@@ -195,39 +233,13 @@ export async function makeCrashLoop(
   const result = await writePodStatus(
     pod,
     'crash-loop',
-    (current) => ({
-      phase: 'Running',
-      conditions: notReady(current),
-      containerStatuses: containersOf(current).map((c, i) => ({
-        name: c.name,
-        image: c.image ?? '',
-        imageID: `docker-pullable://${c.image}`,
-        containerID: `containerd://${c.name}-${restarts}`,
-        ready: i !== 0,
-        started: i !== 0,
-        restartCount: i === 0 ? restarts : 0,
-        state:
-          i === 0
-            ? {
-                waiting: {
-                  reason: 'CrashLoopBackOff',
-                  message: `back-off 2m40s restarting failed container=${c.name} pod=${pod.name}_${pod.namespace}(${current.metadata?.uid})`,
-                },
-              }
-            : { running: { startedAt: now() } },
-        lastState:
-          i === 0
-            ? {
-                terminated: {
-                  exitCode,
-                  reason: 'Error',
-                  startedAt: new Date(Date.now() - 5000),
-                  finishedAt: now(),
-                },
-              }
-            : {},
-      })),
-    }),
+    (current) =>
+      crashLoopingStatus(current, {
+        restarts,
+        exitCode,
+        reason: 'Error',
+        backOff: `back-off 2m40s restarting failed container=${containersOf(current)[0]?.name} pod=${pod.name}_${pod.namespace}(${current.metadata?.uid})`,
+      }),
     (p) =>
       waitingReason(p) === 'CrashLoopBackOff' &&
       p.status?.containerStatuses?.[0]?.lastState?.terminated?.exitCode === exitCode,
@@ -284,38 +296,13 @@ export async function makeOOMKilled(pod: ObjectRef, options: { restarts?: number
   return writePodStatus(
     pod,
     'oom-killed',
-    (current) => ({
-      phase: 'Running',
-      conditions: notReady(current),
-      containerStatuses: containersOf(current).map((c, i) => ({
-        name: c.name,
-        image: c.image ?? '',
-        imageID: `docker-pullable://${c.image}`,
-        ready: i !== 0,
-        started: i !== 0,
-        restartCount: i === 0 ? restarts : 0,
-        state:
-          i === 0
-            ? {
-                waiting: {
-                  reason: 'CrashLoopBackOff',
-                  message: `back-off 1m20s restarting failed container=${c.name}`,
-                },
-              }
-            : { running: { startedAt: now() } },
-        lastState:
-          i === 0
-            ? {
-                terminated: {
-                  exitCode: 137,
-                  reason: 'OOMKilled',
-                  startedAt: new Date(Date.now() - 5000),
-                  finishedAt: now(),
-                },
-              }
-            : {},
-      })),
-    }),
+    (current) =>
+      crashLoopingStatus(current, {
+        restarts,
+        exitCode: 137,
+        reason: 'OOMKilled',
+        backOff: `back-off 1m20s restarting failed container=${containersOf(current)[0]?.name}`,
+      }),
     (p) => p.status?.containerStatuses?.[0]?.lastState?.terminated?.reason === 'OOMKilled',
   );
 }

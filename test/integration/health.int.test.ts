@@ -35,6 +35,7 @@ import {
   setPodLogs,
   waitFor,
 } from '../cluster/helpers.ts';
+import { sseEvents } from '../support/sse.ts';
 import { requireFleet } from './kubernetes-support.ts';
 
 // The engine lists clusters by name.
@@ -477,48 +478,3 @@ describe('health on the real fleet, through the portal API', () => {
     );
   });
 });
-
-/** Reads an SSE body; next(event) resolves with the data of the next event of that type. */
-function sseEvents(body: ReadableStream<Uint8Array>) {
-  const queue: { event: string; data: unknown }[] = [];
-  let wake: (() => void) | undefined;
-  void (async () => {
-    const decoder = new TextDecoder();
-    let buf = '';
-    try {
-      for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-        buf += decoder.decode(chunk, { stream: true });
-        let sep = buf.indexOf('\n\n');
-        while (sep >= 0) {
-          const block = buf.slice(0, sep);
-          buf = buf.slice(sep + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event && data) {
-            queue.push({ event, data: JSON.parse(data) });
-            wake?.();
-          }
-          sep = buf.indexOf('\n\n');
-        }
-      }
-    } catch {
-      // aborted at the end of the test
-    }
-  })();
-  return {
-    // biome-ignore lint/suspicious/noExplicitAny: the payloads are read loosely
-    async next(event: string, timeoutMs = 10_000): Promise<any> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const at = queue.findIndex((e) => e.event === event);
-        if (at >= 0) return queue.splice(at, 1)[0]!.data;
-        const left = deadline - Date.now();
-        if (left <= 0) throw new Error(`no "${event}" event within ${timeoutMs} ms`);
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, Math.min(left, 100));
-        });
-      }
-    },
-  };
-}

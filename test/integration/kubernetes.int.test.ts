@@ -9,6 +9,7 @@ import { installErrorHandling } from '../../packages/server/src/http/errors.ts';
 import type { KubernetesEngine } from '../../packages/server/src/kubernetes/engine.ts';
 import { kubernetesRoutes } from '../../packages/server/src/kubernetes/routes.ts';
 import { appsApi, coreApi, mergePatch, recordKubeletEvent, waitFor } from '../cluster/helpers.ts';
+import { sseBlocks } from '../support/sse.ts';
 import {
   cleanup,
   deployCheckout,
@@ -127,27 +128,18 @@ describe('service view on the real fleet', () => {
     const res = await fetch(`http://127.0.0.1:${port}/api/services/${ref}/kubernetes/stream`, {
       signal: controller.signal,
     });
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
+    const blocks = sseBlocks(res.body!);
     let latest: ServiceView | undefined;
     let count = 0;
     const readUntil = async (cond: (v: ServiceView) => boolean, timeoutMs = 60_000) => {
       const deadline = Date.now() + timeoutMs;
       while (!(latest && cond(latest))) {
         if (Date.now() > deadline) throw new Error('timed out waiting for a view on the stream');
-        const { value, done } = await reader.read();
+        const { value, done } = await blocks.next();
         if (done) throw new Error('stream ended');
-        buffer += decoder.decode(value, { stream: true });
-        let end = buffer.indexOf('\n\n');
-        while (end >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          if (block.startsWith('event: view')) {
-            latest = JSON.parse(block.slice(block.indexOf('data: ') + 6)) as ServiceView;
-            count++;
-          }
-          end = buffer.indexOf('\n\n');
+        if (value.event === 'view') {
+          latest = JSON.parse(value.data) as ServiceView;
+          count++;
         }
       }
     };

@@ -5,13 +5,14 @@ import type { KubeObject } from '@portolan/core';
 import type { CatalogEntity } from '@portolan/core/services/index';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sseEvents } from '../../../../test/support/sse.ts';
 import { healthRoutes } from '../../src/health/routes.ts';
 import { HealthService } from '../../src/health/service.ts';
 import { installErrorHandling } from '../../src/http/errors.ts';
 import { OpenApiRegistry } from '../../src/http/openapi.ts';
-import { createKubernetesEngine, type KubernetesEngine } from '../../src/kubernetes/engine.ts';
+import type { KubernetesEngine } from '../../src/kubernetes/engine.ts';
 import { kubernetesRoutes, type ServiceCatalog } from '../../src/kubernetes/routes.ts';
-import { deployment, FakeCluster, pod, waitFor } from '../kubernetes/fake-client.ts';
+import { deployment, engineOverFakes, FakeCluster, pod, waitFor } from '../kubernetes/fake-client.ts';
 
 const component = (name: string, owner: string, system?: string): CatalogEntity => ({
   apiVersion: 'backstage.io/v1alpha1',
@@ -102,20 +103,7 @@ beforeEach(async () => {
     f.put('HorizontalPodAutoscaler', hpa('checkout', 'pay', name === 'eu-west-1' ? 10 : 4, 10));
     fakes.set(name, f);
   }
-  engine = createKubernetesEngine({
-    config: {
-      clusters: [...fakes.keys()].map((name) => ({
-        name,
-        url: `https://${name}.invalid`,
-        auth: { type: 'token', tokenEnv: 'T' },
-      })),
-      streamDebounceMs: 10,
-      heartbeatSeconds: 0.05,
-    },
-    configDir: '/tmp',
-    env: { T: 'x' },
-    clientFactory: (spec) => fakes.get(spec.name)!,
-  });
+  engine = engineOverFakes(fakes, { config: { streamDebounceMs: 10, heartbeatSeconds: 0.05 } });
   await engine.start();
   await engine.waitForSync();
   health = new HealthService({ engine, catalog, fleetFreshMs: 0, fleetStaleMs: 0, streamRecheckMs: 60_000 });
@@ -262,7 +250,7 @@ describe('health routes', () => {
         signal: controller.signal,
       },
     );
-    const events = collectSse(res.body!);
+    const events = sseEvents(res.body!);
     try {
       const first = await events.next('findings');
       expect(first.appeared.map((f: Finding) => f.rule)).toContain('hpa-at-max');
@@ -310,48 +298,4 @@ async function waitForFindings(ref: string, ok: (body: ServiceBody) => boolean):
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`condition not met: ${JSON.stringify(body).slice(0, 500)}`);
-}
-
-/** Reads an SSE body; next(event) resolves with the next data of that event type. */
-function collectSse(body: ReadableStream<Uint8Array>) {
-  const queue: { event: string; data: unknown }[] = [];
-  const waiters: (() => void)[] = [];
-  void (async () => {
-    const decoder = new TextDecoder();
-    let buf = '';
-    try {
-      for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-        buf += decoder.decode(chunk, { stream: true });
-        let sep = buf.indexOf('\n\n');
-        while (sep >= 0) {
-          const block = buf.slice(0, sep);
-          buf = buf.slice(sep + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event && data) {
-            queue.push({ event, data: JSON.parse(data) });
-            for (const w of waiters.splice(0)) w();
-          }
-          sep = buf.indexOf('\n\n');
-        }
-      }
-    } catch {
-      // aborted
-    }
-  })();
-  return {
-    // biome-ignore lint/suspicious/noExplicitAny: test reads JSON payloads loosely
-    async next(event: string, timeoutMs = 5000): Promise<any> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const at = queue.findIndex((e) => e.event === event);
-        if (at >= 0) return queue.splice(at, 1)[0]!.data;
-        if (Date.now() > deadline) throw new Error(`no "${event}" event within ${timeoutMs} ms`);
-        await new Promise<void>((r) => {
-          waiters.push(r);
-          setTimeout(r, 50);
-        });
-      }
-    },
-  };
 }

@@ -1,7 +1,7 @@
 import type { ServiceView } from '@portolan/core/services/index';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createKubernetesEngine, type KubernetesEngine } from '../../src/kubernetes/engine.ts';
-import { deployment, FakeCluster, pod, waitFor } from './fake-client.ts';
+import type { KubernetesEngine } from '../../src/kubernetes/engine.ts';
+import { deployment, engineOverFakes, FakeCluster, pod, waitFor } from './fake-client.ts';
 
 const entity = (name: string) => ({
   apiVersion: 'backstage.io/v1alpha1',
@@ -17,21 +17,9 @@ afterEach(async () => {
 
 function setup(names: string[], extra: Record<string, unknown> = {}) {
   const fakes = new Map(names.map((n) => [n, new FakeCluster()]));
-  engine = createKubernetesEngine({
-    config: {
-      clusters: names.map((n) => ({
-        name: n,
-        url: `https://${n}.invalid`,
-        auth: { type: 'token' as const, tokenEnv: 'TOKEN' },
-        region: n.startsWith('eu') ? 'eu' : 'us',
-      })),
-      listPageSize: 2,
-      streamDebounceMs: 20,
-      ...extra,
-    },
-    configDir: '/tmp',
-    env: { TOKEN: 't' },
-    clientFactory: (spec) => fakes.get(spec.name)!,
+  engine = engineOverFakes(fakes, {
+    config: { listPageSize: 2, streamDebounceMs: 20, ...extra },
+    region: (n) => (n.startsWith('eu') ? 'eu' : 'us'),
     tuning: { backoff: { initialMs: 5, maxMs: 20 }, authRetryMs: 200 },
   });
   return { engine, fakes, fake: (n: string) => fakes.get(n)! };

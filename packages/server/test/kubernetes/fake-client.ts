@@ -10,6 +10,8 @@ import {
   type WatchEvent,
   type WatchOptions,
 } from '../../src/kubernetes/client.ts';
+import type { KubernetesConfigInput } from '../../src/kubernetes/config.ts';
+import { createKubernetesEngine, type KubernetesEngineOptions } from '../../src/kubernetes/engine.ts';
 
 interface Watcher {
   kind: string;
@@ -223,5 +225,34 @@ export function waitFor(cond: () => boolean, timeoutMs = 3000): Promise<void> {
       setTimeout(tick, 5);
     };
     tick();
+  });
+}
+
+/**
+ * A watch engine whose clusters are the given fakes, one per name. The URLs are never dialled:
+ * every client comes from the fakes.
+ */
+export function engineOverFakes(
+  fakes: Map<string, FakeCluster>,
+  options: {
+    config?: Partial<KubernetesConfigInput>;
+    region?: (name: string) => string;
+    tuning?: KubernetesEngineOptions['tuning'];
+  } = {},
+) {
+  return createKubernetesEngine({
+    config: {
+      clusters: [...fakes.keys()].map((name) => ({
+        name,
+        url: `https://${name}.invalid`,
+        auth: { type: 'token' as const, tokenEnv: 'TOKEN' },
+        ...(options.region ? { region: options.region(name) } : {}),
+      })),
+      ...options.config,
+    },
+    configDir: '/tmp',
+    env: { TOKEN: 't' },
+    clientFactory: (spec) => fakes.get(spec.name)!,
+    ...(options.tuning ? { tuning: options.tuning } : {}),
   });
 }

@@ -2,9 +2,9 @@ import type { CatalogEntity, ServiceView } from '@portolan/core/services/index';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { installErrorHandling } from '../../src/http/errors.ts';
-import { createKubernetesEngine, type KubernetesEngine } from '../../src/kubernetes/engine.ts';
+import type { KubernetesEngine } from '../../src/kubernetes/engine.ts';
 import { kubernetesRoutes, type ServiceCatalog } from '../../src/kubernetes/routes.ts';
-import { deployment, FakeCluster, pod, waitFor } from './fake-client.ts';
+import { deployment, engineOverFakes, FakeCluster, pod, waitFor } from './fake-client.ts';
 
 const component = (
   name: string,
@@ -45,20 +45,7 @@ beforeEach(async () => {
     f.put('Deployment', deployment('legacy', 'misc', { app: 'legacy<script>' }));
     fakes.set(name, f);
   }
-  engine = createKubernetesEngine({
-    config: {
-      clusters: [...fakes.keys()].map((name) => ({
-        name,
-        url: `https://${name}.invalid`,
-        auth: { type: 'token', tokenEnv: 'T' },
-      })),
-      streamDebounceMs: 10,
-      heartbeatSeconds: 0.05,
-    },
-    configDir: '/tmp',
-    env: { T: 'x' },
-    clientFactory: (spec) => fakes.get(spec.name)!,
-  });
+  engine = engineOverFakes(fakes, { config: { streamDebounceMs: 10, heartbeatSeconds: 0.05 } });
   await engine.start();
   await engine.waitForSync();
   app = Fastify();

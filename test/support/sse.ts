@@ -1,0 +1,57 @@
+// Reading Server-Sent Events in tests and benchmarks: one parser for every reader.
+
+export interface SseBlock {
+  event: string;
+  /** The raw data line; parse it only if you need it. */
+  data: string;
+}
+
+/** Yields each event of an SSE body as it arrives (comments and heartbeats are skipped). */
+export async function* sseBlocks(body: ReadableStream<Uint8Array>): AsyncGenerator<SseBlock> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let end = buffer.indexOf('\n\n');
+    while (end >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const event = /^event: (.*)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      if (event !== undefined && data !== undefined) yield { event, data };
+      end = buffer.indexOf('\n\n');
+    }
+  }
+}
+
+/** Collects an SSE body in the background; next(event) resolves with that event's next payload. */
+export function sseEvents(body: ReadableStream<Uint8Array>) {
+  const queue: { event: string; data: unknown }[] = [];
+  let wake: (() => void) | undefined;
+  void (async () => {
+    try {
+      for await (const { event, data } of sseBlocks(body)) {
+        queue.push({ event, data: JSON.parse(data) });
+        wake?.();
+      }
+    } catch {
+      // aborted when the test is done with the stream
+    }
+  })();
+  return {
+    // biome-ignore lint/suspicious/noExplicitAny: tests read the JSON payloads loosely
+    async next(event: string, timeoutMs = 10_000): Promise<any> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const at = queue.findIndex((e) => e.event === event);
+        if (at >= 0) return queue.splice(at, 1)[0]!.data;
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`no "${event}" event within ${timeoutMs} ms`);
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, Math.min(left, 100));
+        });
+      }
+    },
+  };
+}
