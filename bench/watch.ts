@@ -328,7 +328,7 @@ emit({
 });
 await app.close();
 // Pods alone: stop the watches, then empty only the Pod caches and see how much heap goes.
-const watchers = states.map((c) => engine.cluster(c.name)!);
+const watchers = states.map((c) => engine.cluster(c.cluster)!);
 const podCount = watchers.reduce((n, w) => n + (w.store('Pod')?.size ?? 0), 0);
 await engine.stop();
 const withPods = await settleHeap();

@@ -14,7 +14,7 @@ export interface KindState {
 
 /** One cluster's connection state as the watch engine sees it. */
 export interface ClusterState {
-  name: string;
+  cluster: string;
   region?: string;
   labels?: Record<string, string>;
   url?: string;
@@ -154,17 +154,30 @@ export interface WorkloadView {
   createdAt?: string;
 }
 
-/** A cluster's state as a service view carries it: per-kind detail is in `errors` and /api/clusters. */
-export type ClusterStatusView = Omit<ClusterState, 'kinds' | 'counts' | 'labels' | 'url'>;
-
-export interface ClusterView {
+/**
+ * A cluster as every per-cluster result carries it (built by `clusterStatus`): its status, why it
+ * is stale, and the errors that bear on that result. Per-kind detail is in /api/clusters.
+ */
+export interface ClusterStatusView {
   cluster: string;
   region: string;
-  status: ClusterStatusView;
-  items: WorkloadView[];
-  errors: ViewError[];
+  status: ClusterStatus;
+  /** When status is stale: since when, and why. */
+  since?: string;
+  reason?: StaleReason;
+  message?: string;
+  /** API server version (gitVersion), once known. */
+  version?: string;
   dashboardUrl?: string;
+  errors: ViewError[];
 }
+
+/** One cluster's part of a cross-cluster result: `{cluster, status, items, errors}`. */
+export interface PerCluster<T> extends ClusterStatusView {
+  items: T[];
+}
+
+export type ClusterView = PerCluster<WorkloadView>;
 
 export interface RegionView {
   region: string;

@@ -20,6 +20,7 @@ import type {
 } from '../k8s/types.ts';
 import type { ServiceObject, WorkloadKind } from './objects.ts';
 import { fromLabelSelector, matchesSelector } from './selector.ts';
+import { clusterStatus, UNKNOWN_REGION } from './status.ts';
 import type {
   ClusterState,
   ClusterSummary,
@@ -35,7 +36,6 @@ import type {
   ServiceSummary,
   ServiceView,
   VersionDrift,
-  ViewError,
   WorkloadView,
 } from './types.ts';
 
@@ -53,8 +53,6 @@ export interface BuildViewInput {
   /** At most this many pods per workload per cluster in `pods` (default: all). */
   maxPodsPerWorkload?: number;
 }
-
-export const UNKNOWN_REGION = 'unknown';
 
 /** The version part of an image reference: its tag, or a short digest, or "latest". */
 export function imageVersion(image: string): string {
@@ -365,11 +363,6 @@ function byName<T extends { name: string }>(a: T, b: T): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-export function statusView(state: ClusterState): ClusterView['status'] {
-  const { kinds: _kinds, counts: _counts, labels: _labels, url: _url, ...rest } = state;
-  return rest;
-}
-
 interface PodFacts {
   pod: Pod;
   ready: boolean;
@@ -476,30 +469,6 @@ export function podSummary(pods: PodView[]): PodSummary {
   return s;
 }
 
-/** Errors the view shows for a cluster: why it is stale, which kinds are missing. */
-export function clusterErrors(state: ClusterState): ViewError[] {
-  const errors: ViewError[] = [];
-  if (state.status === 'stale' && state.reason !== 'forbidden') {
-    errors.push({
-      type: state.reason ?? 'unreachable',
-      message: state.message ?? `cluster ${state.name} is stale`,
-    });
-  }
-  if (state.status === 'syncing') {
-    errors.push({ type: 'syncing', message: `cluster ${state.name} is still loading its first state` });
-  }
-  for (const [kind, ks] of Object.entries(state.kinds)) {
-    if (ks?.status === 'forbidden') {
-      errors.push({
-        type: 'forbidden',
-        kind: kind as WorkloadView['kind'],
-        message: ks.message ?? `forbidden: ${kind}`,
-      });
-    }
-  }
-  return errors;
-}
-
 /** Group one cluster's objects of a service into workloads with their pods, HPA, services, ingresses. */
 export function buildClusterView(input: ClusterInput, now: number, maxPodsPerWorkload?: number): ClusterView {
   const { state, objects } = input;
@@ -601,15 +570,7 @@ export function buildClusterView(input: ClusterInput, now: number, maxPodsPerWor
     (a, b) =>
       WORKLOAD_ORDER[a.kind] - WORKLOAD_ORDER[b.kind] || byName(a, b) || (a.namespace < b.namespace ? -1 : 1),
   );
-  const view: ClusterView = {
-    cluster: state.name,
-    region: state.region ?? UNKNOWN_REGION,
-    status: statusView(state),
-    items,
-    errors: clusterErrors(state),
-  };
-  if (state.dashboardUrl) view.dashboardUrl = state.dashboardUrl;
-  return view;
+  return { ...clusterStatus(state), items };
 }
 
 /** Which version of each workload runs in which cluster; drift when more than one. */
@@ -644,8 +605,8 @@ export function summarizeCluster(view: ClusterView): ClusterSummary {
   return {
     cluster: view.cluster,
     region: view.region,
-    status: view.status.status,
-    stale: view.status.status === 'stale',
+    status: view.status,
+    stale: view.status === 'stale',
     workloads: view.items.length,
     pods: counts.reduce((n, c) => n + c.total, 0),
     readyPods: counts.reduce((n, c) => n + c.ready, 0),

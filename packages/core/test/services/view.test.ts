@@ -8,7 +8,7 @@ import { buildServiceView, imageVersion, limitPods, podView } from '../../src/se
 const NOW = Date.parse('2026-01-01T00:10:00Z');
 
 function state(name: string, region: string | undefined, extra: Partial<ClusterState> = {}): ClusterState {
-  return { name, ...(region ? { region } : {}), status: 'synced', counts: {}, kinds: {}, ...extra };
+  return { cluster: name, ...(region ? { region } : {}), status: 'synced', counts: {}, kinds: {}, ...extra };
 }
 
 function deployment(uid: string, image: string, status: Deployment['status'] = {}): ServiceObject {

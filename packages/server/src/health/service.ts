@@ -10,7 +10,7 @@ import {
   logTailKey,
   summarizeFindings,
 } from '@portolan/core/health/index';
-import { type HorizontalPodAutoscaler, WATCHED_KINDS } from '@portolan/core/k8s/types';
+import { type HorizontalPodAutoscaler, WATCHED_KINDS, type WatchedKind } from '@portolan/core/k8s/types';
 import {
   analyzeHpa,
   analyzeScaling,
@@ -19,11 +19,12 @@ import {
 } from '@portolan/core/scaling/index';
 import {
   type CatalogEntity,
-  type ClusterState,
+  type ClusterStatusView,
+  clusterStatus,
   DISCOVERED_PREFIX,
   normalizeEntityRef,
+  type PerCluster,
   type ServiceLocator,
-  type ViewError,
 } from '@portolan/core/services/index';
 import type { KubernetesEngine } from '../kubernetes/engine.ts';
 import type { ServiceCatalog } from '../kubernetes/routes.ts';
@@ -95,12 +96,6 @@ export interface HealthServiceOptions {
   catalogTtlMs?: number;
 }
 
-export interface ClusterHealthStatus {
-  cluster: string;
-  status: ClusterState['status'];
-  errors: ViewError[];
-}
-
 export interface ServiceFindings {
   ref: string;
   owner?: string;
@@ -108,7 +103,7 @@ export interface ServiceFindings {
   lifecycle?: string;
   evaluatedAt: string;
   /** Each cluster's state: findings from a stale cluster are its last known state. */
-  clusters: ClusterHealthStatus[];
+  clusters: ClusterStatusView[];
   summary: FindingsSummary;
   findings: Finding[];
 }
@@ -116,7 +111,7 @@ export interface ServiceFindings {
 export interface ServiceScaling {
   ref: string;
   /** Every HPA of the service, per cluster. */
-  clusters: (ClusterHealthStatus & { items: HpaAnalysis[] })[];
+  clusters: PerCluster<HpaAnalysis>[];
   /** Per autoscaled workload, how replicas and load spread across clusters, worst first. */
   workloads: WorkloadScaling[];
 }
@@ -185,23 +180,8 @@ export class HealthService {
     });
   }
 
-  #clusterStatus(kind?: 'HorizontalPodAutoscaler'): ClusterHealthStatus[] {
-    return this.#engine.clusters().map((c) => {
-      const errors: ViewError[] = [];
-      if (c.status === 'stale')
-        errors.push({ type: c.reason ?? 'unreachable', message: c.message ?? 'stale' });
-      if (c.status === 'syncing') errors.push({ type: 'syncing', message: 'the cache is still filling' });
-      for (const [k, s] of Object.entries(c.kinds)) {
-        if (s?.status === 'forbidden' && (kind === undefined || k === kind)) {
-          errors.push({
-            type: 'forbidden',
-            kind: k as ViewError['kind'] & string,
-            message: s.message ?? `${k} is forbidden`,
-          });
-        }
-      }
-      return { cluster: c.name, status: c.status, errors };
-    });
+  #clusterStatus(kinds?: readonly WatchedKind[]): ClusterStatusView[] {
+    return this.#engine.clusters().map((c) => clusterStatus(c, kinds));
   }
 
   /** One service's findings, with the log tail of (a few of) its crash-looping containers. */
@@ -332,7 +312,7 @@ export class HealthService {
     const yieldNow = () => new Promise((resolve) => setImmediate(resolve));
     const present = new Set<string>();
     for (const c of this.#engine.clusters()) {
-      const watcher = this.#engine.cluster(c.name);
+      const watcher = this.#engine.cluster(c.cluster);
       if (!watcher) continue;
       for (const kind of LABELLED_KINDS) labelPairs(watcher.all(kind), keys, present);
       await yieldNow();
@@ -378,7 +358,7 @@ export class HealthService {
       if (o.kind === 'HorizontalPodAutoscaler')
         hpas.push({ cluster: o.cluster, object: o.object as HorizontalPodAutoscaler });
     }
-    const clusters = this.#clusterStatus('HorizontalPodAutoscaler').map((c) => ({
+    const clusters = this.#clusterStatus(['HorizontalPodAutoscaler']).map((c) => ({
       ...c,
       items: hpas.filter((h) => h.cluster === c.cluster).map((h) => analyzeHpa(h.cluster, h.object)),
     }));

@@ -165,7 +165,7 @@ export class ClusterWatcher implements ObjectSource {
     const stale = staleKinds[0];
     const allForbidden = [...this.#kinds.values()].every((rt) => rt.reflector.state.status === 'forbidden');
     const state: ClusterState = {
-      name: this.name,
+      cluster: this.name,
       status: stale || allForbidden ? 'stale' : syncing ? 'syncing' : 'synced',
       counts,
       kinds,

@@ -281,7 +281,7 @@ export class KubernetesEngine {
   clusters(): ClusterState[] {
     return [...this.#watchers.values()]
       .map((w) => w.watcher.state())
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      .sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0));
   }
 
   cluster(name: string): ClusterWatcher | undefined {

@@ -38,7 +38,7 @@ describe('watch engine', () => {
     f.put('Pod', pod('checkout-5', 'pay', d));
     await waitFor(() => engine.view(loc).clusters[0]!.items[0]!.pods.length === 6);
     const state = engine.clusters()[0]!;
-    expect(state).toMatchObject({ name: 'eu-1', region: 'eu', status: 'synced', version: 'v1.36.3-fake' });
+    expect(state).toMatchObject({ cluster: 'eu-1', region: 'eu', status: 'synced', version: 'v1.36.3-fake' });
     expect(state.counts.Pod).toBe(6);
   });
 
@@ -145,7 +145,7 @@ describe('watch engine', () => {
     await engine.start();
     await waitFor(() => engine.clusters().every((c) => c.status !== 'syncing'));
     const view = engine.view(engine.locate(entity('checkout')));
-    expect(view.clusters.map((c) => [c.cluster, c.status.status, c.items.length])).toEqual([
+    expect(view.clusters.map((c) => [c.cluster, c.status, c.items.length])).toEqual([
       ['eu-1', 'synced', 1],
       ['us-1', 'stale', 0],
     ]);
@@ -193,7 +193,7 @@ describe('watch engine', () => {
     expect(result).toEqual({ added: ['eu-2'], removed: ['us-2'], restarted: ['us-1'], unchanged: ['eu-1'] });
     expect(engine.cluster('eu-1')).toBe(eu1);
     await engine.waitForSync();
-    expect(engine.clusters().map((c) => [c.name, c.status])).toEqual([
+    expect(engine.clusters().map((c) => [c.cluster, c.status])).toEqual([
       ['eu-1', 'synced'],
       ['eu-2', 'synced'],
       ['us-1', 'synced'],
@@ -208,7 +208,7 @@ describe('watch engine', () => {
         clusters: [{ name: 'x', url: 'https://x.invalid', auth: { type: 'token', tokenEnv: 'MISSING' } }],
       }),
     ).rejects.toThrow(/MISSING is not set/);
-    expect(engine.clusters().map((c) => c.name)).toEqual(['eu-1']);
+    expect(engine.clusters().map((c) => c.cluster)).toEqual(['eu-1']);
   });
 
   it('streams pod logs only for pods of the service, and merges a workload across clusters', async () => {

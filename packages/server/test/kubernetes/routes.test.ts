@@ -81,7 +81,7 @@ describe('kubernetes routes', () => {
 
   it('lists clusters and reloads', async () => {
     const res = await app.inject('/api/clusters');
-    expect(res.json().items.map((c: { name: string; status: string }) => [c.name, c.status])).toEqual([
+    expect(res.json().items.map((c: { cluster: string; status: string }) => [c.cluster, c.status])).toEqual([
       ['eu-west-1', 'synced'],
       ['us-east-1', 'synced'],
     ]);

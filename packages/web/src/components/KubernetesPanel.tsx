@@ -81,7 +81,7 @@ export function KubernetesPanel({ entityRef }: { entityRef: string }) {
       {view.regions.map((region) => {
         // Clusters where nothing of the service runs, and nothing is wrong, fold into one line.
         const shown = region.clusters.filter(
-          (c) => c.items.length > 0 || c.errors.length > 0 || c.status.status !== 'synced',
+          (c) => c.items.length > 0 || c.errors.length > 0 || c.status !== 'synced',
         );
         const absent = region.clusters.filter((c) => !shown.includes(c));
         return (
@@ -114,7 +114,7 @@ function ClusterCard({
   cluster: ClusterView;
   onLogs: (pod: { namespace: string; pod: string }) => void;
 }) {
-  const st = cluster.status;
+  const st = cluster;
   const cls = st.status === 'synced' ? 'ok' : st.status === 'stale' ? 'bad' : 'info';
   return (
     <div className={`cluster ${st.status}`} data-cluster={cluster.cluster}>

@@ -29,8 +29,8 @@ export function ClustersPage() {
         </thead>
         <tbody>
           {items.map((c) => (
-            <tr key={c.name} data-cluster={c.name}>
-              <td>{c.name}</td>
+            <tr key={c.cluster} data-cluster={c.cluster}>
+              <td>{c.cluster}</td>
               <td>{c.region}</td>
               <td>
                 <span
