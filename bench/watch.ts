@@ -11,10 +11,13 @@ import { fork } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import type { CatalogEntity, ServiceView } from '@portolan/core/services/index';
+import { type CatalogEntity, locateService, type ServiceView } from '@portolan/core/services/index';
 import Fastify from 'fastify';
+import { OpenApiRegistry } from '../packages/server/src/http/openapi.ts';
 import { createKubernetesEngine } from '../packages/server/src/kubernetes/engine.ts';
-import { kubernetesRoutes, type ServiceCatalog } from '../packages/server/src/kubernetes/routes.ts';
+import { kubernetesRoutes } from '../packages/server/src/kubernetes/routes.ts';
+import type { ServiceCatalog } from '../packages/server/src/services/catalog.ts';
+import { ServiceResolver } from '../packages/server/src/services/resolver.ts';
 import { sseBlocks } from '../test/support/sse.ts';
 
 const CLUSTERS = Number(process.env.CLUSTERS ?? 20);
@@ -157,7 +160,10 @@ const catalog: ServiceCatalog = {
   listAll: async () => entities,
 };
 const app = Fastify();
-await app.register(kubernetesRoutes, { engine, catalog });
+kubernetesRoutes(app, new OpenApiRegistry(), {
+  engine,
+  resolver: new ServiceResolver({ catalog, discovery: engine }),
+});
 await app.listen({ port: 0, host: '127.0.0.1' });
 const { port } = app.server.address() as { port: number };
 const url = (e: CatalogEntity, suffix = '') =>
@@ -165,7 +171,7 @@ const url = (e: CatalogEntity, suffix = '') =>
 
 // Services that actually run somewhere, with where.
 const running = entities
-  .map((e) => ({ e, view: engine.view(engine.locate(e)) }))
+  .map((e) => ({ e, view: engine.view(locateService(e)) }))
   .filter((x) => x.view.summary.workloads > 0);
 emit({ bench: 'watch', figure: 'services', catalog: entities.length, running: running.length });
 
@@ -249,7 +255,7 @@ const cached: number[] = [];
 let misses = 0;
 for (let i = 0; i < FRESHNESS_SAMPLES; i++) {
   const page = pages[i % pages.length]!;
-  const view = engine.view(engine.locate(page.entity));
+  const view = engine.view(locateService(page.entity));
   const cluster = view.clusters.find((c) => c.items.some((w) => w.kind === 'Deployment'));
   const w = cluster?.items.find((x) => x.kind === 'Deployment');
   if (!cluster || !w) continue;

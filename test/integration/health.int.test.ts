@@ -23,6 +23,8 @@ import {
   type KubernetesEngine,
 } from '../../packages/server/src/kubernetes/engine.ts';
 import { kubernetesRoutes } from '../../packages/server/src/kubernetes/routes.ts';
+import { storedServiceCatalog } from '../../packages/server/src/services/catalog.ts';
+import { ServiceResolver } from '../../packages/server/src/services/resolver.ts';
 import {
   appsApi,
   autoscalingApi,
@@ -197,23 +199,18 @@ describe('health on the real fleet, through the portal API', () => {
     db = await openDatabase({ client: 'sqlite', connection: ':memory:' });
     catalog = new CatalogService({ db, catalog: config.catalog, baseDir: dir, logger });
     engine = createKubernetesEngine({ config: config.kubernetes!, configDir: dir, logger });
-    const serviceCatalog = {
-      getEntity: async (ref: string) => (await catalog.get(ref))?.entity,
-      listOwnedBy: async (group: string) => (await catalog.team(group))?.owned.map((o) => o.entity) ?? [],
-      listAll: async (kinds: string[]) =>
-        (await catalog.query({ kind: kinds.map((k) => k.toLowerCase()) }, 500)).items.map((i) => i.entity),
-    };
+    const resolver = new ServiceResolver({ catalog: storedServiceCatalog(catalog), discovery: engine });
     const health = new HealthService({
       engine,
-      catalog: serviceCatalog,
+      resolver,
       fleetFreshMs: 500,
       fleetStaleMs: 500,
     });
     app = await createApp({
       logger,
       catalog,
-      plugins: [
-        (a) => kubernetesRoutes(a, { engine, catalog: serviceCatalog, streamExtras: health.streamExtras }),
+      routes: [
+        (a, openapi) => kubernetesRoutes(a, openapi, { engine, resolver, streamExtras: health.streamExtras }),
         (a, openapi) => healthRoutes(a, openapi, { health }),
       ],
     });

@@ -1,3 +1,4 @@
+import { locateService } from '@portolan/core/services/index';
 // Faults are normal: on the real fleet, an apiserver killed mid-watch and started again (stale
 // with its last state kept, then resumed and identical to a fresh LIST), a token the apiserver
 // rejects, a ClusterRole missing one kind, an unreachable URL at start.
@@ -65,7 +66,7 @@ describe('watch engine faults on the real fleet', () => {
       /^cannot list horizontalpodautoscalers\.autoscaling: grant get, list, watch/,
     );
     expect(state.kinds.Deployment?.status).toBe('synced');
-    const view = engine.view(engine.locate(entity(serviceName)));
+    const view = engine.view(locateService(entity(serviceName)));
     expect(view.clusters[0]!.items.map((w) => w.name)).toEqual([serviceName]);
     expect(view.clusters[0]!.errors).toEqual([
       expect.objectContaining({ type: 'forbidden', kind: 'HorizontalPodAutoscaler' }),
@@ -94,7 +95,7 @@ describe('watch engine faults on the real fleet', () => {
     const engine = track(fleetEngine(clusters));
     await engine.start();
     await engine.waitForSync(30_000);
-    const locator = engine.locate(entity(serviceName));
+    const locator = locateService(entity(serviceName));
     await waitFor('2 pods cached', async () =>
       engine.objectsFor(locator).filter((o) => o.cluster === victim && o.kind === 'Pod').length === 2
         ? true

@@ -11,7 +11,7 @@ import {
   createKubernetesEngine,
   type KubernetesEngine,
 } from '../../packages/server/src/kubernetes/engine.ts';
-import type { ServiceCatalog } from '../../packages/server/src/kubernetes/routes.ts';
+import type { ServiceCatalog } from '../../packages/server/src/services/catalog.ts';
 import {
   appsApi,
   coreApi,

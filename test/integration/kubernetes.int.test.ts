@@ -6,8 +6,10 @@ import type { ServiceView } from '@portolan/core/services/index';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installErrorHandling } from '../../packages/server/src/http/errors.ts';
+import { OpenApiRegistry } from '../../packages/server/src/http/openapi.ts';
 import type { KubernetesEngine } from '../../packages/server/src/kubernetes/engine.ts';
 import { kubernetesRoutes } from '../../packages/server/src/kubernetes/routes.ts';
+import { ServiceResolver } from '../../packages/server/src/services/resolver.ts';
 import { appsApi, coreApi, mergePatch, recordKubeletEvent, waitFor } from '../cluster/helpers.ts';
 import { sseBlocks } from '../support/sse.ts';
 import {
@@ -50,9 +52,12 @@ describe('service view on the real fleet', () => {
     await engine.start();
     app = Fastify();
     installErrorHandling(app);
-    await app.register(kubernetesRoutes, {
+    kubernetesRoutes(app, new OpenApiRegistry(), {
       engine,
-      catalog: stubCatalog([entity(serviceName), entity(`ghost-${serviceName}`)]),
+      resolver: new ServiceResolver({
+        catalog: stubCatalog([entity(serviceName), entity(`ghost-${serviceName}`)]),
+        discovery: engine,
+      }),
     });
   });
   afterAll(async () => {
@@ -168,9 +173,12 @@ describe('service view on the real fleet', () => {
     await app.close();
     app = Fastify();
     installErrorHandling(app);
-    await app.register(kubernetesRoutes, {
+    kubernetesRoutes(app, new OpenApiRegistry(), {
       engine,
-      catalog: stubCatalog([entity(serviceName), entity(`ghost-${serviceName}`)]),
+      resolver: new ServiceResolver({
+        catalog: stubCatalog([entity(serviceName), entity(`ghost-${serviceName}`)]),
+        discovery: engine,
+      }),
     });
   });
 

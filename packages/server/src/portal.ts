@@ -10,13 +10,9 @@ import { type Database, openDatabase } from './db/database.ts';
 import { healthRoutes } from './health/routes.ts';
 import { HealthService } from './health/service.ts';
 import { createApp } from './http/app.ts';
-import type { OpenApiRegistry } from './http/openapi.ts';
-import {
-  createKubernetesEngine,
-  type KubernetesEngine,
-  kubernetesRoutes,
-  type ServiceCatalog,
-} from './kubernetes/index.ts';
+import { createKubernetesEngine, type KubernetesEngine, kubernetesRoutes } from './kubernetes/index.ts';
+import { storedServiceCatalog } from './services/catalog.ts';
+import { ServiceResolver } from './services/resolver.ts';
 
 export const WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
@@ -61,25 +57,25 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
     config.kubernetes === undefined
       ? undefined
       : createKubernetesEngine({ config: config.kubernetes, configDir: baseDir, logger });
-  const services = serviceCatalog(catalog);
-  const health = kubernetes && new HealthService({ engine: kubernetes, catalog: services, logger });
+  const resolver =
+    kubernetes && new ServiceResolver({ catalog: storedServiceCatalog(catalog), discovery: kubernetes });
+  const health = kubernetes && resolver && new HealthService({ engine: kubernetes, resolver, logger });
   catalog.onRefresh(() => health?.invalidate());
   const app = await createApp({
     logger,
     catalog,
-    plugins: [
-      kubernetes && health
-        ? (a: App, openapi: OpenApiRegistry) => {
-            documentKubernetesRoutes(openapi);
-            healthRoutes(a, openapi, { health });
-            return kubernetesRoutes(a, {
-              engine: kubernetes,
-              catalog: services,
-              streamExtras: health.streamExtras,
-            });
-          }
-        : withoutKubernetes,
-    ],
+    routes:
+      kubernetes && resolver && health
+        ? [
+            (a, openapi) => healthRoutes(a, openapi, { health }),
+            (a, openapi) =>
+              kubernetesRoutes(a, openapi, {
+                engine: kubernetes,
+                resolver,
+                streamExtras: health.streamExtras,
+              }),
+          ]
+        : [withoutKubernetes],
     ...(options.apiOnly ? {} : { webDir: WEB_DIR }),
     info: { title: config.app.title, banner: config.app.banner, version: '0.1.0' },
   });
@@ -103,25 +99,6 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
   };
 }
 
-/** The slice of the catalog the Kubernetes routes read. */
-function serviceCatalog(catalog: CatalogService): ServiceCatalog {
-  const all = async (filter: Parameters<CatalogService['query']>[0]) => {
-    const items = [];
-    let cursor: string | undefined;
-    do {
-      const page = await catalog.query(filter, 500, cursor);
-      items.push(...page.items.map((i) => i.entity));
-      cursor = page.nextCursor;
-    } while (cursor);
-    return items;
-  };
-  return {
-    getEntity: async (ref) => (await catalog.get(ref))?.entity,
-    listOwnedBy: async (groupRef) => (await catalog.team(groupRef))?.owned.map((o) => o.entity) ?? [],
-    listAll: (kinds) => all({ kind: kinds.map((k) => k.toLowerCase()) }),
-  };
-}
-
 /** Without a `kubernetes:` section the service routes say so, instead of 404. */
 function withoutKubernetes(app: App): void {
   const off = async () => {
@@ -133,44 +110,4 @@ function withoutKubernetes(app: App): void {
   app.get('/api/teams/:ref/services', off);
   app.get('/api/findings', off);
   app.get('/api/findings/summary', off);
-}
-
-function documentKubernetesRoutes(openapi: OpenApiRegistry): void {
-  const routes: [string, 'get' | 'post', string, string?][] = [
-    [
-      '/api/clusters',
-      'get',
-      'Every cluster: connection state, API server version, object counts, last event',
-    ],
-    ['/api/clusters/reload', 'post', 'Re-read the cluster configuration without a restart'],
-    [
-      '/api/services/discovered',
-      'get',
-      'Workloads that belong to no catalog entity, grouped by their labels',
-    ],
-    [
-      '/api/services/discovered/:id/catalog-info.yaml',
-      'get',
-      'A suggested descriptor for a discovered service',
-      'application/yaml',
-    ],
-    ['/api/services/:ref/kubernetes', 'get', 'The service in every cluster, grouped by region and cluster'],
-    [
-      '/api/services/:ref/kubernetes/stream',
-      'get',
-      'The service view, then each change (Server-Sent Events)',
-      'text/event-stream',
-    ],
-    ['/api/services/:ref/events', 'get', 'Recent events of the service across clusters, newest first'],
-    [
-      '/api/services/:ref/logs',
-      'get',
-      'Logs of one pod, or of all pods of a workload across clusters, tagged',
-      'text/plain',
-    ],
-    ['/api/teams/:ref/services', 'get', 'Every service a team owns, with a per-cluster summary'],
-  ];
-  for (const [path, method, summary, produces] of routes) {
-    openapi.add({ method, path, summary, tag: 'kubernetes', ...(produces ? { produces } : {}) });
-  }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_NAMESPACE, kindProblem, nameProblem, namespaceProblem, stringifyEntityRef } from './ref.ts';
+import { DEFAULT_NAMESPACE, entityRef, kindProblem, nameProblem, namespaceProblem } from './ref.ts';
 
 export const API_VERSIONS = ['backstage.io/v1alpha1', 'backstage.io/v1beta1'] as const;
 export const KINDS = [
@@ -39,13 +39,7 @@ export interface Entity {
   relations?: Relation[];
 }
 
-export function entityRef(entity: Pick<Entity, 'kind' | 'metadata'>): string {
-  return stringifyEntityRef({
-    kind: entity.kind,
-    namespace: entity.metadata.namespace ?? DEFAULT_NAMESPACE,
-    name: entity.metadata.name,
-  });
-}
+export { entityRef };
 
 const refine =
   (check: (value: string) => string | undefined) =>

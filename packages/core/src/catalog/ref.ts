@@ -1,5 +1,7 @@
 // Entity references: `[kind:][namespace/]name`, compared case-insensitively, stored in the
-// canonical lower-case form `kind:namespace/name`.
+// canonical lower-case form `kind:namespace/name`. The one parser and formatter of refs: the
+// catalog, every route that takes a ref and the web app all use these.
+import { InputError } from '../errors.ts';
 
 export const DEFAULT_NAMESPACE = 'default';
 
@@ -32,7 +34,8 @@ export function kindProblem(kind: string): string | undefined {
   return KIND_RE.test(kind) ? undefined : 'must start with a letter and contain only letters and digits';
 }
 
-export class EntityRefError extends Error {}
+/** A malformed reference: an InputError, so a route that parses one answers 400. */
+export class EntityRefError extends InputError {}
 
 /**
  * Parses a reference. `defaultKind` applies when the reference has no `kind:` part; without one,
@@ -75,6 +78,47 @@ export function parseEntityRef(
 
 export function stringifyEntityRef(e: EntityName): string {
   return `${e.kind}:${e.namespace}/${e.name}`.toLowerCase();
+}
+
+/** The canonical ref of an entity. */
+export function entityRef(entity: { kind: string; metadata: { namespace?: string; name: string } }): string {
+  return stringifyEntityRef({
+    kind: entity.kind,
+    namespace: entity.metadata.namespace ?? DEFAULT_NAMESPACE,
+    name: entity.metadata.name,
+  });
+}
+
+/** Like parseEntityRef, but undefined instead of an error (for values read from descriptors). */
+export function tryParseEntityRef(
+  ref: unknown,
+  defaults?: { defaultKind?: string; defaultNamespace?: string },
+): EntityName | undefined {
+  if (typeof ref !== 'string') return undefined;
+  try {
+    return parseEntityRef(ref, defaults);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Like normalizeRef, but undefined instead of an error. */
+export function tryNormalizeRef(
+  ref: unknown,
+  defaults?: { defaultKind?: string; defaultNamespace?: string },
+): string | undefined {
+  const parsed = tryParseEntityRef(ref, defaults);
+  return parsed && stringifyEntityRef(parsed);
+}
+
+/**
+ * A reference as people read it: the kind left out when it is `defaultKind`, the namespace when
+ * it is the default one (`group:default/payments` reads `payments` where groups are expected).
+ */
+export function humanizeEntityRef(e: EntityName, options: { defaultKind?: string } = {}): string {
+  const kind = e.kind.toLowerCase() === options.defaultKind?.toLowerCase() ? '' : `${e.kind.toLowerCase()}:`;
+  const namespace = e.namespace.toLowerCase() === DEFAULT_NAMESPACE ? '' : `${e.namespace}/`;
+  return `${kind}${namespace}${e.name}`;
 }
 
 /** Canonical form of any reference that names its kind, e.g. from a URL. */

@@ -1,39 +1,4 @@
-import type {
-  CronJob,
-  DaemonSet,
-  Deployment,
-  HorizontalPodAutoscaler,
-  Ingress,
-  Job,
-  KubeEvent,
-  Pod,
-  PodDisruptionBudget,
-  ReplicaSet,
-  Service,
-  StatefulSet,
-  WatchedKind,
-} from '../k8s/types.ts';
-
-/** The object type of each watched kind. */
-export interface KindObjects {
-  Pod: Pod;
-  Deployment: Deployment;
-  ReplicaSet: ReplicaSet;
-  StatefulSet: StatefulSet;
-  DaemonSet: DaemonSet;
-  Job: Job;
-  CronJob: CronJob;
-  HorizontalPodAutoscaler: HorizontalPodAutoscaler;
-  Service: Service;
-  Ingress: Ingress;
-  PodDisruptionBudget: PodDisruptionBudget;
-  Event: KubeEvent;
-}
-
-/** One object as the engine receives it: tagged with its cluster and kind. */
-export type ClusterObject = {
-  [K in WatchedKind]: { cluster: string; kind: K; object: KindObjects[K] };
-}[WatchedKind];
+export type { ClusterObject, KindObjects } from '../k8s/types.ts';
 
 /** An object of one kind in one cluster, as rules see it. */
 export interface Tagged<T> {

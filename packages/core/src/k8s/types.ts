@@ -417,3 +417,27 @@ export function collectionPath(info: KindInfo, namespace?: string): string {
   const base = info.group === '' ? `/api/${info.version}` : `/apis/${info.group}/${info.version}`;
   return namespace ? `${base}/namespaces/${namespace}/${info.plural}` : `${base}/${info.plural}`;
 }
+
+/** The object type of each watched kind. */
+export interface KindObjects {
+  Pod: Pod;
+  Deployment: Deployment;
+  ReplicaSet: ReplicaSet;
+  StatefulSet: StatefulSet;
+  DaemonSet: DaemonSet;
+  Job: Job;
+  CronJob: CronJob;
+  HorizontalPodAutoscaler: HorizontalPodAutoscaler;
+  Service: Service;
+  Ingress: Ingress;
+  PodDisruptionBudget: PodDisruptionBudget;
+  Event: KubeEvent;
+}
+
+/** An object with its kind, typed by it. */
+export type KindObject = {
+  [K in WatchedKind]: { kind: K; object: KindObjects[K] };
+}[WatchedKind];
+
+/** An object with its kind and the cluster it is in: what the watch caches hand out. */
+export type ClusterObject = KindObject & { cluster: string };

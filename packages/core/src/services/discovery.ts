@@ -1,7 +1,8 @@
 // Discovery: workloads that run in clusters but belong to no catalog entity, grouped into
 // "discovered services" by the first service label they carry, with a suggested descriptor.
 import { stringify } from 'yaml';
-import type { CronJob, KubeObject, PodTemplate } from '../k8s/types.ts';
+import type { KubeObject } from '../k8s/types.ts';
+import { podTemplateOf } from '../k8s/workloads.ts';
 import {
   ANNOTATION_KUBERNETES_ID,
   ANNOTATION_LABEL_SELECTOR,
@@ -29,14 +30,6 @@ export interface DiscoveredService {
   clusters: string[];
   namespaces: string[];
   workloads: { cluster: string; kind: WorkloadKind; namespace: string; name: string }[];
-}
-
-function templateLabels(kind: WorkloadKind, obj: KubeObject): Record<string, string> | undefined {
-  const t: PodTemplate | undefined =
-    kind === 'CronJob'
-      ? (obj as CronJob).spec?.jobTemplate?.spec?.template
-      : (obj as { spec?: { template?: PodTemplate } }).spec?.template;
-  return t?.metadata?.labels;
 }
 
 /** A string usable as a catalog entity name: [a-z0-9] separated by [-_.], at most 63 chars. */
@@ -110,7 +103,7 @@ export function discoveredLocator(
     // No service label: select each workload by its full template label set (or nothing).
     selectors = workloads
       .filter((w) => w.object.metadata?.name === value)
-      .map((w) => Object.entries(templateLabels(w.kind, w.object) ?? {}))
+      .map((w) => Object.entries(podTemplateOf(w.kind, w.object)?.metadata?.labels ?? {}))
       .filter((entries) => entries.length > 0)
       .map((entries) => entries.map(([key, v]) => ({ key, operator: '=' as const, values: [v] })));
     if (selectors.length === 0) selectors = [[{ key: 'app.kubernetes.io/name', operator: 'in', values: [] }]];

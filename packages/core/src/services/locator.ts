@@ -2,7 +2,6 @@ import { type Entity, entityRef } from '../catalog/entity.ts';
 // The service locator: which Kubernetes objects belong to a catalog entity. Pure: it reads the
 // entity's annotations and returns selectors; `selectServiceObjects` then walks an ObjectSource
 // (the server's indexed caches, or an in-memory list in tests).
-import { InputError } from '../errors.ts';
 import type { KubeObject } from '../k8s/types.ts';
 import { formatSelector, parseSelector, type Selector } from './selector.ts';
 
@@ -22,19 +21,6 @@ export const SERVICE_LABELS = [
 /** The catalog entity, as the locator and the views read it. */
 export type CatalogEntity = Entity;
 export { entityRef };
-
-/** Normalise a user-supplied ref (`checkout`, `component:checkout`, `Component:default/checkout`). */
-export function normalizeEntityRef(ref: string, defaultKind = 'component'): string {
-  const trimmed = ref.trim();
-  const colon = trimmed.indexOf(':');
-  const kind = colon >= 0 ? trimmed.slice(0, colon) : defaultKind;
-  const rest = colon >= 0 ? trimmed.slice(colon + 1) : trimmed;
-  const slash = rest.indexOf('/');
-  const namespace = slash >= 0 ? rest.slice(0, slash) : 'default';
-  const name = slash >= 0 ? rest.slice(slash + 1) : rest;
-  if (!kind || !namespace || !name) throw new InputError(`invalid entity ref "${ref}"`);
-  return `${kind}:${namespace}/${name}`.toLowerCase();
-}
 
 export type LocatorSource = 'label-selector' | 'kubernetes-id' | 'standard-labels' | 'discovered';
 

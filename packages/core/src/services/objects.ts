@@ -3,18 +3,18 @@
 // CronJobs, HPAs by scale target, Services/PDBs by selector, Ingresses by backend, Events by
 // involved object). Pure over an ObjectSource so tests can use plain arrays.
 import type {
-  CronJob,
   HorizontalPodAutoscaler,
   Ingress,
+  KindObject,
   KubeEvent,
   KubeObject,
   PodDisruptionBudget,
-  PodTemplate,
   Service,
   WatchedKind,
 } from '../k8s/types.ts';
+import { isWorkloadKind, podTemplateOf } from '../k8s/workloads.ts';
 import { inNamespaces, type ServiceLocator } from './locator.ts';
-import { fromLabelSelector, indexableRequirement, matchesSelector } from './selector.ts';
+import { fromLabelSelector, indexableRequirement, matchesSelector, type Selector } from './selector.ts';
 
 /** Read access to one cluster's cached objects. The server backs it with indexes. */
 export interface ObjectSource {
@@ -25,13 +25,29 @@ export interface ObjectSource {
   byOwner(kind: WatchedKind, ownerUid: string): Iterable<KubeObject>;
 }
 
-export interface ServiceObject {
-  kind: WatchedKind;
-  object: KubeObject;
+/** One object of a service, with its kind. */
+export type ServiceObject = KindObject;
+
+export { WORKLOAD_KINDS, type WorkloadKind } from '../k8s/workloads.ts';
+
+/**
+ * What a service's objects in one cluster are keyed by, for routing a change to the views it may
+ * alter: the uids it holds, its workloads, its Services and its pods' template labels. Built by
+ * `selectService` from the same walk that selects the objects, so it cannot disagree with it.
+ */
+export interface ServiceFootprint {
+  uids: Set<string>;
+  /** `namespace/Kind/name` of its workloads (what an HPA's scaleTargetRef names). */
+  workloads: Set<string>;
+  /** `namespace/name` of its Services (what an Ingress backend names). */
+  serviceNames: Set<string>;
+  /** Pod template labels of its workloads, per namespace (what a Service or PDB selects). */
+  templates: Map<string, Record<string, string>[]>;
 }
 
-export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob', 'Job'] as const;
-export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
+export function emptyFootprint(): ServiceFootprint {
+  return { uids: new Set(), workloads: new Set(), serviceNames: new Set(), templates: new Map() };
+}
 
 const LABELLED_KINDS: WatchedKind[] = [
   'Deployment',
@@ -83,24 +99,24 @@ function labelMatches(locator: ServiceLocator, source: ObjectSource, kind: Watch
   return [...out.values()];
 }
 
-function templateOf(kind: WatchedKind, obj: KubeObject): PodTemplate | undefined {
-  if (kind === 'CronJob') return (obj as CronJob).spec?.jobTemplate?.spec?.template;
-  return (obj as { spec?: { template?: PodTemplate } }).spec?.template;
-}
-
-/** All objects of a service in one cluster, each once. */
-export function selectServiceObjects(locator: ServiceLocator, source: ObjectSource): ServiceObject[] {
+/**
+ * All objects of a service in one cluster, each once. With `footprint`, their keys are added to
+ * it (one footprint can cover every cluster): the change router's index of the view.
+ */
+export function selectServiceObjects(
+  locator: ServiceLocator,
+  source: ObjectSource,
+  footprint?: ServiceFootprint,
+): ServiceObject[] {
   const result = new Map<string, ServiceObject>();
   const add = (kind: WatchedKind, object: KubeObject) => {
     const key = `${kind}/${objKey(object)}`;
-    if (!result.has(key)) result.set(key, { kind, object });
+    if (!result.has(key)) result.set(key, { kind, object } as ServiceObject);
   };
   for (const kind of LABELLED_KINDS) for (const obj of labelMatches(locator, source, kind)) add(kind, obj);
 
   // Expand from workloads down to their pods, by owner reference.
-  const workloads = [...result.values()].filter((o) =>
-    (WORKLOAD_KINDS as readonly string[]).includes(o.kind),
-  );
+  const workloads = [...result.values()].filter((o) => isWorkloadKind(o.kind));
   const addPodsOf = (uid: string) => {
     for (const pod of source.byOwner('Pod', uid)) add('Pod', pod);
   };
@@ -127,61 +143,23 @@ export function selectServiceObjects(locator: ServiceLocator, source: ObjectSour
     if (kind === 'Job' && object.metadata?.uid) addPodsOf(object.metadata.uid);
   }
 
-  const allWorkloads = [...result.values()].filter((o) =>
-    (WORKLOAD_KINDS as readonly string[]).includes(o.kind),
-  );
-  const namespaces = new Set(allWorkloads.map((w) => w.object.metadata?.namespace ?? ''));
-  const templateLabels = allWorkloads
-    .map((w) => ({
-      ns: w.object.metadata?.namespace ?? '',
-      labels: templateOf(w.kind, w.object)?.metadata?.labels,
-    }))
-    .filter((t): t is { ns: string; labels: Record<string, string> } => t.labels !== undefined);
-  const selectsTemplates = (ns: string, selector: ReturnType<typeof fromLabelSelector>) =>
-    selector !== undefined &&
-    selector.length > 0 &&
-    templateLabels.some((t) => t.ns === ns && matchesSelector(selector, t.labels));
-
-  for (const ns of namespaces) {
-    for (const hpa of source.byNamespace(
-      'HorizontalPodAutoscaler',
-      ns,
-    ) as Iterable<HorizontalPodAutoscaler>) {
-      const target = hpa.spec?.scaleTargetRef;
-      if (
-        allWorkloads.some(
-          (w) =>
-            w.kind === target?.kind &&
-            w.object.metadata?.name === target.name &&
-            w.object.metadata?.namespace === ns,
-        )
-      ) {
-        add('HorizontalPodAutoscaler', hpa);
-      }
-    }
-    for (const svc of source.byNamespace('Service', ns) as Iterable<Service>) {
-      const sel = svc.spec?.selector;
-      if (sel && selectsTemplates(ns, fromLabelSelector({ matchLabels: sel }))) add('Service', svc);
-    }
-    for (const pdb of source.byNamespace('PodDisruptionBudget', ns) as Iterable<PodDisruptionBudget>) {
-      if (selectsTemplates(ns, fromLabelSelector(pdb.spec?.selector))) add('PodDisruptionBudget', pdb);
+  // What hangs off the workloads without their labels: HPAs by scale target, Services and PDBs
+  // by the pod templates they select, Ingresses by the Services they route to.
+  const fp = emptyFootprint();
+  for (const w of [...result.values()]) if (isWorkloadKind(w.kind)) addWorkload(fp, w.kind, w.object);
+  for (const ns of fp.templates.keys()) {
+    for (const kind of ['HorizontalPodAutoscaler', 'Service', 'PodDisruptionBudget'] as const) {
+      for (const obj of source.byNamespace(kind, ns)) if (attachesTo(kind, obj, fp)) add(kind, obj);
     }
   }
-  const serviceNames = new Set(
-    [...result.values()]
-      .filter((o) => o.kind === 'Service')
-      .map((o) => `${o.object.metadata?.namespace}/${o.object.metadata?.name}`),
-  );
-  const serviceNamespaces = new Set([...serviceNames].map((s) => s.slice(0, s.indexOf('/'))));
+  for (const { kind, object } of result.values()) {
+    if (kind === 'Service')
+      fp.serviceNames.add(`${object.metadata?.namespace ?? ''}/${object.metadata?.name}`);
+  }
+  const serviceNamespaces = new Set([...fp.serviceNames].map((s) => s.slice(0, s.indexOf('/'))));
   for (const ns of serviceNamespaces) {
-    for (const ing of source.byNamespace('Ingress', ns) as Iterable<Ingress>) {
-      const backends = [
-        ing.spec?.defaultBackend,
-        ...(ing.spec?.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => p.backend)),
-      ];
-      if (backends.some((b) => b?.service?.name && serviceNames.has(`${ns}/${b.service.name}`)))
-        add('Ingress', ing);
-    }
+    for (const ing of source.byNamespace('Ingress', ns))
+      if (attachesTo('Ingress', ing, fp)) add('Ingress', ing);
   }
 
   // Events about any object of the service.
@@ -195,5 +173,90 @@ export function selectServiceObjects(locator: ServiceLocator, source: ObjectSour
       if (uid && uids.has(uid)) add('Event', ev);
     }
   }
+  if (footprint) {
+    for (const u of uids) footprint.uids.add(u);
+    for (const n of fp.serviceNames) footprint.serviceNames.add(n);
+    for (const w of fp.workloads) footprint.workloads.add(w);
+    for (const [ns, list] of fp.templates) {
+      const into = footprint.templates.get(ns);
+      if (into) into.push(...list);
+      else footprint.templates.set(ns, [...list]);
+    }
+  }
   return [...result.values()];
+}
+
+function addWorkload(fp: ServiceFootprint, kind: WatchedKind, object: KubeObject) {
+  const ns = object.metadata?.namespace ?? '';
+  fp.workloads.add(`${ns}/${kind}/${object.metadata?.name}`);
+  const labels = podTemplateOf(kind, object)?.metadata?.labels;
+  const list = fp.templates.get(ns);
+  if (!labels) {
+    // The namespace still holds a workload: HPAs there may target it.
+    if (!list) fp.templates.set(ns, []);
+  } else if (list) list.push(labels);
+  else fp.templates.set(ns, [labels]);
+}
+
+/** `namespace/Kind/name` of the workload an HPA scales. */
+export function hpaTargetKey(hpa: HorizontalPodAutoscaler): string | undefined {
+  const t = hpa.spec?.scaleTargetRef;
+  return t?.kind && t.name ? `${hpa.metadata?.namespace ?? ''}/${t.kind}/${t.name}` : undefined;
+}
+
+/** `namespace/name` of each Service an Ingress routes to. */
+export function ingressBackendKeys(ing: Ingress): string[] {
+  const ns = ing.metadata?.namespace ?? '';
+  const backends = [
+    ing.spec?.defaultBackend,
+    ...(ing.spec?.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => p.backend)),
+  ];
+  const out: string[] = [];
+  for (const b of backends) if (b?.service?.name) out.push(`${ns}/${b.service.name}`);
+  return out;
+}
+
+/** The pods a Service or PodDisruptionBudget selects; undefined when it selects none. */
+export function podSelectorOf(
+  kind: 'Service' | 'PodDisruptionBudget',
+  obj: KubeObject,
+): Selector | undefined {
+  const selector =
+    kind === 'Service'
+      ? (obj as Service).spec?.selector && fromLabelSelector({ matchLabels: (obj as Service).spec?.selector })
+      : fromLabelSelector((obj as PodDisruptionBudget).spec?.selector);
+  return selector && selector.length > 0 ? selector : undefined;
+}
+
+/** The kinds that belong to a service by what they name or select, not by their labels. */
+export const ATTACHED_KINDS = [
+  'HorizontalPodAutoscaler',
+  'Service',
+  'PodDisruptionBudget',
+  'Ingress',
+] as const;
+
+/**
+ * Whether an HPA, Service, PDB or Ingress belongs to the service whose footprint this is: an HPA
+ * scales one of its workloads, a Service or PDB selects its pods' template labels, an Ingress
+ * routes to one of its Services. The service locator and the change router both ask this.
+ */
+export function attachesTo(kind: WatchedKind, obj: KubeObject, fp: ServiceFootprint): boolean {
+  switch (kind) {
+    case 'HorizontalPodAutoscaler': {
+      const key = hpaTargetKey(obj as HorizontalPodAutoscaler);
+      return key !== undefined && fp.workloads.has(key);
+    }
+    case 'Service':
+    case 'PodDisruptionBudget': {
+      const selector = podSelectorOf(kind, obj);
+      if (!selector) return false;
+      const templates = fp.templates.get(obj.metadata?.namespace ?? '');
+      return templates?.some((labels) => matchesSelector(selector, labels)) ?? false;
+    }
+    case 'Ingress':
+      return ingressBackendKeys(obj as Ingress).some((k) => fp.serviceNames.has(k));
+    default:
+      return false;
+  }
 }

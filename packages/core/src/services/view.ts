@@ -14,10 +14,10 @@ import type {
   MetricTarget,
   MetricValueStatus,
   Pod,
-  PodTemplate,
   Service,
   StatefulSet,
 } from '../k8s/types.ts';
+import { podTemplateOf } from '../k8s/workloads.ts';
 import type { ServiceObject, WorkloadKind } from './objects.ts';
 import { fromLabelSelector, matchesSelector } from './selector.ts';
 import { clusterStatus, UNKNOWN_REGION } from './status.ts';
@@ -75,11 +75,6 @@ function tagOf(image: string): string | undefined {
 
 function cond(conditions: Condition[] | undefined, type: string): Condition | undefined {
   return conditions?.find((c) => c.type === type);
-}
-
-function templateOf(kind: WorkloadKind, obj: KubeObject): PodTemplate | undefined {
-  if (kind === 'CronJob') return (obj as CronJob).spec?.jobTemplate?.spec?.template;
-  return (obj as { spec?: { template?: PodTemplate } }).spec?.template;
 }
 
 function replicasOf(kind: WorkloadKind, obj: KubeObject, pods: PodView[]): WorkloadView['replicas'] {
@@ -513,7 +508,7 @@ export function buildClusterView(input: ClusterInput, now: number, maxPodsPerWor
     if (wkind === 'Job' && uid && parent.has(uid) && workloadUids.has(parent.get(uid))) continue;
     const ns = object.metadata?.namespace ?? '';
     const name = object.metadata?.name ?? '';
-    const template = templateOf(wkind, object);
+    const template = podTemplateOf(wkind, object);
     const { pods, omitted, summary } = selectPods(
       uid ? (podsByWorkload.get(uid) ?? []) : [],
       maxPodsPerWorkload,

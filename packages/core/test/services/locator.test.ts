@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { normalizeRef } from '../../src/catalog/ref.ts';
 import type { KubeObject, WatchedKind } from '../../src/k8s/types.ts';
-import {
-  type CatalogEntity,
-  entityRef,
-  locateService,
-  normalizeEntityRef,
-} from '../../src/services/locator.ts';
+import { type CatalogEntity, entityRef, locateService } from '../../src/services/locator.ts';
 import { type ObjectSource, selectServiceObjects } from '../../src/services/objects.ts';
 
 const entity = (name: string, annotations?: Record<string, string>): CatalogEntity => ({
@@ -43,9 +39,11 @@ describe('locateService', () => {
       'app',
     ]);
   });
-  it('normalises refs', () => {
-    expect(normalizeEntityRef('Checkout')).toBe('component:default/checkout');
-    expect(normalizeEntityRef('Component:Pay/Checkout')).toBe('component:pay/checkout');
+  it('normalises refs with the catalog parser', () => {
+    expect(normalizeRef('Checkout', { defaultKind: 'component' })).toBe('component:default/checkout');
+    expect(normalizeRef('Component:Pay/Checkout', { defaultKind: 'component' })).toBe(
+      'component:pay/checkout',
+    );
     expect(entityRef({ kind: 'Group', metadata: { name: 'Team-A' } })).toBe('group:default/team-a');
   });
 });

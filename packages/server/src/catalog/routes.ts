@@ -21,8 +21,9 @@ const entityQuery = z.object({
 
 export function catalogRoutes(
   app: FastifyInstance,
-  { catalog, openapi }: { catalog: CatalogService; openapi: OpenApiRegistry },
-) {
+  openapi: OpenApiRegistry,
+  { catalog }: { catalog: CatalogService },
+): void {
   openapi.add({
     method: 'get',
     path: '/api/catalog/entities',

@@ -1,9 +1,5 @@
-import {
-  assembleCatalog,
-  type ParsedFile,
-  parseEntityRef,
-  stringifyEntityRef,
-} from '@portolan/core/catalog/index';
+import { assembleCatalog, type ParsedFile } from '@portolan/core/catalog/index';
+import { tryNormalizeRef } from '@portolan/core/catalog/ref';
 import type { Logger } from 'pino';
 import type { PortolanConfig } from '../config/schema.ts';
 import type { Database } from '../db/database.ts';
@@ -29,12 +25,7 @@ export interface RefreshSummary {
 }
 
 function refOrNull(value: unknown, defaultKind: string, namespace: string): string | null {
-  if (typeof value !== 'string') return null;
-  try {
-    return stringifyEntityRef(parseEntityRef(value, { defaultKind, defaultNamespace: namespace }));
-  } catch {
-    return null;
-  }
+  return tryNormalizeRef(value, { defaultKind, defaultNamespace: namespace }) ?? null;
 }
 
 export interface CatalogServiceOptions {
@@ -68,16 +59,21 @@ export class CatalogService {
   }
 
   /** Starts the periodic refresh; the first one runs at once. */
+  /**
+   * Refresh on the configured interval. The first refresh is the caller's (the portal awaits one
+   * before it listens), so the catalog is read once at start, not twice.
+   */
   start(): void {
     const interval = this.#options.catalog.refreshIntervalSeconds * 1000;
+    if (interval <= 0) return;
     const tick = () => {
       this.refresh()
         .catch((error) => this.#options.logger.error({ err: error }, 'catalog refresh failed'))
         .finally(() => {
-          if (interval > 0 && this.#timer !== undefined) this.#timer = setTimeout(tick, interval);
+          if (this.#timer !== undefined) this.#timer = setTimeout(tick, interval);
         });
     };
-    this.#timer = setTimeout(tick, 0);
+    this.#timer = setTimeout(tick, interval);
   }
 
   stop(): void {

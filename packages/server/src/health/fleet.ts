@@ -1,7 +1,7 @@
 // The fleet's findings as the HTTP layer serves them: every finding tagged with the service it
 // belongs to and that service's owner and system, filtered, paged and summarised per service,
 // team and system. Pure over a snapshot, so it is tested without a cluster.
-import { normalizeRef } from '@portolan/core/catalog/ref';
+import { tryNormalizeRef } from '@portolan/core/catalog/ref';
 import {
   compareFindings,
   diffFindings,
@@ -50,14 +50,9 @@ export interface FleetSnapshot {
   findings: ServiceFinding[];
 }
 
+// A malformed owner is the catalog's problem (it reports it); the service still has findings.
 function ref(value: unknown, defaultKind: string, namespace: string): string | undefined {
-  if (typeof value !== 'string' || value.trim() === '') return undefined;
-  try {
-    return normalizeRef(value, { defaultKind, defaultNamespace: namespace });
-  } catch {
-    // A malformed owner is the catalog's problem (it reports it); the service still has findings.
-    return undefined;
-  }
+  return tryNormalizeRef(value, { defaultKind, defaultNamespace: namespace });
 }
 
 export function serviceContext(entity: CatalogEntity): ServiceContext {

@@ -1,12 +1,10 @@
 // Health over the watch engine's memory: the findings of one service (with log tails of its
 // crash-looping containers), the whole fleet's findings mapped to service, team and system and
 // cached for a few seconds, a service's autoscaling, and findings pushed on a service's stream.
-import { InputError, NotFoundError } from '@portolan/core/errors';
 import {
   evaluateHealth,
   type Finding,
   type FindingsSummary,
-  type ClusterObject as HealthObject,
   logTailKey,
   summarizeFindings,
 } from '@portolan/core/health/index';
@@ -22,12 +20,12 @@ import {
   type ClusterStatusView,
   clusterStatus,
   DISCOVERED_PREFIX,
-  normalizeEntityRef,
+  locateService,
   type PerCluster,
   type ServiceLocator,
 } from '@portolan/core/services/index';
 import type { KubernetesEngine } from '../kubernetes/engine.ts';
-import type { ServiceCatalog } from '../kubernetes/routes.ts';
+import type { ServiceResolver } from '../services/resolver.ts';
 import { RefreshingValue } from './cache.ts';
 import {
   buildSnapshot,
@@ -48,7 +46,7 @@ import {
 /** The slice of the watch engine health reads; the real engine and test doubles satisfy it. */
 export type HealthEngine = Pick<
   KubernetesEngine,
-  'locate' | 'objectsFor' | 'subscribe' | 'clusters' | 'cluster' | 'logs' | 'discoveredLocator'
+  'objectsFor' | 'subscribe' | 'clusters' | 'cluster' | 'logs'
 >;
 
 export interface HealthLogger {
@@ -68,8 +66,8 @@ export interface LogTailOptions {
 
 export interface HealthServiceOptions {
   engine: HealthEngine;
-  /** The same catalog slice the Kubernetes routes read. */
-  catalog: ServiceCatalog;
+  /** Service refs to locators, as every route resolves them. */
+  resolver: ServiceResolver;
   now?: () => number;
   logger?: HealthLogger;
   /** Fleet findings younger than this are served from cache (default 5 s). */
@@ -87,8 +85,6 @@ export interface HealthServiceOptions {
    * too long, a missed CronJob) fire without an object changing (default 30 s).
    */
   streamRecheckMs?: number;
-  /** Entity kinds whose locators claim workloads, for discovered service refs. */
-  discoveryKinds?: string[];
   /**
    * The catalog's Components are re-read at most this often for the fleet view (default 30 s;
    * 20,000 entities take a while to read). invalidate() forces it, e.g. after a catalog refresh.
@@ -124,27 +120,25 @@ const MAX_LOG_BYTES = 64 * 1024;
 
 export class HealthService {
   readonly #engine: HealthEngine;
-  readonly #catalog: ServiceCatalog;
+  readonly #resolver: ServiceResolver;
   readonly #now: () => number;
   readonly #log: HealthLogger | undefined;
   readonly #logTails: LogTailOptions | false;
   readonly #tailCache = new Map<string, { at: number; lines: string[] }>();
   readonly #recheckMs: number;
-  readonly #discoveryKinds: string[];
   readonly #fleet: RefreshingValue<FleetSnapshot>;
   readonly #components: RefreshingValue<CatalogEntity[]>;
 
   constructor(options: HealthServiceOptions) {
     this.#engine = options.engine;
-    this.#catalog = options.catalog;
+    this.#resolver = options.resolver;
     this.#now = options.now ?? Date.now;
     this.#log = options.logger;
     this.#logTails = options.logTails === false ? false : { ...DEFAULT_LOG_TAILS, ...options.logTails };
     this.#recheckMs = options.streamRecheckMs ?? 30_000;
-    this.#discoveryKinds = options.discoveryKinds ?? ['component', 'system'];
     const catalogTtlMs = options.catalogTtlMs ?? 30_000;
     this.#components = new RefreshingValue({
-      compute: () => this.#catalog.listAll(['component']),
+      compute: () => this.#resolver.catalog.listAll(['component']),
       freshMs: catalogTtlMs,
       staleMs: catalogTtlMs,
       now: this.#now,
@@ -160,20 +154,12 @@ export class HealthService {
 
   /** The locator and catalog context of a service ref (an entity ref or a discovered id). */
   async resolve(ref: string): Promise<{ locator: ServiceLocator; context?: ServiceContext }> {
-    if (ref.length > 400) throw new InputError('ref too long');
-    if (ref.startsWith(DISCOVERED_PREFIX)) {
-      return {
-        locator: this.#engine.discoveredLocator(ref, await this.#catalog.listAll(this.#discoveryKinds)),
-      };
-    }
-    const normalized = normalizeEntityRef(ref);
-    const entity = await this.#catalog.getEntity(normalized);
-    if (!entity) throw new NotFoundError(`no entity ${normalized}`, { name: normalized });
-    return { locator: this.#engine.locate(entity), context: serviceContext(entity) };
+    const { locator, entity } = await this.#resolver.resolve(ref);
+    return entity ? { locator, context: serviceContext(entity) } : { locator };
   }
 
   #evaluate(locator: ServiceLocator, context: ServiceContext | undefined, logTails?: Map<string, string[]>) {
-    const objects = this.#engine.objectsFor(locator) as unknown as HealthObject[];
+    const objects = this.#engine.objectsFor(locator);
     return evaluateHealth(objects, this.#now(), {
       ...(context?.lifecycle ? { lifecycle: context.lifecycle } : {}),
       ...(logTails && logTails.size > 0 ? { logTails } : {}),
@@ -303,7 +289,7 @@ export class HealthService {
     const located: { entity: CatalogEntity; locator: ServiceLocator }[] = [];
     for (const entity of entities) {
       try {
-        located.push({ entity, locator: this.#engine.locate(entity) });
+        located.push({ entity, locator: locateService(entity) });
       } catch {
         // A malformed selector annotation: the catalog reports it, the fleet goes on.
       }
@@ -325,7 +311,7 @@ export class HealthService {
       const objects = this.#engine.objectsFor(locator);
       if (objects.length === 0) continue;
       const service = serviceContext(entity);
-      const findings = evaluateHealth(objects as unknown as HealthObject[], at, {
+      const findings = evaluateHealth(objects, at, {
         ...(service.lifecycle ? { lifecycle: service.lifecycle } : {}),
       });
       evaluated.push({ service, findings });
@@ -401,7 +387,7 @@ export class HealthService {
 
   async #contextOf(locator: ServiceLocator): Promise<ServiceContext | undefined> {
     if (locator.ref.startsWith(DISCOVERED_PREFIX)) return undefined;
-    const entity = await this.#catalog.getEntity(locator.ref);
+    const entity = await this.#resolver.catalog.getEntity(locator.ref);
     return entity ? serviceContext(entity) : undefined;
   }
 }

@@ -6,11 +6,17 @@ import { installErrorHandling } from './errors.ts';
 import { OpenApiRegistry } from './openapi.ts';
 import { serveWebApp } from './static.ts';
 
+/**
+ * Every route module is a function `(app, openapi, deps)` that declares its routes and documents
+ * each one beside it; a RouteGroup is one bound to its dependencies.
+ */
+export type RouteGroup = (app: FastifyInstance, openapi: OpenApiRegistry) => void;
+
 export interface AppOptions {
   logger: Logger;
   catalog: CatalogService;
   /** Extra route groups (Kubernetes, findings...), registered after the catalog. */
-  plugins?: ((app: FastifyInstance, openapi: OpenApiRegistry) => void | Promise<void>)[];
+  routes?: RouteGroup[];
   /** Folder of the built web app; omitted in API-only tests. */
   webDir?: string;
   /** Public facts the UI shows: title, banner (e.g. "simulated fleet"). */
@@ -45,8 +51,8 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/api/info', async () => ({ ...info, catalog: options.catalog.lastRefresh ?? null }));
-  catalogRoutes(app, { catalog: options.catalog, openapi });
-  for (const plugin of options.plugins ?? []) await plugin(app, openapi);
+  catalogRoutes(app, openapi, { catalog: options.catalog });
+  for (const routes of options.routes ?? []) routes(app, openapi);
   app.get('/api/openapi.json', async () =>
     openapi.document({ title: `${info.title} API`, version: info.version }),
   );

@@ -1,5 +1,5 @@
 // Query-string parsing shared by every route group: lists, entity refs, one 400 message format.
-import { parseEntityRef, stringifyEntityRef } from '@portolan/core/catalog/ref';
+import { normalizeRef } from '@portolan/core/catalog/ref';
 import { InputError } from '@portolan/core/errors';
 import { z } from 'zod';
 
@@ -37,7 +37,7 @@ export function refsParam(
 ): string[] | undefined {
   return values?.map((v) => {
     try {
-      return stringifyEntityRef(parseEntityRef(v, { defaultKind }));
+      return normalizeRef(v, { defaultKind });
     } catch (error) {
       throw new InputError(`${what}: ${(error as Error).message}`);
     }

@@ -202,3 +202,9 @@ export class ClusterWatcher implements ObjectSource {
     return this.#kinds.get(kind)?.store.byOwner(uid) ?? [];
   }
 }
+
+/** The clusters being watched, as the engine's parts (views, logs, discovery) read them. */
+export interface ClusterSet {
+  all(): Iterable<ClusterWatcher>;
+  get(name: string): ClusterWatcher | undefined;
+}

@@ -5,7 +5,6 @@ export { dashboardLink, regionFromName, resolveClusters } from './clusters.ts';
 export type { ClusterConfig, KubernetesConfig, KubernetesConfigInput } from './config.ts';
 export { clusterConfigSchema, kubernetesConfigSchema } from './config.ts';
 export type {
-  ClusterObject,
   EventView,
   KubernetesEngineOptions,
   LogLine,
@@ -14,5 +13,5 @@ export type {
   WorkloadLogOptions,
 } from './engine.ts';
 export { createKubernetesEngine, KubernetesEngine } from './engine.ts';
-export type { KubernetesRoutesOptions, ServiceCatalog } from './routes.ts';
+export type { KubernetesRoutesOptions } from './routes.ts';
 export { kubernetesRoutes } from './routes.ts';

@@ -2,40 +2,25 @@
 // costs (changes x views); this index answers from a few map lookups per change: by the uids of
 // the objects a view holds (and their owners, and the objects events are about), by the label
 // values its selectors require, by the workloads an HPA may target, by the Services an Ingress
-// may route to, and by the namespaces whose Services or PDBs may select its pods.
-import type {
-  HorizontalPodAutoscaler,
-  Ingress,
-  KubeEvent,
-  PodDisruptionBudget,
-  Service,
-} from '@portolan/core';
+// may route to, and by the namespaces whose Services or PDBs may select its pods. What a view
+// holds is its footprint, built by core's selectServiceObjects in the same walk that selects the
+// view's objects; the router keeps no rule of its own about which objects belong to a service.
+import type { HorizontalPodAutoscaler, Ingress, KubeEvent } from '@portolan/core';
 import {
-  fromLabelSelector,
+  attachesTo,
+  emptyFootprint,
+  hpaTargetKey,
   indexableRequirement,
+  ingressBackendKeys,
   inNamespaces,
   matchesSelector,
+  type ServiceFootprint,
   type ServiceLocator,
 } from '@portolan/core/services/index';
 import type { Change } from './store.ts';
 
 export interface Routed {
   locator: ServiceLocator;
-}
-
-/** What a view held when it was last computed. */
-export interface ViewFootprint {
-  uids: Set<string>;
-  /** `namespace/Kind/name` of its workloads. */
-  workloads: Set<string>;
-  /** `namespace/name` of its Services. */
-  serviceNames: Set<string>;
-  /** Pod template labels of its workloads, per namespace. */
-  templates: Map<string, Record<string, string>[]>;
-}
-
-export function emptyFootprint(): ViewFootprint {
-  return { uids: new Set(), workloads: new Set(), serviceNames: new Set(), templates: new Map() };
 }
 
 type Index<S> = Map<string, Set<S>>;
@@ -62,7 +47,7 @@ export class ChangeRouter<S extends Routed> {
   readonly #byNamespace: Index<S> = new Map();
   /** Views with a selector no label lookup can narrow: tested against every change. */
   readonly #scan = new Set<S>();
-  readonly #footprints = new Map<S, ViewFootprint>();
+  readonly #footprints = new Map<S, ServiceFootprint>();
 
   add(s: S): void {
     for (const selector of s.locator.selectors) {
@@ -87,7 +72,7 @@ export class ChangeRouter<S extends Routed> {
   }
 
   /** Replace what a view holds (after it was recomputed). */
-  update(s: S, next: ViewFootprint): void {
+  update(s: S, next: ServiceFootprint): void {
     const prev = this.#footprints.get(s);
     if (!prev) return;
     for (const u of prev.uids) if (!next.uids.has(u)) remove(this.#byUid, u, s);
@@ -120,8 +105,8 @@ export class ChangeRouter<S extends Routed> {
       }
       switch (change.kind) {
         case 'HorizontalPodAutoscaler': {
-          const t = (obj as HorizontalPodAutoscaler).spec?.scaleTargetRef;
-          const set = t ? this.#byWorkload.get(`${ns}/${t.kind}/${t.name}`) : undefined;
+          const key = hpaTargetKey(obj as HorizontalPodAutoscaler);
+          const set = key ? this.#byWorkload.get(key) : undefined;
           if (set) for (const s of set) out.add(s);
           break;
         }
@@ -129,26 +114,15 @@ export class ChangeRouter<S extends Routed> {
         case 'PodDisruptionBudget': {
           const candidates = this.#byNamespace.get(ns);
           if (!candidates) break;
-          const sel =
-            change.kind === 'Service'
-              ? fromLabelSelector({ matchLabels: (obj as Service).spec?.selector ?? {} })
-              : fromLabelSelector((obj as PodDisruptionBudget).spec?.selector);
-          if (!sel || sel.length === 0) break;
           for (const s of candidates) {
-            if (out.has(s)) continue;
-            const templates = this.#footprints.get(s)?.templates.get(ns) ?? [];
-            if (templates.some((labels) => matchesSelector(sel, labels))) out.add(s);
+            const fp = this.#footprints.get(s);
+            if (!out.has(s) && fp && attachesTo(change.kind, obj, fp)) out.add(s);
           }
           break;
         }
         case 'Ingress': {
-          const ing = obj as Ingress;
-          const backends = [
-            ing.spec?.defaultBackend,
-            ...(ing.spec?.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => p.backend)),
-          ];
-          for (const b of backends) {
-            const set = b?.service?.name ? this.#byServiceName.get(`${ns}/${b.service.name}`) : undefined;
+          for (const key of ingressBackendKeys(obj as Ingress)) {
+            const set = this.#byServiceName.get(key);
             if (set) for (const s of set) out.add(s);
           }
           break;

@@ -2,34 +2,23 @@
 // text or SSE. Every label, annotation and log line is data: it goes out as JSON or text/plain
 // with nosniff, never inside HTML.
 import { Readable } from 'node:stream';
-import { InputError, NotFoundError } from '@portolan/core';
-import {
-  type CatalogEntity,
-  DISCOVERED_PREFIX,
-  entityRef,
-  normalizeEntityRef,
-  type ServiceLocator,
-  suggestCatalogInfo,
-} from '@portolan/core/services/index';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { entityRef } from '@portolan/core/catalog/ref';
+import { locateService, type ServiceLocator, suggestCatalogInfo } from '@portolan/core/services/index';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { OpenApiRegistry } from '../http/openapi.ts';
+import { parseQuery } from '../http/query.ts';
+import { openSse, wantsSse } from '../http/sse.ts';
+import type { ServiceResolver } from '../services/resolver.ts';
 import type { KubernetesConfigInput } from './config.ts';
 import type { KubernetesEngine } from './engine.ts';
-
-/** The slice of the catalog these routes need; refs are lower-case `kind:namespace/name`. */
-export interface ServiceCatalog {
-  getEntity(ref: string): Promise<CatalogEntity | undefined>;
-  listOwnedBy(groupRef: string): Promise<CatalogEntity[]>;
-  listAll(kinds: string[]): Promise<CatalogEntity[]>;
-}
+import { splitLines } from './logs.ts';
 
 export interface KubernetesRoutesOptions {
   engine: KubernetesEngine;
-  catalog: ServiceCatalog;
+  resolver: ServiceResolver;
   /** Re-read the `kubernetes:` config for POST /api/clusters/reload (default: reuse the current one). */
   loadConfig?: () => Promise<KubernetesConfigInput>;
-  /** Entity kinds whose locators claim workloads, for discovery. */
-  discoveryKinds?: string[];
   /** More events on a service's stream (health findings): called when it opens, returns its unsubscribe. */
   streamExtras?: (locator: ServiceLocator, send: (event: string, data: unknown) => void) => () => void;
 }
@@ -46,9 +35,9 @@ const logsQuery = z
     namespace: z.string().max(253).optional(),
     pod: z.string().max(253).optional(),
     container: z.string().max(253).optional(),
-    workload: z.string().max(300).optional(),
+    workload: z.string().max(300).optional().describe('Kind/name: every pod of it in every cluster, merged'),
     follow: bool,
-    previous: bool,
+    previous: bool.describe("the previous container's log (what a crash loop left behind)"),
     tailLines: int(100_000),
     sinceSeconds: int(30 * 24 * 3600),
     format: z.enum(['text', 'sse']).optional(),
@@ -64,99 +53,65 @@ const viewQuery = z.object({
     .describe('pods listed per workload per cluster: a number, or all (default: the configured limit)'),
 });
 const viewOptions = (query: unknown) => {
-  const q = parse(viewQuery, query);
+  const q = parseQuery(viewQuery, query);
   return q.pods === undefined ? {} : { maxPodsPerWorkload: q.pods === 'all' ? 0 : q.pods };
 };
 
 const eventsQuery = z.object({ limit: z.coerce.number().int().min(1).max(2000).default(200) });
 
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
-  const r = schema.safeParse(value);
-  if (!r.success)
-    throw new InputError(
-      r.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; '),
-    );
-  return r.data;
-}
+const BY_REF = { '200': 'the answer', '400': 'bad ref', '404': 'no such service' };
 
-function wantsSse(request: FastifyRequest, format: string | undefined): boolean {
-  if (format) return format === 'sse';
-  return (request.headers.accept ?? '').includes('text/event-stream');
-}
-
-/** Take over the response for an SSE stream; returns send/close helpers. */
-function openSse(request: FastifyRequest, reply: FastifyReply, heartbeatMs: number) {
-  reply.hijack();
-  const raw = reply.raw;
-  raw.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-    'x-content-type-options': 'nosniff',
-  });
-  raw.write('retry: 3000\n\n');
-  const cleanups: (() => void)[] = [];
-  let closed = false;
-  const close = () => {
-    if (closed) return;
-    closed = true;
-    clearInterval(heartbeat);
-    for (const c of cleanups) c();
-    if (!raw.writableEnded) raw.end();
-  };
-  const heartbeat = setInterval(() => {
-    if (!closed) raw.write(': heartbeat\n\n');
-  }, heartbeatMs);
-  heartbeat.unref?.();
-  request.raw.on('close', close);
-  raw.on('close', close);
-  return {
-    // JSON.stringify escapes newlines, so one data: line always holds the whole payload.
-    send: (event: string, data: unknown) => {
-      if (!closed) raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    },
-    onClose: (fn: () => void) => cleanups.push(fn),
-    close,
-    get closed() {
-      return closed;
-    },
-  };
-}
-
-export async function kubernetesRoutes(app: FastifyInstance, opts: KubernetesRoutesOptions): Promise<void> {
-  const { engine, catalog } = opts;
-  const discoveryKinds = opts.discoveryKinds ?? ['component', 'system'];
+export function kubernetesRoutes(
+  app: FastifyInstance,
+  openapi: OpenApiRegistry,
+  opts: KubernetesRoutesOptions,
+): void {
+  const { engine, resolver } = opts;
   const heartbeatMs = () => engine.config.heartbeatSeconds * 1000;
+  const locatorFor = async (ref: string) => (await resolver.resolve(ref)).locator;
+  const doc = (
+    method: 'get' | 'post',
+    path: string,
+    summary: string,
+    extra: { produces?: string; query?: z.ZodObject; responses?: Record<string, string> } = {},
+  ) => openapi.add({ method, path, summary, tag: 'kubernetes', ...extra });
 
-  async function locatorFor(ref: string): Promise<ServiceLocator> {
-    if (ref.length > 400) throw new InputError('ref too long');
-    if (ref.startsWith(DISCOVERED_PREFIX)) {
-      return engine.discoveredLocator(ref, await catalog.listAll(discoveryKinds));
-    }
-    const normalized = normalizeEntityRef(ref);
-    const entity = await catalog.getEntity(normalized);
-    if (!entity) throw new NotFoundError(`no entity ${normalized}`, { name: normalized });
-    return engine.locate(entity);
-  }
-
+  doc(
+    'get',
+    '/api/clusters',
+    'Every cluster: connection state, API server version, object counts, last event',
+  );
   app.get('/api/clusters', async () => ({ items: engine.clusters() }));
 
+  doc('post', '/api/clusters/reload', 'Re-read the cluster configuration without a restart');
   app.post('/api/clusters/reload', async () => {
     const config = opts.loadConfig ? await opts.loadConfig() : undefined;
     const result = await engine.reload(config);
     return { ...result, items: engine.clusters() };
   });
 
+  doc(
+    'get',
+    '/api/services/discovered',
+    'Workloads that belong to no catalog entity, grouped by their labels',
+  );
   app.get('/api/services/discovered', async () => {
-    const items = engine.discover(await catalog.listAll(discoveryKinds));
+    const items = await resolver.discovered();
     return { items, totalItems: items.length };
   });
 
+  doc(
+    'get',
+    '/api/services/discovered/:id/catalog-info.yaml',
+    'A suggested descriptor for a discovered service',
+    {
+      produces: 'application/yaml',
+    },
+  );
   app.get<{ Params: { id: string } }>(
     '/api/services/discovered/:id/catalog-info.yaml',
     async (request, reply) => {
-      const svc = engine.findDiscovered(request.params.id, await catalog.listAll(discoveryKinds));
+      const svc = await resolver.findDiscovered(request.params.id);
       return reply
         .type('application/yaml; charset=utf-8')
         .header('x-content-type-options', 'nosniff')
@@ -165,11 +120,25 @@ export async function kubernetesRoutes(app: FastifyInstance, opts: KubernetesRou
     },
   );
 
+  doc('get', '/api/services/:ref/kubernetes', 'The service in every cluster, grouped by region and cluster', {
+    query: viewQuery,
+    responses: BY_REF,
+  });
   app.get<{ Params: { ref: string } }>('/api/services/:ref/kubernetes', async (request) => {
     const options = viewOptions(request.query);
     return engine.view(await locatorFor(request.params.ref), options);
   });
 
+  doc(
+    'get',
+    '/api/services/:ref/kubernetes/stream',
+    'The service view, then each change (Server-Sent Events)',
+    {
+      produces: 'text/event-stream',
+      query: viewQuery,
+      responses: BY_REF,
+    },
+  );
   app.get<{ Params: { ref: string } }>('/api/services/:ref/kubernetes/stream', async (request, reply) => {
     const options = viewOptions(request.query);
     const locator = await locatorFor(request.params.ref);
@@ -179,14 +148,27 @@ export async function kubernetesRoutes(app: FastifyInstance, opts: KubernetesRou
     if (opts.streamExtras) sse.onClose(opts.streamExtras(locator, sse.send));
   });
 
+  doc('get', '/api/services/:ref/events', 'Recent events of the service across clusters, newest first', {
+    query: eventsQuery,
+    responses: BY_REF,
+  });
   app.get<{ Params: { ref: string } }>('/api/services/:ref/events', async (request) => {
-    const q = parse(eventsQuery, request.query);
+    const q = parseQuery(eventsQuery, request.query);
     const items = engine.events(await locatorFor(request.params.ref), q.limit);
     return { items };
   });
 
+  doc(
+    'get',
+    '/api/services/:ref/logs',
+    'Logs of one pod, or of all pods of a workload across clusters, tagged',
+    {
+      produces: 'text/plain',
+      responses: BY_REF,
+    },
+  );
   app.get<{ Params: { ref: string } }>('/api/services/:ref/logs', async (request, reply) => {
-    const q = parse(logsQuery, request.query);
+    const q = parseQuery(logsQuery, request.query);
     const locator = await locatorFor(request.params.ref);
     const controller = new AbortController();
     request.raw.on('close', () => controller.abort());
@@ -217,19 +199,9 @@ export async function kubernetesRoutes(app: FastifyInstance, opts: KubernetesRou
       out.onClose(() => controller.abort());
       const tag = { cluster: q.cluster, namespace: q.namespace, pod: q.pod, container: q.container };
       void (async () => {
-        const decoder = new TextDecoder();
-        let buf = '';
         try {
-          for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {
-            buf += decoder.decode(chunk, { stream: true });
-            let nl = buf.indexOf('\n');
-            while (nl >= 0) {
-              out.send('line', { ...tag, line: buf.slice(0, nl) });
-              buf = buf.slice(nl + 1);
-              nl = buf.indexOf('\n');
-            }
-          }
-          if (buf !== '') out.send('line', { ...tag, line: buf });
+          for await (const line of splitLines(stream as unknown as AsyncIterable<Uint8Array>))
+            out.send('line', { ...tag, line });
           out.send('end', {});
         } catch (error) {
           if (!controller.signal.aborted) out.send('error', { message: (error as Error).message });
@@ -279,12 +251,13 @@ export async function kubernetesRoutes(app: FastifyInstance, opts: KubernetesRou
     })();
   });
 
+  doc('get', '/api/teams/:ref/services', 'Every service a team owns, with a per-cluster summary', {
+    responses: { '200': 'the services', '400': 'bad ref' },
+  });
   app.get<{ Params: { ref: string } }>('/api/teams/:ref/services', async (request) => {
-    const groupRef = normalizeEntityRef(request.params.ref, 'group');
-    const entities = await catalog.listOwnedBy(groupRef);
+    const { team, entities } = await resolver.owned(request.params.ref);
     const items = entities.map((entity) => {
-      const locator = engine.locate(entity);
-      const view = engine.view(locator);
+      const view = engine.view(locateService(entity));
       return {
         ref: entityRef(entity),
         name: entity.metadata.name,
@@ -296,6 +269,6 @@ export async function kubernetesRoutes(app: FastifyInstance, opts: KubernetesRou
         versions: view.versions,
       };
     });
-    return { team: groupRef, items };
+    return { team, items };
   });
 }

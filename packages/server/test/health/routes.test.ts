@@ -3,6 +3,7 @@
 // and findings pushed on the service stream as they appear and clear.
 import type { KubeObject } from '@portolan/core';
 import type { CatalogEntity } from '@portolan/core/services/index';
+import { locateService } from '@portolan/core/services/index';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sseEvents } from '../../../../test/support/sse.ts';
@@ -11,7 +12,9 @@ import { HealthService } from '../../src/health/service.ts';
 import { installErrorHandling } from '../../src/http/errors.ts';
 import { OpenApiRegistry } from '../../src/http/openapi.ts';
 import type { KubernetesEngine } from '../../src/kubernetes/engine.ts';
-import { kubernetesRoutes, type ServiceCatalog } from '../../src/kubernetes/routes.ts';
+import { kubernetesRoutes } from '../../src/kubernetes/routes.ts';
+import type { ServiceCatalog } from '../../src/services/catalog.ts';
+import { ServiceResolver } from '../../src/services/resolver.ts';
 import { deployment, engineOverFakes, FakeCluster, pod, waitFor } from '../kubernetes/fake-client.ts';
 
 const component = (name: string, owner: string, system?: string): CatalogEntity => ({
@@ -106,12 +109,13 @@ beforeEach(async () => {
   engine = engineOverFakes(fakes, { config: { streamDebounceMs: 10, heartbeatSeconds: 0.05 } });
   await engine.start();
   await engine.waitForSync();
-  health = new HealthService({ engine, catalog, fleetFreshMs: 0, fleetStaleMs: 0, streamRecheckMs: 60_000 });
+  const resolver = new ServiceResolver({ catalog, discovery: engine });
+  health = new HealthService({ engine, resolver, fleetFreshMs: 0, fleetStaleMs: 0, streamRecheckMs: 60_000 });
   app = Fastify();
   installErrorHandling(app);
   const openapi = new OpenApiRegistry();
   healthRoutes(app, openapi, { health });
-  await app.register(kubernetesRoutes, { engine, catalog, streamExtras: health.streamExtras });
+  kubernetesRoutes(app, openapi, { engine, resolver, streamExtras: health.streamExtras });
 });
 afterEach(async () => {
   await app.close();
@@ -169,7 +173,7 @@ describe('health routes', () => {
     fakes.get('us-east-1')!.put('Pod', crashLoop(checkoutPods.get('us-east-1')!));
     await waitFor(() =>
       engine
-        .objectsFor(engine.locate(entities[0]!))
+        .objectsFor(locateService(entities[0]!))
         .some(
           (o) =>
             o.kind === 'Pod' &&

@@ -1,4 +1,4 @@
-import type { ServiceView } from '@portolan/core/services/index';
+import { locateService, type ServiceView } from '@portolan/core/services/index';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KubernetesEngine } from '../../src/kubernetes/engine.ts';
 import { deployment, engineOverFakes, FakeCluster, pod, waitFor } from './fake-client.ts';
@@ -33,7 +33,7 @@ describe('watch engine', () => {
     for (let i = 0; i < 5; i++) f.put('Pod', pod(`checkout-${i}`, 'pay', d));
     await engine.start();
     await engine.waitForSync();
-    const loc = engine.locate(entity('checkout'));
+    const loc = locateService(entity('checkout'));
     expect(engine.view(loc).clusters[0]!.items[0]!.pods).toHaveLength(5);
     f.put('Pod', pod('checkout-5', 'pay', d));
     await waitFor(() => engine.view(loc).clusters[0]!.items[0]!.pods.length === 6);
@@ -47,7 +47,7 @@ describe('watch engine', () => {
     fake('eu-1').put('Deployment', deployment('checkout', 'pay', { app: 'checkout' }));
     await engine.start();
     await engine.waitForSync();
-    const [o] = engine.objectsFor(engine.locate(entity('checkout')));
+    const [o] = engine.objectsFor(locateService(entity('checkout')));
     expect(JSON.stringify(o?.object)).not.toMatch(/managedFields|last-applied|env/);
     expect(o?.object.metadata?.annotations).toEqual({ keep: 'yes' });
   });
@@ -64,12 +64,12 @@ describe('watch engine', () => {
     await waitFor(() => engine.clusters()[0]!.status === 'stale');
     expect(engine.clusters()[0]).toMatchObject({ reason: 'unreachable' });
     // Last known state is kept while stale.
-    expect(engine.objectsFor(engine.locate(entity('checkout')))).toHaveLength(1);
+    expect(engine.objectsFor(locateService(entity('checkout')))).toHaveLength(1);
     const rvAtDrop = String(f.rv);
     f.down = false;
     f.put('Pod', pod('p1', 'pay', d));
     await waitFor(() => engine.clusters()[0]!.status === 'synced');
-    await waitFor(() => engine.objectsFor(engine.locate(entity('checkout'))).length === 2);
+    await waitFor(() => engine.objectsFor(locateService(entity('checkout'))).length === 2);
     expect(f.listCalls).toBe(listsBefore); // no relist: resumed
     expect(f.watchRvs).toContain(rvAtDrop);
   });
@@ -81,7 +81,7 @@ describe('watch engine', () => {
     f.put('Pod', pod('p1', 'pay', d));
     await engine.start();
     await engine.waitForSync();
-    const loc = engine.locate(entity('checkout'));
+    const loc = locateService(entity('checkout'));
     const views: ServiceView[] = [];
     const unsubscribe = engine.subscribe(loc, (v) => views.push(v));
     // While disconnected, a pod is deleted and history is compacted: resuming must fail with 410.
@@ -119,7 +119,7 @@ describe('watch engine', () => {
     expect(state.kinds.HorizontalPodAutoscaler?.message).toMatch(
       /^cannot list horizontalpodautoscalers\.autoscaling: grant get, list, watch/,
     );
-    const view = engine.view(engine.locate(entity('checkout')));
+    const view = engine.view(locateService(entity('checkout')));
     expect(view.clusters[0]!.items).toHaveLength(1);
     expect(view.clusters[0]!.errors[0]).toMatchObject({ type: 'forbidden', kind: 'HorizontalPodAutoscaler' });
   });
@@ -144,7 +144,7 @@ describe('watch engine', () => {
     fake('eu-1').put('Deployment', deployment('checkout', 'pay', { app: 'checkout' }));
     await engine.start();
     await waitFor(() => engine.clusters().every((c) => c.status !== 'syncing'));
-    const view = engine.view(engine.locate(entity('checkout')));
+    const view = engine.view(locateService(entity('checkout')));
     expect(view.clusters.map((c) => [c.cluster, c.status, c.items.length])).toEqual([
       ['eu-1', 'synced', 1],
       ['us-1', 'stale', 0],
@@ -160,7 +160,7 @@ describe('watch engine', () => {
     await engine.start();
     await engine.waitForSync();
     const views: ServiceView[] = [];
-    engine.subscribe(engine.locate(entity('checkout')), (v) => views.push(v));
+    engine.subscribe(locateService(entity('checkout')), (v) => views.push(v));
     expect(views).toHaveLength(1);
     for (let i = 0; i < 20; i++) f.put('Pod', pod(`p${i}`, 'pay', d));
     await waitFor(() => views.length >= 2);
@@ -220,7 +220,7 @@ describe('watch engine', () => {
     fake('eu-1').put('Pod', pod('stranger', 'pay', deployment('x', 'pay', {})));
     await engine.start();
     await engine.waitForSync();
-    const loc = engine.locate(entity('checkout'));
+    const loc = locateService(entity('checkout'));
     await expect(engine.logs(loc, { cluster: 'eu-1', namespace: 'pay', pod: 'stranger' })).rejects.toThrow(
       /not part of/,
     );

@@ -1,7 +1,7 @@
 import type { KubeObject, WatchedKind } from '@portolan/core';
-import { locateService } from '@portolan/core/services/index';
+import { emptyFootprint, locateService } from '@portolan/core/services/index';
 import { describe, expect, it } from 'vitest';
-import { ChangeRouter, emptyFootprint } from '../../src/kubernetes/router.ts';
+import { ChangeRouter } from '../../src/kubernetes/router.ts';
 import type { Change } from '../../src/kubernetes/store.ts';
 
 const view = (name: string, annotations?: Record<string, string>) => ({

@@ -1,9 +1,13 @@
 import type { CatalogEntity, ServiceView } from '@portolan/core/services/index';
+import { locateService } from '@portolan/core/services/index';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { installErrorHandling } from '../../src/http/errors.ts';
+import { OpenApiRegistry } from '../../src/http/openapi.ts';
 import type { KubernetesEngine } from '../../src/kubernetes/engine.ts';
-import { kubernetesRoutes, type ServiceCatalog } from '../../src/kubernetes/routes.ts';
+import { kubernetesRoutes } from '../../src/kubernetes/routes.ts';
+import type { ServiceCatalog } from '../../src/services/catalog.ts';
+import { ServiceResolver } from '../../src/services/resolver.ts';
 import { deployment, engineOverFakes, FakeCluster, pod, waitFor } from './fake-client.ts';
 
 const component = (
@@ -50,7 +54,10 @@ beforeEach(async () => {
   await engine.waitForSync();
   app = Fastify();
   installErrorHandling(app);
-  await app.register(kubernetesRoutes, { engine, catalog });
+  kubernetesRoutes(app, new OpenApiRegistry(), {
+    engine,
+    resolver: new ServiceResolver({ catalog, discovery: engine }),
+  });
 });
 afterEach(async () => {
   await app.close();
@@ -119,7 +126,7 @@ describe('kubernetes routes', () => {
         lastTimestamp: t,
       } as never);
     }
-    await waitFor(() => engine.events(engine.locate(component('checkout'))).length === 2);
+    await waitFor(() => engine.events(locateService(component('checkout'))).length === 2);
     const res = await app.inject('/api/services/component%3Adefault%2Fcheckout/events');
     expect(res.json().items.map((e: { reason: string }) => e.reason)).toEqual(['R1', 'R0']);
     const team = await app.inject('/api/teams/payments/services');
