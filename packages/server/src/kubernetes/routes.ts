@@ -137,7 +137,10 @@ export async function kubernetesRoutes(app: FastifyInstance, opts: KubernetesRou
     const normalized = normalizeEntityRef(ref);
     const entity = await catalog.getEntity(normalized);
     if (!entity) throw new NotFoundError(`no entity ${normalized}`, { name: normalized });
-    return engine.locate(entity);
+    const locator = engine.locate(entity);
+    // An unusable annotation is this entity's problem: its own page says so, nothing else fails.
+    if (locator.problem) throw new InputError(locator.problem, { kind: entity.kind, name: normalized });
+    return locator;
   }
 
   app.get('/api/clusters', async () => ({ items: engine.clusters() }));
