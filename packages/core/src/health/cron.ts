@@ -235,10 +235,7 @@ function offsetAt(zone: string | undefined, instant: number): number {
 /** Wall-clock fields of an instant in a zone. */
 class Wall {
   readonly d: Date;
-  constructor(
-    zone: string | undefined,
-    readonly t: number,
-  ) {
+  constructor(zone: string | undefined, t: number) {
     this.d = new Date(t + offsetAt(zone, t));
   }
   get year() {
