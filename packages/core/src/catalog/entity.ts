@@ -1,5 +1,13 @@
 import { z } from 'zod';
 import { DEFAULT_NAMESPACE, entityRef, kindProblem, nameProblem, namespaceProblem } from './ref.ts';
+import {
+  isValidLabelKey,
+  isValidLabelValue,
+  isValidObjectName,
+  isValidString,
+  isValidTag,
+  isValidUrl,
+} from './validators.ts';
 
 export const API_VERSIONS = ['backstage.io/v1alpha1', 'backstage.io/v1beta1'] as const;
 export const KINDS = [
@@ -48,14 +56,18 @@ const refine =
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   };
 
-const TAG_RE = /^[a-z0-9:+#]+(?:-[a-z0-9:+#]+)*$/;
-const LABEL_KEY_RE =
-  /^(?:[a-z0-9]([-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[a-zA-Z0-9]([-_.a-zA-Z0-9]*[a-zA-Z0-9])?$/;
-
 const labelKey = z
   .string()
-  .max(317)
-  .regex(LABEL_KEY_RE, 'must be a valid key: an optional DNS prefix and "/", then a name');
+  .refine(
+    isValidLabelKey,
+    'must be a valid key: an optional DNS subdomain and "/", then a name of 1-63 characters',
+  );
+const labelValue = z
+  .string()
+  .refine(
+    isValidLabelValue,
+    'must be empty or 1-63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit',
+  );
 
 const metadataSchema = z
   .object({
@@ -63,19 +75,19 @@ const metadataSchema = z
     namespace: z.string().superRefine(refine(namespaceProblem)).optional(),
     title: z.string().optional(),
     description: z.string().optional(),
-    labels: z.record(labelKey, z.string().max(63)).optional(),
+    labels: z.record(labelKey, labelValue).optional(),
     annotations: z.record(labelKey, z.string()).optional(),
     tags: z
       .array(
-        z.string().max(63).regex(TAG_RE, 'must be lower-case letters, digits and ":+#", separated by "-"'),
+        z.string().refine(isValidTag, 'must be 1-63 lower-case letters, digits and ":+#", separated by "-"'),
       )
       .optional(),
     links: z
       .array(
         z.object({
-          url: z.string().min(1),
-          title: z.string().optional(),
-          icon: z.string().optional(),
+          url: z.string().refine(isValidUrl, 'must be a URL'),
+          title: z.string().refine(isValidString, 'must not be empty').optional(),
+          icon: z.string().refine(isValidObjectName, 'must be an icon name').optional(),
           type: z.string().optional(),
         }),
       )

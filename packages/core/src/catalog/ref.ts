@@ -3,6 +3,8 @@
 // catalog, every route that takes a ref and the web app all use these.
 import { InputError } from '../errors.ts';
 
+import { isValidObjectName } from './validators.ts';
+
 export const DEFAULT_NAMESPACE = 'default';
 
 export interface EntityName {
@@ -11,15 +13,14 @@ export interface EntityName {
   name: string;
 }
 
-const NAME_RE = /^[a-zA-Z0-9]+(?:[-_.][a-zA-Z0-9]+)*$/;
 const NAMESPACE_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const KIND_RE = /^[a-zA-Z][a-zA-Z0-9]*$/;
 
 /** Returns why `name` is not a valid entity name, or undefined when it is. */
 export function nameProblem(name: string): string | undefined {
   if (name.length === 0 || name.length > 63) return `must be 1 to 63 characters long (is ${name.length})`;
-  if (!NAME_RE.test(name)) {
-    return 'must be letters and digits, optionally separated by single "-", "_" or "."';
+  if (!isValidObjectName(name)) {
+    return 'must be letters, digits, "-", "_" or ".", starting and ending with a letter or digit';
   }
   return undefined;
 }

@@ -12,7 +12,7 @@
 //
 // Finding ids are stable across evaluations of the same state. Every string a finding carries
 // from the cluster is untrusted data: render it as text.
-export { CronError, type CronSchedule, parseCron, previousFire } from './cron.ts';
+export { CronError, type CronSchedule, mostRecentFire, nextFire, parseCron, previousFire } from './cron.ts';
 export { clusterObjects, evaluateHealth } from './engine.ts';
 export * from './rollup.ts';
 export { RULES, type RuleInfo } from './rules.ts';

@@ -2,6 +2,7 @@ import { type Entity, entityRef } from '../catalog/entity.ts';
 // The service locator: which Kubernetes objects belong to a catalog entity. Pure: it reads the
 // entity's annotations and returns selectors; `selectServiceObjects` then walks an ObjectSource
 // (the server's indexed caches, or an in-memory list in tests).
+import { InputError } from '../errors.ts';
 import type { KubeObject } from '../k8s/types.ts';
 import { formatSelector, parseSelector, type Selector } from './selector.ts';
 
@@ -33,6 +34,12 @@ export interface ServiceLocator {
   /** When set, only objects in these namespaces belong to the service. */
   namespaces?: string[];
   source: LocatorSource;
+  /**
+   * Why the entity's annotations could not be used (e.g. a label selector that does not parse).
+   * The locator then selects nothing; the problem belongs to this one entity, never to a path
+   * every user shares (discovery, team and fleet pages).
+   */
+  problem?: string;
 }
 
 /** Build the locator for an entity, from its annotations or, failing those, the standard labels. */
@@ -48,8 +55,17 @@ export function locateService(entity: CatalogEntity): ServiceLocator {
   const base = { ref, name, ...(namespaces && namespaces.length > 0 ? { namespaces } : {}) };
   const labelSelector = annotations[ANNOTATION_LABEL_SELECTOR];
   if (labelSelector !== undefined && labelSelector.trim() !== '') {
-    const selector = parseSelector(labelSelector);
-    return { ...base, selectors: [selector], source: 'label-selector' };
+    try {
+      return { ...base, selectors: [parseSelector(labelSelector)], source: 'label-selector' };
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      return {
+        ...base,
+        selectors: [],
+        source: 'label-selector',
+        problem: `annotation ${ANNOTATION_LABEL_SELECTOR} of ${ref}: ${e.message}`,
+      };
+    }
   }
   const id = annotations[ANNOTATION_KUBERNETES_ID];
   if (id !== undefined && id.trim() !== '') {

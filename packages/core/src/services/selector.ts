@@ -4,7 +4,7 @@
 import { InputError } from '../errors.ts';
 import type { LabelSelector } from '../k8s/types.ts';
 
-export type SelectorOperator = '=' | '!=' | 'in' | 'notin' | 'exists' | '!';
+export type SelectorOperator = '=' | '!=' | 'in' | 'notin' | 'exists' | '!' | 'gt' | 'lt';
 
 export interface Requirement {
   key: string;
@@ -15,104 +15,226 @@ export interface Requirement {
 /** A parsed selector: every requirement must match. An empty list matches everything. */
 export type Selector = Requirement[];
 
-const KEY = /^([a-z0-9A-Z]([-a-z0-9A-Z.]*[a-z0-9A-Z])?\/)?[a-zA-Z0-9]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?$/;
-const VALUE = /^([a-zA-Z0-9]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?)?$/;
+// Label keys and values exactly as Kubernetes validates them (k8s.io/apimachinery
+// pkg/util/validation: IsQualifiedName, IsDNS1123Subdomain, IsValidLabelValue).
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 
-function checkKey(key: string, source: string): string {
-  if (!KEY.test(key) || key.length > 317)
-    throw new InputError(`invalid label key "${key}" in selector "${source}"`);
-  return key;
-}
-function checkValue(value: string, source: string): string {
-  if (!VALUE.test(value) || value.length > 63) {
-    throw new InputError(`invalid label value "${value}" in selector "${source}"`);
+/** Why `key` is not a valid label key, or undefined. */
+export function labelKeyProblem(key: string): string | undefined {
+  const slash = key.indexOf('/');
+  const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+  const name = slash >= 0 ? key.slice(slash + 1) : key;
+  if (prefix !== undefined && (prefix.length === 0 || prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) {
+    return 'its prefix must be a lower-case DNS subdomain of at most 253 characters';
   }
-  return value;
-}
-
-/** Split on commas that are not inside parentheses. */
-function splitTerms(input: string): string[] {
-  const terms: string[] = [];
-  let depth = 0;
-  let current = '';
-  for (const ch of input) {
-    if (ch === '(') depth++;
-    if (ch === ')') depth--;
-    if (ch === ',' && depth === 0) {
-      terms.push(current);
-      current = '';
-    } else {
-      current += ch;
-    }
+  if (name.length === 0 || name.length > 63 || !QUALIFIED_NAME.test(name)) {
+    return 'its name must be 1 to 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit';
   }
-  terms.push(current);
-  return terms.map((t) => t.trim());
+  return undefined;
 }
 
-/** Parse the string form of a label selector (equality-based and set-based). */
-export function parseSelector(input: string): Selector {
-  const source = input.trim();
-  if (source === '') return [];
-  const out: Selector = [];
-  for (const term of splitTerms(source)) {
-    if (term === '') throw new InputError(`empty term in selector "${source}"`);
-    const set = /^(\S+)\s+(in|notin)\s*\(([^)]*)\)$/.exec(term);
-    if (set) {
-      const values = set[3]!
-        .split(',')
-        .map((v) => v.trim())
-        .map((v) => checkValue(v, source));
-      out.push({ key: checkKey(set[1]!, source), operator: set[2] as 'in' | 'notin', values });
-      continue;
-    }
-    const eq = /^([^!=\s]+)\s*(==|=|!=)\s*(\S*)$/.exec(term);
-    if (eq) {
-      out.push({
-        key: checkKey(eq[1]!, source),
-        operator: eq[2] === '!=' ? '!=' : '=',
-        values: [checkValue(eq[3]!, source)],
-      });
-      continue;
-    }
-    const not = /^!\s*(\S+)$/.exec(term);
-    if (not) {
-      out.push({ key: checkKey(not[1]!, source), operator: '!', values: [] });
-      continue;
-    }
-    if (/^\S+$/.test(term)) {
-      out.push({ key: checkKey(term, source), operator: 'exists', values: [] });
-      continue;
-    }
-    throw new InputError(`cannot parse selector term "${term}" in "${source}"`);
+/** Why `value` is not a valid label value, or undefined. */
+export function labelValueProblem(value: string): string | undefined {
+  if (value === '') return undefined;
+  if (value.length > 63 || !QUALIFIED_NAME.test(value)) {
+    return 'must be at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit';
   }
+  return undefined;
+}
+
+const INTEGER = /^[+-]?\d+$/;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** A base-10 int64 as Kubernetes reads one for `>`/`<`, or undefined. */
+function int64(text: string): bigint | undefined {
+  if (!INTEGER.test(text)) return undefined;
+  const n = BigInt(text);
+  return n < INT64_MIN || n > INT64_MAX ? undefined : n;
+}
+
+/** Builds one requirement, validated as Kubernetes validates it; throws InputError. */
+export function requirement(key: string, operator: SelectorOperator, values: string[]): Requirement {
+  const fail = (why: string): never => {
+    throw new InputError(`invalid selector requirement on "${key}": ${why}`, { key, operator });
+  };
+  const keyProblem = labelKeyProblem(key);
+  if (keyProblem) fail(`key ${keyProblem}`);
+  switch (operator) {
+    case 'in':
+    case 'notin':
+      if (values.length === 0) fail(`"${operator}" needs at least one value`);
+      break;
+    case '=':
+    case '!=':
+      if (values.length !== 1) fail(`"${operator}" needs exactly one value`);
+      break;
+    case 'exists':
+    case '!':
+      if (values.length !== 0) fail('existence takes no values');
+      break;
+    case 'gt':
+    case 'lt':
+      if (values.length !== 1) fail(`"${operator === 'gt' ? '>' : '<'}" needs exactly one value`);
+      if (int64(values[0] ?? '') === undefined) fail(`"${values[0]}" is not an integer`);
+      break;
+    default:
+      fail(`unsupported operator "${String(operator)}"`);
+  }
+  for (const value of values) {
+    const problem = labelValueProblem(value);
+    if (problem) fail(`value "${value.slice(0, 80)}" ${problem}`);
+  }
+  return { key, operator, values };
+}
+
+// The string grammar (Kubernetes' labels.Parse): requirements separated by ",";
+//   [!]KEY | KEY (=|==|!=|>|<) VALUE? | KEY (in|notin) "(" VALUE? ("," VALUE?)* ")"
+// Tokens are split by whitespace and by the characters = ! ( ) , > < ; the words in/notin are
+// operators after a key and ordinary values inside a list.
+type Token =
+  | { t: 'id'; v: string }
+  | { t: 'op'; v: '=' | '==' | '!=' | '!' | '>' | '<' | '(' | ')' | ',' }
+  | { t: 'end' };
+
+const SPECIAL = new Set(['=', '!', '(', ')', ',', '>', '<']);
+const WHITESPACE = new Set([' ', '\t', '\r', '\n']);
+const SYMBOLS = ['!=', '==', '=', '!', '>', '<', '(', ')', ','] as const;
+
+function tokenize(input: string): Token[] {
+  const out: Token[] = [];
+  let i = 0;
+  while (i < input.length) {
+    const ch = input[i] as string;
+    if (WHITESPACE.has(ch)) {
+      i++;
+      continue;
+    }
+    if (SPECIAL.has(ch)) {
+      const symbol = SYMBOLS.find((s) => input.startsWith(s, i));
+      if (!symbol) throw new InputError(`unexpected "${ch}" in selector "${input}"`);
+      out.push({ t: 'op', v: symbol });
+      i += symbol.length;
+      continue;
+    }
+    let j = i;
+    while (j < input.length && !SPECIAL.has(input[j] as string) && !WHITESPACE.has(input[j] as string)) j++;
+    out.push({ t: 'id', v: input.slice(i, j) });
+    i = j;
+  }
+  out.push({ t: 'end' });
   return out;
 }
 
-/** Convert a workload's structured selector. An absent selector selects nothing (as in Kubernetes). */
+const describe = (tok: Token): string => (tok.t === 'end' ? 'the end' : `"${tok.v}"`);
+
+/** Parse the string form of a label selector (equality-based, set-based and `>`/`<`). */
+export function parseSelector(input: string): Selector {
+  const tokens = tokenize(input);
+  let pos = 0;
+  const peek = (): Token => tokens[pos] as Token;
+  const next = (): Token => tokens[pos++] as Token;
+  const fail = (why: string): never => {
+    throw new InputError(`cannot parse selector "${input}": ${why}`);
+  };
+  const out: Selector = [];
+  if (peek().t === 'end') return out;
+  for (;;) {
+    let tok = next();
+    const negated = tok.t === 'op' && tok.v === '!';
+    if (negated) tok = next();
+    if (tok.t !== 'id') return fail(`expected a key, found ${describe(tok)}`);
+    const key = tok.v;
+    const problem = labelKeyProblem(key);
+    if (problem) fail(`invalid key "${key}": ${problem}`);
+    const after = peek();
+    if (after.t === 'end' || (after.t === 'op' && after.v === ',')) {
+      out.push(requirement(key, negated ? '!' : 'exists', []));
+    } else {
+      if (negated) fail(`"!${key}" cannot be followed by ${describe(after)}`);
+      const op = next();
+      if (op.t === 'id' && (op.v === 'in' || op.v === 'notin')) {
+        const open = next();
+        if (open.t !== 'op' || open.v !== '(') fail(`expected "(" after ${op.v}, found ${describe(open)}`);
+        const values = new Set<string>();
+        let expectValue = true;
+        for (;;) {
+          const v = next();
+          if (v.t === 'id') {
+            if (!expectValue) fail(`expected "," or ")", found "${v.v}"`);
+            values.add(v.v);
+            expectValue = false;
+          } else if (v.t === 'op' && v.v === ',') {
+            if (expectValue) values.add('');
+            expectValue = true;
+          } else if (v.t === 'op' && v.v === ')') {
+            if (expectValue) values.add('');
+            break;
+          } else {
+            fail(`expected a value, "," or ")", found ${describe(v)}`);
+          }
+        }
+        out.push(requirement(key, op.v, [...values].sort()));
+      } else if (
+        op.t === 'op' &&
+        (op.v === '=' || op.v === '==' || op.v === '!=' || op.v === '>' || op.v === '<')
+      ) {
+        const v = peek();
+        let value = '';
+        if (v.t === 'id') {
+          value = v.v;
+          pos++;
+        } else if (!(v.t === 'end' || (v.t === 'op' && v.v === ','))) {
+          fail(`expected a value after "${op.v}", found ${describe(v)}`);
+        }
+        const operator: SelectorOperator =
+          op.v === '!=' ? '!=' : op.v === '>' ? 'gt' : op.v === '<' ? 'lt' : '=';
+        out.push(requirement(key, operator, [value]));
+      } else {
+        fail(`expected an operator after "${key}", found ${describe(op)}`);
+      }
+    }
+    const sep = next();
+    if (sep.t === 'end') return out;
+    if (sep.t !== 'op' || sep.v !== ',') return fail(`expected "," or the end, found ${describe(sep)}`);
+    const following = peek();
+    if (!(following.t === 'id' || (following.t === 'op' && following.v === '!'))) {
+      fail(`expected a requirement after ",", found ${describe(following)}`);
+    }
+  }
+}
+
+/**
+ * Convert a workload's structured selector. An absent selector selects nothing (as in Kubernetes).
+ * A requirement Kubernetes would refuse (unknown operator, values where none belong, an invalid
+ * key or value) makes the whole selector select nothing: it must never widen the selection.
+ */
 export function fromLabelSelector(selector: LabelSelector | undefined): Selector | undefined {
   if (!selector) return undefined;
   const out: Selector = [];
-  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
-    out.push({ key, operator: '=', values: [value] });
-  }
-  for (const expr of selector.matchExpressions ?? []) {
-    const op = expr.operator.toLowerCase();
-    const operator: SelectorOperator | undefined =
-      op === 'in'
-        ? 'in'
-        : op === 'notin'
-          ? 'notin'
-          : op === 'exists'
-            ? 'exists'
-            : op === 'doesnotexist'
-              ? '!'
-              : undefined;
-    // An unknown operator must not widen the selection: make the requirement unsatisfiable.
-    if (!operator) return [{ key: expr.key, operator: 'in', values: [] }];
-    out.push({ key: expr.key, operator, values: expr.values ?? [] });
+  try {
+    for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
+      out.push(requirement(key, '=', [value]));
+    }
+    for (const expr of selector.matchExpressions ?? []) {
+      const operator = STRUCTURED_OPERATORS[String(expr.operator).toLowerCase()];
+      if (!operator) throw new InputError(`unsupported operator "${expr.operator}"`);
+      out.push(requirement(expr.key, operator, expr.values ?? []));
+    }
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    return [{ key: '', operator: 'in', values: [] }];
   }
   return out;
 }
+
+const STRUCTURED_OPERATORS: Record<string, SelectorOperator | undefined> = {
+  in: 'in',
+  notin: 'notin',
+  exists: 'exists',
+  doesnotexist: '!',
+};
 
 export function matchesRequirement(req: Requirement, labels: Record<string, string> | undefined): boolean {
   const has = labels !== undefined && Object.hasOwn(labels, req.key);
@@ -130,6 +252,14 @@ export function matchesRequirement(req: Requirement, labels: Record<string, stri
       return has;
     case '!':
       return !has;
+    case 'gt':
+    case 'lt': {
+      // As Kubernetes: both sides must be base-10 int64s, else the requirement does not match.
+      const actual = has ? int64(value as string) : undefined;
+      const bound = int64(req.values[0] ?? '');
+      if (actual === undefined || bound === undefined) return false;
+      return req.operator === 'gt' ? actual > bound : actual < bound;
+    }
   }
 }
 
@@ -151,6 +281,10 @@ export function formatSelector(selector: Selector): string {
           return `${r.key} ${r.operator} (${[...r.values].sort().join(',')})`;
         case 'exists':
           return r.key;
+        case 'gt':
+          return `${r.key}>${r.values[0] ?? ''}`;
+        case 'lt':
+          return `${r.key}<${r.values[0] ?? ''}`;
         default:
           return `!${r.key}`;
       }

@@ -53,7 +53,7 @@ describe('validateEntity', () => {
     ['missing owner', component({ owner: undefined }), 'spec.owner: is required'],
     ['unknown kind', { ...component({}), kind: 'Widget' }, 'kind: unknown kind "Widget"'],
     ['unknown apiVersion', { ...component({}), apiVersion: 'example.com/v9' }, 'unknown apiVersion'],
-    ['invalid name', component({}, { name: 'check out!' }), 'metadata.name: must be letters and digits'],
+    ['invalid name', component({}, { name: 'check out!' }), 'metadata.name: must be letters, digits'],
     ['bad tag', component({}, { tags: ['Has Space'] }), 'metadata.tags.0'],
     ['api without definition', { ...component({}), kind: 'API' }, 'spec.definition: is required'],
     ['group without children', { ...component({}), kind: 'Group', spec: { type: 'team' } }, 'spec.children'],

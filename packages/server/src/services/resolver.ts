@@ -56,7 +56,10 @@ export class ServiceResolver {
     const canonical = normalizeRef(ref, { defaultKind: 'component' });
     const entity = await this.catalog.getEntity(canonical);
     if (!entity) throw new NotFoundError(`no entity ${canonical}`, { name: canonical });
-    return { ref: canonical, locator: locateService(entity), entity };
+    const locator = locateService(entity);
+    // An unusable annotation is this entity's problem: its own pages say so, nothing else fails.
+    if (locator.problem) throw new InputError(locator.problem, { kind: entity.kind, name: canonical });
+    return { ref: canonical, locator, entity };
   }
 
   /** A team ref (`payments` reads `group:default/payments`) and the entities it owns. */

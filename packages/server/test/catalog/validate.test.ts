@@ -40,7 +40,7 @@ describe('portolan catalog validate', () => {
     const { code, out } = await run([good, bad, join(dir, 'missing.yaml')]);
     expect(code).toBe(1);
     expect(out.trim().split('\n')).toEqual([
-      `${bad}:4:9: metadata.name: must be letters and digits, optionally separated by single "-", "_" or "."`,
+      `${bad}:4:9: metadata.name: must be letters, digits, "-", "_" or ".", starting and ending with a letter or digit`,
       `${bad}:6:3: spec.lifecycle: is required`,
       `${join(dir, 'missing.yaml')}:1:1: no such file`,
     ]);

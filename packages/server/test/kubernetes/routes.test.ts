@@ -96,6 +96,28 @@ describe('kubernetes routes', () => {
     expect(reload.json()).toMatchObject({ unchanged: ['eu-west-1', 'us-east-1'], added: [], removed: [] });
   });
 
+  it('keeps discovery and team pages working when one entity has a broken label selector', async () => {
+    const broken = component('broken', 'group:default/payments', {
+      'backstage.io/kubernetes-label-selector': 'app in (checkout',
+    });
+    entities.push(broken);
+    try {
+      const discovered = await app.inject('/api/services/discovered');
+      expect(discovered.statusCode).toBe(200);
+      expect(discovered.json().items.map((i: { id: string }) => i.id)).toEqual(['discovered:legacy<script>']);
+      const team = await app.inject('/api/teams/payments/services');
+      expect(team.statusCode).toBe(200);
+      expect(team.json().items.map((i: { name: string }) => i.name)).toContain('checkout');
+      expect((await app.inject('/api/services/checkout/kubernetes')).statusCode).toBe(200);
+      // The problem is located on the entity itself: its own page names the annotation.
+      const own = await app.inject('/api/services/broken/kubernetes');
+      expect(own.statusCode).toBe(400);
+      expect(own.json().error.message).toContain('backstage.io/kubernetes-label-selector');
+    } finally {
+      entities.pop();
+    }
+  });
+
   it('lists discovered services and suggests a catalog-info.yaml', async () => {
     const res = await app.inject('/api/services/discovered');
     const items = res.json().items as { id: string; clusters: string[] }[];

@@ -83,18 +83,21 @@ export function checkCronJob(snap: Snapshot, item: Tagged<CronJob>, out: Collect
       summary: `schedule "${schedule}" cannot be evaluated: ${e.message}`,
       explanation:
         'Portolan cannot compute when this CronJob should have run, so it cannot check that it does.',
-      nextSteps: ['Check the schedule syntax (five fields: minute hour day-of-month month day-of-week).'],
+      nextSteps: [
+        'Check the schedule syntax (five fields: minute hour day-of-month month day-of-week 0-6, or a descriptor such as @hourly or @every 5m).',
+      ],
       evidence: { details: { schedule, timeZone: cj.spec?.timeZone ?? null } },
     });
     return;
   }
   // Allow one whole period: the run due at the last fire time may still be running. A success
   // older than the fire time before that means at least one scheduled run did not succeed.
-  const last = previousFire(parsed, snap.now);
-  if (last === undefined) return;
-  const before = previousFire(parsed, last - 60_000);
-  if (before === undefined) return;
+  // `@every` schedules count from the CronJob's creation, as the controller does.
   const created = time(cj.metadata?.creationTimestamp);
+  const last = previousFire(parsed, snap.now, created);
+  if (last === undefined) return;
+  const before = previousFire(parsed, last - 1000, created);
+  if (before === undefined) return;
   if (created === undefined || created > before) return;
   const lastSuccess = time(cj.status?.lastSuccessfulTime);
   if (lastSuccess !== undefined && lastSuccess >= before) return;
