@@ -1,4 +1,5 @@
 // Shapes of the service view and of cluster state, shared by server, web and health rules.
+import type { RolloutState } from '../k8s/rollout.ts';
 import type { WatchedKind } from '../k8s/types.ts';
 
 export type ClusterStatus = 'syncing' | 'synced' | 'stale';
@@ -112,15 +113,7 @@ export interface IngressView {
   addresses: string[];
 }
 
-export type RolloutState =
-  | 'complete'
-  | 'progressing'
-  | 'paused'
-  | 'failed'
-  | 'suspended'
-  | 'active'
-  | 'idle'
-  | 'unknown';
+export type { RolloutState } from '../k8s/rollout.ts';
 
 export interface ImageView {
   container: string;

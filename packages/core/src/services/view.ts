@@ -1,6 +1,8 @@
 // The service view: a service's objects, grouped per region, per cluster, per workload. Pure:
 // the caller supplies the objects of each cluster (selectServiceObjects), the cluster states
 // and the time.
+
+import { rolloutOf } from '../k8s/rollout.ts';
 import type {
   Condition,
   CronJob,
@@ -77,6 +79,12 @@ function cond(conditions: Condition[] | undefined, type: string): Condition | un
   return conditions?.find((c) => c.type === type);
 }
 
+/** The rollout as the view shows it (the pill and its message). */
+function rolloutView(kind: WorkloadKind, obj: KubeObject): WorkloadView['rollout'] {
+  const { updating: _updating, ...rollout } = rolloutOf(kind, obj);
+  return rollout;
+}
+
 function replicasOf(kind: WorkloadKind, obj: KubeObject, pods: PodView[]): WorkloadView['replicas'] {
   switch (kind) {
     case 'Deployment': {
@@ -123,85 +131,6 @@ function replicasOf(kind: WorkloadKind, obj: KubeObject, pods: PodView[]): Workl
         updated: running.length,
         available: running.length,
       };
-    }
-  }
-}
-
-function rolloutOf(kind: WorkloadKind, obj: KubeObject): WorkloadView['rollout'] {
-  const generation = obj.metadata?.generation;
-  switch (kind) {
-    case 'Deployment': {
-      const d = obj as Deployment;
-      const progressing = cond(d.status?.conditions, 'Progressing');
-      if (d.spec?.paused) return { state: 'paused' };
-      if (progressing?.reason === 'ProgressDeadlineExceeded') {
-        return { state: 'failed', ...(progressing.message ? { message: progressing.message } : {}) };
-      }
-      const desired = d.spec?.replicas ?? 1;
-      const s = d.status ?? {};
-      if (generation !== undefined && (s.observedGeneration ?? 0) < generation) {
-        return { state: 'progressing', message: 'waiting for the controller to observe the new spec' };
-      }
-      if ((s.updatedReplicas ?? 0) < desired) {
-        return { state: 'progressing', message: `${s.updatedReplicas ?? 0} of ${desired} replicas updated` };
-      }
-      if ((s.replicas ?? 0) > (s.updatedReplicas ?? 0)) {
-        return {
-          state: 'progressing',
-          message: `${(s.replicas ?? 0) - (s.updatedReplicas ?? 0)} old replicas pending termination`,
-        };
-      }
-      if ((s.availableReplicas ?? 0) < (s.updatedReplicas ?? 0)) {
-        return {
-          state: 'progressing',
-          message: `${s.availableReplicas ?? 0} of ${s.updatedReplicas ?? 0} updated replicas available`,
-        };
-      }
-      return { state: 'complete' };
-    }
-    case 'StatefulSet': {
-      const st = obj as StatefulSet;
-      const s = st.status ?? {};
-      const desired = st.spec?.replicas ?? 1;
-      if (generation !== undefined && (s.observedGeneration ?? 0) < generation)
-        return { state: 'progressing' };
-      if (s.updateRevision && s.currentRevision && s.updateRevision !== s.currentRevision) {
-        return { state: 'progressing', message: `${s.updatedReplicas ?? 0} of ${desired} replicas updated` };
-      }
-      if ((s.readyReplicas ?? 0) < desired) {
-        return { state: 'progressing', message: `${s.readyReplicas ?? 0} of ${desired} replicas ready` };
-      }
-      return { state: 'complete' };
-    }
-    case 'DaemonSet': {
-      const s = (obj as DaemonSet).status ?? {};
-      const desired = s.desiredNumberScheduled ?? 0;
-      if (generation !== undefined && (s.observedGeneration ?? 0) < generation)
-        return { state: 'progressing' };
-      if ((s.updatedNumberScheduled ?? 0) < desired) {
-        return {
-          state: 'progressing',
-          message: `${s.updatedNumberScheduled ?? 0} of ${desired} pods updated`,
-        };
-      }
-      if ((s.numberAvailable ?? 0) < desired) {
-        return { state: 'progressing', message: `${s.numberAvailable ?? 0} of ${desired} pods available` };
-      }
-      return { state: 'complete' };
-    }
-    case 'CronJob': {
-      const c = obj as CronJob;
-      if (c.spec?.suspend) return { state: 'suspended' };
-      return (c.status?.active?.length ?? 0) > 0 ? { state: 'active' } : { state: 'idle' };
-    }
-    case 'Job': {
-      const j = obj as Job;
-      const failed = cond(j.status?.conditions, 'Failed');
-      if (failed?.status === 'True')
-        return { state: 'failed', ...(failed.message ? { message: failed.message } : {}) };
-      if (cond(j.status?.conditions, 'Complete')?.status === 'True') return { state: 'complete' };
-      if (j.spec?.suspend) return { state: 'suspended' };
-      return { state: 'active' };
     }
   }
 }
@@ -547,7 +476,7 @@ export function buildClusterView(input: ClusterInput, now: number, maxPodsPerWor
       namespace: ns,
       labels: { ...(object.metadata?.labels ?? {}) },
       replicas: replicasOf(wkind, object, pods),
-      rollout: rolloutOf(wkind, object),
+      rollout: rolloutView(wkind, object),
       images,
       pods,
       podSummary: summary,

@@ -1,8 +1,8 @@
+import { rolloutOf } from '../../k8s/rollout.ts';
 import type { DaemonSet, Deployment, StatefulSet } from '../../k8s/types.ts';
 import type { Collector, Snapshot } from '../snapshot.ts';
 import type { ObjectRef } from '../types.ts';
 import { num, templateSignature } from '../util.ts';
-import { daemonSetRollingOut, deploymentRollingOut, statefulSetRollingOut } from './workloads.ts';
 
 interface Instance {
   cluster: string;
@@ -48,21 +48,21 @@ export function checkFleet(snap: Snapshot, out: Collector): void {
     add('Deployment', cluster, object, {
       ready: num(object.status?.readyReplicas),
       desired: num(object.spec?.replicas, 1),
-      rolling: deploymentRollingOut(object),
+      rolling: rolloutOf('Deployment', object).updating,
     });
   }
   for (const { cluster, object } of snap.byKind.StatefulSet) {
     add('StatefulSet', cluster, object, {
       ready: num(object.status?.readyReplicas),
       desired: num(object.spec?.replicas, 1),
-      rolling: statefulSetRollingOut(object),
+      rolling: rolloutOf('StatefulSet', object).updating,
     });
   }
   for (const { cluster, object } of snap.byKind.DaemonSet) {
     add('DaemonSet', cluster, object, {
       ready: num(object.status?.numberReady),
       desired: num(object.status?.desiredNumberScheduled),
-      rolling: daemonSetRollingOut(object),
+      rolling: rolloutOf('DaemonSet', object).updating,
     });
   }
 

@@ -1,3 +1,4 @@
+import { rolloutOf } from '../../k8s/rollout.ts';
 import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from '../../k8s/types.ts';
 import type { Collector, Snapshot } from '../snapshot.ts';
 import type { ObjectRef, Tagged } from '../types.ts';
@@ -9,20 +10,6 @@ function refOf(
   o: { metadata?: { namespace?: string; name?: string } },
 ): ObjectRef {
   return { cluster, namespace: o.metadata?.namespace ?? '', kind, name: o.metadata?.name ?? '' };
-}
-
-const IN_PROGRESS = new Set(['ReplicaSetUpdated', 'NewReplicaSetCreated', 'FoundNewReplicaSet']);
-
-/** Whether a Deployment is between versions: new spec not yet observed, or pods not all updated. */
-export function deploymentRollingOut(d: Deployment): boolean {
-  const s = d.status;
-  if (!s) return false;
-  if (num(d.metadata?.generation) > num(s.observedGeneration)) return true;
-  // Old pods still running means a rollout is under way whatever the conditions say.
-  if (num(s.replicas) > num(s.updatedReplicas)) return true;
-  const progressing = condition(s.conditions, 'Progressing');
-  if (progressing) return progressing.status === 'True' && IN_PROGRESS.has(progressing.reason ?? '');
-  return num(s.updatedReplicas) < num(d.spec?.replicas, 1);
 }
 
 export function checkDeployment(snap: Snapshot, item: Tagged<Deployment>, out: Collector): void {
@@ -51,6 +38,8 @@ export function checkDeployment(snap: Snapshot, item: Tagged<Deployment>, out: C
 
   const s = d.status;
   if (!s) return;
+  // The same judgement as the view's pill: a new template going out, not merely unavailable pods.
+  const rollout = rolloutOf('Deployment', d);
   const conditions = s.conditions;
   const progressing = condition(conditions, 'Progressing');
   const replicaFailure = condition(conditions, 'ReplicaFailure');
@@ -153,7 +142,7 @@ export function checkDeployment(snap: Snapshot, item: Tagged<Deployment>, out: C
       nextSteps: [`Resume when ready: kubectl rollout resume deployment/${ref.name} -n ${ref.namespace}`],
       evidence: { details: { desired, updated, available } },
     });
-  } else if (!deadline && deploymentRollingOut(d)) {
+  } else if (rollout.updating && rollout.state === 'progressing') {
     const percent = desired > 0 ? Math.round((Math.min(updated, desired) / desired) * 100) : 100;
     out.add(ref, {
       rule: 'deployment-rollout',
@@ -194,13 +183,6 @@ export function checkReplicaSet(snap: Snapshot, item: Tagged<ReplicaSet>, out: C
   });
 }
 
-export function statefulSetRollingOut(s: StatefulSet): boolean {
-  const st = s.status;
-  if (!st) return false;
-  if (num(s.metadata?.generation) > num(st.observedGeneration)) return true;
-  return !!st.updateRevision && !!st.currentRevision && st.updateRevision !== st.currentRevision;
-}
-
 export function checkStatefulSet(snap: Snapshot, item: Tagged<StatefulSet>, out: Collector): void {
   const s = item.object;
   const st = s.status;
@@ -225,7 +207,7 @@ export function checkStatefulSet(snap: Snapshot, item: Tagged<StatefulSet>, out:
     });
   }
   const partition = num(s.spec?.updateStrategy?.rollingUpdate?.partition);
-  const rolling = statefulSetRollingOut(s) && updated < desired - partition;
+  const rolling = rolloutOf('StatefulSet', s).updating;
   if (rolling && ready < desired) {
     out.add(ref, {
       rule: 'statefulset-rollout-stuck',
@@ -251,13 +233,6 @@ export function checkStatefulSet(snap: Snapshot, item: Tagged<StatefulSet>, out:
   }
 }
 
-export function daemonSetRollingOut(d: DaemonSet): boolean {
-  const s = d.status;
-  if (!s) return false;
-  if (num(d.metadata?.generation) > num(s.observedGeneration)) return true;
-  return num(s.updatedNumberScheduled) < num(s.desiredNumberScheduled);
-}
-
 export function checkDaemonSet(snap: Snapshot, item: Tagged<DaemonSet>, out: Collector): void {
   const d = item.object;
   const s = d.status;
@@ -269,7 +244,7 @@ export function checkDaemonSet(snap: Snapshot, item: Tagged<DaemonSet>, out: Col
   const unavailable =
     typeof s.numberUnavailable === 'number' ? s.numberUnavailable : Math.max(0, desired - available);
   const misscheduled = num(s.numberMisscheduled);
-  const rolling = daemonSetRollingOut(d);
+  const rolling = rolloutOf('DaemonSet', d).updating;
   const maxUnavailable = intOrPercent(
     d.spec?.updateStrategy?.rollingUpdate?.maxUnavailable,
     desired,
