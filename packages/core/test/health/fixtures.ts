@@ -1,12 +1,15 @@
 // Builders for objects shaped like real API responses (kubectl get -o json), so that the
 // tables in the rule tests only spell out what each case is about.
+
+import { expect } from 'vitest';
 import {
   type ClusterObject,
   evaluateHealth,
   type Finding,
   type HealthContext,
 } from '../../src/health/index.ts';
-import type { ContainerStatus, KubeEvent, Pod } from '../../src/k8s/types.ts';
+import { trimObject } from '../../src/k8s/trim.ts';
+import type { ContainerStatus, KubeEvent, KubeObject, Pod } from '../../src/k8s/types.ts';
 
 export const NOW = Date.parse('2026-11-26T12:00:00Z');
 
@@ -15,8 +18,20 @@ export function ago(seconds: number): string {
   return new Date(NOW - seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/**
+ * The findings of `objects`. Every rule test also checks that the objects as the watch keeps them
+ * (trimmed by core's KEPT declaration) give exactly the same findings: a rule that reads a field
+ * the watch drops fails here, not in production.
+ */
 export function run(objects: ClusterObject[], context?: HealthContext): Finding[] {
-  return evaluateHealth(objects, NOW, context);
+  const findings = evaluateHealth(objects, NOW, context);
+  const trimmed = objects.map((o) =>
+    o ? ({ ...o, object: trimObject(o.kind, structuredClone(o.object) as KubeObject) } as ClusterObject) : o,
+  );
+  expect(evaluateHealth(trimmed, NOW, context), 'findings on objects as the watch keeps them').toEqual(
+    findings,
+  );
+  return findings;
 }
 
 export function rulesOf(findings: Finding[]): string[] {
