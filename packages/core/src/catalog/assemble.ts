@@ -24,11 +24,15 @@ export interface Origin {
   location: string;
   file: string;
   line: number;
+  /** The Location entity whose target named the file, when one did (for ancestry). */
+  parent?: string;
 }
 
 export interface SourceFile {
   location: string;
   parsed: ParsedFile;
+  /** The ref of the Location entity whose target named this file, if any. */
+  parent?: string;
 }
 
 export interface CatalogRecord {
@@ -68,7 +72,7 @@ export function assembleCatalog(input: AssembleInput): AssembleResult {
   const failedFiles = new Map<string, string>();
   const invalid = new Map<string, EntityProblem[]>();
 
-  for (const { location, parsed } of input.files) {
+  for (const { location, parsed, parent } of input.files) {
     if (parsed.failed) {
       failedFiles.set(parsed.file, parsed.problems[0]?.message ?? 'could not be parsed');
       problems.push(...parsed.problems);
@@ -108,7 +112,7 @@ export function assembleCatalog(input: AssembleInput): AssembleResult {
       }
       records.set(ref, {
         entity,
-        origin: { location, file: parsed.file, line: position.line },
+        origin: { location, file: parsed.file, line: position.line, ...(parent ? { parent } : {}) },
         status: 'ok',
         problems: [],
         relations: [],

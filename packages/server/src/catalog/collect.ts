@@ -2,10 +2,12 @@
 // parses each descriptor file once. All file access goes through `Reader`s that refuse paths
 // outside the catalog root, including through symlinks.
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { glob, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import {
+  entityRef,
   MAX_FILE_BYTES,
   type ParsedFile,
   type Problem,
@@ -28,6 +30,14 @@ export interface CollectResult {
 
 export function locationKey(l: Pick<LocationConfig, 'type' | 'target'>): string {
   return `${l.type}:${l.target}`;
+}
+
+/** A location's id in the catalog API: a UUID-shaped digest of its key, stable everywhere. */
+export function locationId(l: Pick<LocationConfig, 'type' | 'target'>): string {
+  const h = createHash('sha256')
+    .update(`portolan-location\0${locationKey(l)}`)
+    .digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 /** Where descriptor files come from: the file system under a root, or one commit of a git repo. */
@@ -178,6 +188,7 @@ export async function collectLocations({
     path: string,
     chain: string[],
     optional: boolean,
+    parent?: string,
   ): Promise<void> => {
     const id = reader.id(path);
     if (chain.includes(id)) {
@@ -210,7 +221,7 @@ export async function collectLocations({
     const parsed = cached?.text === text ? cached.parsed : parseDescriptorFile(id, text);
     cache?.set(id, { text, parsed });
     seen.add(id);
-    result.files.push({ location, parsed });
+    result.files.push({ location, parsed, ...(parent ? { parent } : {}) });
     const here = reader instanceof GitReader ? posix.dirname(path) : dirname(path);
     for (const { entity, position } of parsed.documents) {
       if (entity.kind !== 'Location') continue;
@@ -241,7 +252,7 @@ export async function collectLocations({
           continue;
         }
         for (const p of paths)
-          await readOne(location, reader, p, [...chain, id], spec.presence === 'optional');
+          await readOne(location, reader, p, [...chain, id], spec.presence === 'optional', entityRef(entity));
       }
     }
   };

@@ -43,6 +43,12 @@ export const configSchema = z
         root: z.string().default('.'),
         refreshIntervalSeconds: z.number().int().min(0).default(60),
         locations: z.array(locationSchema).default([]),
+        /**
+         * Whether the catalog API may add and remove locations (Backstage's POST/DELETE
+         * /locations). Off by default: there is no sign-in yet, so anyone who reaches the portal
+         * could register one; when off, those calls answer 403.
+         */
+        allowLocationWrites: z.boolean().default(false),
       })
       .prefault({}),
     /** Clusters to watch; without this section the portal shows the catalog only. */
