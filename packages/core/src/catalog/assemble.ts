@@ -78,8 +78,12 @@ export function assembleCatalog(input: AssembleInput): AssembleResult {
       problems.push(...parsed.problems);
       continue;
     }
+    // Warnings about a valid document (e.g. a placeholder kept as written) stay with its entity.
+    const warnings = new Map<string, EntityProblem[]>();
     for (const problem of parsed.problems) {
-      if (problem.entityRef) {
+      if (problem.entityRef && problem.severity === 'warning') {
+        warnings.set(problem.entityRef, [...(warnings.get(problem.entityRef) ?? []), at(problem)]);
+      } else if (problem.entityRef) {
         const list = invalid.get(problem.entityRef) ?? [];
         list.push(at(problem));
         invalid.set(problem.entityRef, list);
@@ -114,7 +118,7 @@ export function assembleCatalog(input: AssembleInput): AssembleResult {
         entity,
         origin: { location, file: parsed.file, line: position.line, ...(parent ? { parent } : {}) },
         status: 'ok',
-        problems: [],
+        problems: warnings.get(ref) ?? [],
         relations: [],
       });
     }

@@ -12,9 +12,11 @@ import {
   type ParsedFile,
   type Problem,
   parseDescriptorFile,
+  placeholderKey,
   type SourceFile,
 } from '@portolan/core/catalog/index';
 import type { LocationConfig } from '../config/schema.ts';
+import { lookupPlaceholders, NO_FETCH, type PlaceholderConfig } from './placeholders.ts';
 
 const run = promisify(execFile);
 const DESCRIPTOR = 'catalog-info.yaml';
@@ -153,10 +155,13 @@ export async function collectLocations({
   baseDir,
   locations,
   cache,
+  placeholders = NO_FETCH,
 }: {
   root: string;
   baseDir: string;
   locations: LocationConfig[];
+  /** How `$text`/`$json`/`$yaml` URLs may be fetched; by default they are not. */
+  placeholders?: PlaceholderConfig;
   /** Parsed files of the previous refresh by id; a file whose text is unchanged is not parsed again. */
   cache?: Map<string, { text: string; parsed: ParsedFile }>;
 }): Promise<CollectResult> {
@@ -217,12 +222,22 @@ export async function collectLocations({
       } else result.unreadable.push({ location, file: id, message: (error as Error).message });
       return;
     }
+    const here = reader instanceof GitReader ? posix.dirname(path) : dirname(path);
     const cached = cache?.get(id);
-    const parsed = cached?.text === text ? cached.parsed : parseDescriptorFile(id, text);
+    // What a placeholder names can change while the descriptor does not: those files are read again.
+    let parsed =
+      cached?.text === text && !cached.parsed.placeholders ? cached.parsed : parseDescriptorFile(id, text);
+    if (parsed.placeholders) {
+      const values = await lookupPlaceholders(parsed.placeholders, {
+        config: placeholders,
+        readRelative: (target) =>
+          reader.read(reader instanceof GitReader ? posix.join(here, target) : resolve(here, target)),
+      });
+      parsed = parseDescriptorFile(id, text, { placeholders: (p) => values.get(placeholderKey(p)) });
+    }
     cache?.set(id, { text, parsed });
     seen.add(id);
     result.files.push({ location, parsed, ...(parent ? { parent } : {}) });
-    const here = reader instanceof GitReader ? posix.dirname(path) : dirname(path);
     for (const { entity, position } of parsed.documents) {
       if (entity.kind !== 'Location') continue;
       const spec = entity.spec as { type?: string; target?: string; targets?: string[]; presence?: string };

@@ -99,7 +99,13 @@ export class CatalogService {
     const started = performance.now();
     const locations = [...catalog.locations, ...(await readAddedLocations({ db }))];
     const [collected, snapshot] = await Promise.all([
-      collectLocations({ root: catalog.root, baseDir, locations, cache: this.#parsed }),
+      collectLocations({
+        root: catalog.root,
+        baseDir,
+        locations,
+        cache: this.#parsed,
+        placeholders: catalog.placeholders,
+      }),
       readSnapshot({ db }),
     ]);
     const strategies = new Map(locations.map((l) => [locationKey(l), l.orphans]));
@@ -253,7 +259,12 @@ export class CatalogService {
   /** What a location would bring in, without adding it: every valid entity of its files. */
   async previewLocation(location: LocationConfig) {
     const { catalog, baseDir } = this.#options;
-    const collected = await collectLocations({ root: catalog.root, baseDir, locations: [location] });
+    const collected = await collectLocations({
+      root: catalog.root,
+      baseDir,
+      locations: [location],
+      placeholders: catalog.placeholders,
+    });
     return {
       entities: collected.files.flatMap((f) => f.parsed.documents.map((d) => d.entity)),
       problems: [...collected.problems, ...collected.files.flatMap((f) => f.parsed.problems)],

@@ -49,6 +49,20 @@ export const configSchema = z
          * could register one; when off, those calls answer 403.
          */
         allowLocationWrites: z.boolean().default(false),
+        /** `$text`/`$json`/`$yaml` placeholders that name a URL: fetched only from these hosts. */
+        placeholders: z
+          .object({
+            /** `host` or `host:port`; a URL on any other host is kept as a reference, with a warning. */
+            allowedHosts: z.array(z.string().min(1)).default([]),
+            maxBytes: z
+              .number()
+              .int()
+              .min(1)
+              .max(16 * 1024 * 1024)
+              .default(1024 * 1024),
+            timeoutSeconds: z.number().min(0.1).max(60).default(5),
+          })
+          .prefault({}),
       })
       .prefault({}),
     /** Clusters to watch; without this section the portal shows the catalog only. */
