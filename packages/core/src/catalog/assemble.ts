@@ -17,6 +17,8 @@ export interface EntityProblem {
   file?: string;
   line?: number;
   column?: number;
+  /** The winner's side of a conflict, whose other side is reported against the losing file. */
+  conflict?: true;
 }
 
 export interface Origin {
@@ -103,6 +105,7 @@ export function assembleCatalog(input: AssembleInput): AssembleResult {
           file: parsed.file,
           line: position.line,
           column: position.column,
+          conflict: true,
         });
         problems.push({
           file: parsed.file,
@@ -185,7 +188,15 @@ export function assembleCatalog(input: AssembleInput): AssembleResult {
   const { relations, warnings } = computeRelations([...records.values()].map((r) => r.entity));
   for (const [ref, record] of records) {
     record.relations = relations.get(ref) ?? [];
-    for (const message of warnings.get(ref) ?? []) record.problems.push({ severity: 'warning', message });
+    // Located at the entity's document: the reference is written there.
+    for (const message of warnings.get(ref) ?? []) {
+      record.problems.push({
+        severity: 'warning',
+        message,
+        file: record.origin.file,
+        line: record.origin.line,
+      });
+    }
   }
   return { records, problems };
 }
