@@ -56,6 +56,8 @@ export const HTTP_STATUS: Record<ErrorName, number> = {
 export interface ErrorBody {
   error: { name: ErrorName | 'InternalError'; message: string; context?: ErrorContext; details?: unknown[] };
   request?: { method: string; url: string };
+  /** The status again, as Backstage's error body carries it (its clients read it from here). */
+  response?: { statusCode: number };
 }
 
 const CONSTRUCTORS: Record<ErrorName, new (message: string, context?: ErrorContext) => PortolanError> = {

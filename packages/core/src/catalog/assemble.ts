@@ -17,6 +17,8 @@ export interface EntityProblem {
   file?: string;
   line?: number;
   column?: number;
+  /** The winner's side of a conflict, whose other side is reported against the losing file. */
+  conflict?: true;
 }
 
 export interface Origin {
@@ -24,11 +26,15 @@ export interface Origin {
   location: string;
   file: string;
   line: number;
+  /** The Location entity whose target named the file, when one did (for ancestry). */
+  parent?: string;
 }
 
 export interface SourceFile {
   location: string;
   parsed: ParsedFile;
+  /** The ref of the Location entity whose target named this file, if any. */
+  parent?: string;
 }
 
 export interface CatalogRecord {
@@ -68,14 +74,18 @@ export function assembleCatalog(input: AssembleInput): AssembleResult {
   const failedFiles = new Map<string, string>();
   const invalid = new Map<string, EntityProblem[]>();
 
-  for (const { location, parsed } of input.files) {
+  for (const { location, parsed, parent } of input.files) {
     if (parsed.failed) {
       failedFiles.set(parsed.file, parsed.problems[0]?.message ?? 'could not be parsed');
       problems.push(...parsed.problems);
       continue;
     }
+    // Warnings about a valid document (e.g. a placeholder kept as written) stay with its entity.
+    const warnings = new Map<string, EntityProblem[]>();
     for (const problem of parsed.problems) {
-      if (problem.entityRef) {
+      if (problem.entityRef && problem.severity === 'warning') {
+        warnings.set(problem.entityRef, [...(warnings.get(problem.entityRef) ?? []), at(problem)]);
+      } else if (problem.entityRef) {
         const list = invalid.get(problem.entityRef) ?? [];
         list.push(at(problem));
         invalid.set(problem.entityRef, list);
@@ -95,6 +105,7 @@ export function assembleCatalog(input: AssembleInput): AssembleResult {
           file: parsed.file,
           line: position.line,
           column: position.column,
+          conflict: true,
         });
         problems.push({
           file: parsed.file,
@@ -108,9 +119,9 @@ export function assembleCatalog(input: AssembleInput): AssembleResult {
       }
       records.set(ref, {
         entity,
-        origin: { location, file: parsed.file, line: position.line },
+        origin: { location, file: parsed.file, line: position.line, ...(parent ? { parent } : {}) },
         status: 'ok',
-        problems: [],
+        problems: warnings.get(ref) ?? [],
         relations: [],
       });
     }
@@ -177,7 +188,15 @@ export function assembleCatalog(input: AssembleInput): AssembleResult {
   const { relations, warnings } = computeRelations([...records.values()].map((r) => r.entity));
   for (const [ref, record] of records) {
     record.relations = relations.get(ref) ?? [];
-    for (const message of warnings.get(ref) ?? []) record.problems.push({ severity: 'warning', message });
+    // Located at the entity's document: the reference is written there.
+    for (const message of warnings.get(ref) ?? []) {
+      record.problems.push({
+        severity: 'warning',
+        message,
+        file: record.origin.file,
+        line: record.origin.line,
+      });
+    }
   }
   return { records, problems };
 }

@@ -3,6 +3,12 @@
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { type Document, isMap, isScalar, LineCounter, parseAllDocuments } from 'yaml';
 import { type Entity, validateEntity } from './entity.ts';
+import {
+  mayHavePlaceholders,
+  type Placeholder,
+  type PlaceholderLookup,
+  substitutePlaceholders,
+} from './placeholders.ts';
 
 export const MAX_FILE_BYTES = 1024 * 1024;
 export const MAX_DOCUMENTS = 1000;
@@ -33,6 +39,13 @@ export interface ParsedFile {
   invalidRefs: string[];
   /** True when the file as a whole could not be read as YAML: no document in it can be trusted. */
   failed: boolean;
+  /** Substitution placeholders (`$text`, `$json`, `$yaml`) in valid documents, for the reader to look up. */
+  placeholders?: (Placeholder & Position)[];
+}
+
+export interface ParseOptions {
+  /** Values of placeholders; those it does not answer are kept as written. */
+  placeholders?: PlaceholderLookup;
 }
 
 function positionOf(doc: Document, path: (string | number)[], lines: LineCounter): Position {
@@ -93,6 +106,8 @@ function documentStarts(text: string): Position[] {
  * precise path instead.
  */
 function parseFast(file: string, text: string): ParsedFile | undefined {
+  // Placeholders are rare and their warnings need positions: the precise path handles them.
+  if (mayHavePlaceholders(text)) return undefined;
   let docs: unknown[];
   try {
     docs = loadAll(text, { schema: CORE_SCHEMA }).filter((d) => d !== null && d !== undefined);
@@ -110,9 +125,10 @@ function parseFast(file: string, text: string): ParsedFile | undefined {
   return { file, documents, problems: [], invalidRefs: [], failed: false };
 }
 
-export function parseDescriptorFile(file: string, text: string): ParsedFile {
+export function parseDescriptorFile(file: string, text: string, options: ParseOptions = {}): ParsedFile {
   return (
-    (byteLength(text) <= MAX_FILE_BYTES && parseFast(file, text)) || parseDescriptorFileExactly(file, text)
+    (byteLength(text) <= MAX_FILE_BYTES && parseFast(file, text)) ||
+    parseDescriptorFileExactly(file, text, options)
   );
 }
 
@@ -122,7 +138,11 @@ function byteLength(text: string): number {
 }
 
 /** The precise path: every problem located by line and column. */
-export function parseDescriptorFileExactly(file: string, text: string): ParsedFile {
+export function parseDescriptorFileExactly(
+  file: string,
+  text: string,
+  options: ParseOptions = {},
+): ParsedFile {
   const result: ParsedFile = { file, documents: [], problems: [], invalidRefs: [], failed: false };
   const fail = (message: string, at: Position = { line: 1, column: 1 }) => {
     result.problems.push({ file, severity: 'error', message, ...at });
@@ -180,9 +200,31 @@ export function parseDescriptorFileExactly(file: string, text: string): ParsedFi
       });
       continue;
     }
-    const validated = validateEntity(raw);
+    const substituted = substitutePlaceholders(raw, options.placeholders);
+    const validated = validateEntity(substituted.value);
     if (validated.ok) {
-      result.documents.push({ entity: validated.entity, position: start });
+      result.documents.push({ entity: substituted.restore(validated.entity), position: start });
+      const entityRef = refGuess(raw);
+      for (const w of substituted.warnings) {
+        const at = positionOf(doc, w.path, lines);
+        result.problems.push({
+          file,
+          severity: 'warning',
+          message: w.message,
+          ...at,
+          ...(entityRef ? { entityRef } : {}),
+        });
+      }
+      if (substituted.found.length > 0) {
+        result.placeholders = [
+          ...(result.placeholders ?? []),
+          ...substituted.found.map(({ kind, target, path }) => ({
+            kind,
+            target,
+            ...positionOf(doc, path, lines),
+          })),
+        ];
+      }
       continue;
     }
     const ref = refGuess(raw);

@@ -121,4 +121,35 @@ describe('assembleCatalog', () => {
       expect.objectContaining({ file: 'a.yaml', line: 5, message: 'spec.lifecycle: is required' }),
     ]);
   });
+
+  it('reports a conflict and a dangling owner from independent sources once each, located, keeping the first', () => {
+    const ghost = checkout.replace('owner: payments', 'owner: ghost');
+    const result = assembleCatalog({
+      files: [
+        file('git:repo', 'svc.yaml', ghost),
+        file('dir:services', 'copy.yaml', ghost),
+        file('file:org', 'org.yaml', team),
+      ],
+      unreadable: [],
+      previous: new Map(),
+      orphanStrategy: keepNothing,
+    });
+    const record = result.records.get('component:default/checkout')!;
+    expect(record.origin).toEqual({ location: 'git:repo', file: 'svc.yaml', line: 1 });
+    expect(record.problems.filter((p) => !p.conflict)).toEqual([
+      {
+        severity: 'warning',
+        message: 'spec.owner: group:default/ghost does not exist in the catalog',
+        file: 'svc.yaml',
+        line: 1,
+      },
+    ]);
+    expect(result.problems.map((p) => [p.file, p.line, p.message])).toEqual([
+      [
+        'copy.yaml',
+        1,
+        'component:default/checkout is already defined in svc.yaml:1 (location git:repo); this definition is ignored',
+      ],
+    ]);
+  });
 });

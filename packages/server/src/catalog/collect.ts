@@ -2,17 +2,21 @@
 // parses each descriptor file once. All file access goes through `Reader`s that refuse paths
 // outside the catalog root, including through symlinks.
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { glob, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import {
+  entityRef,
   MAX_FILE_BYTES,
   type ParsedFile,
   type Problem,
   parseDescriptorFile,
+  placeholderKey,
   type SourceFile,
 } from '@portolan/core/catalog/index';
 import type { LocationConfig } from '../config/schema.ts';
+import { lookupPlaceholders, NO_FETCH, type PlaceholderConfig } from './placeholders.ts';
 
 const run = promisify(execFile);
 const DESCRIPTOR = 'catalog-info.yaml';
@@ -28,6 +32,14 @@ export interface CollectResult {
 
 export function locationKey(l: Pick<LocationConfig, 'type' | 'target'>): string {
   return `${l.type}:${l.target}`;
+}
+
+/** A location's id in the catalog API: a UUID-shaped digest of its key, stable everywhere. */
+export function locationId(l: Pick<LocationConfig, 'type' | 'target'>): string {
+  const h = createHash('sha256')
+    .update(`portolan-location\0${locationKey(l)}`)
+    .digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 /** Where descriptor files come from: the file system under a root, or one commit of a git repo. */
@@ -143,10 +155,13 @@ export async function collectLocations({
   baseDir,
   locations,
   cache,
+  placeholders = NO_FETCH,
 }: {
   root: string;
   baseDir: string;
   locations: LocationConfig[];
+  /** How `$text`/`$json`/`$yaml` URLs may be fetched; by default they are not. */
+  placeholders?: PlaceholderConfig;
   /** Parsed files of the previous refresh by id; a file whose text is unchanged is not parsed again. */
   cache?: Map<string, { text: string; parsed: ParsedFile }>;
 }): Promise<CollectResult> {
@@ -178,6 +193,7 @@ export async function collectLocations({
     path: string,
     chain: string[],
     optional: boolean,
+    parent?: string,
   ): Promise<void> => {
     const id = reader.id(path);
     if (chain.includes(id)) {
@@ -206,12 +222,22 @@ export async function collectLocations({
       } else result.unreadable.push({ location, file: id, message: (error as Error).message });
       return;
     }
+    const here = reader instanceof GitReader ? posix.dirname(path) : dirname(path);
     const cached = cache?.get(id);
-    const parsed = cached?.text === text ? cached.parsed : parseDescriptorFile(id, text);
+    // What a placeholder names can change while the descriptor does not: those files are read again.
+    let parsed =
+      cached?.text === text && !cached.parsed.placeholders ? cached.parsed : parseDescriptorFile(id, text);
+    if (parsed.placeholders) {
+      const values = await lookupPlaceholders(parsed.placeholders, {
+        config: placeholders,
+        readRelative: (target) =>
+          reader.read(reader instanceof GitReader ? posix.join(here, target) : resolve(here, target)),
+      });
+      parsed = parseDescriptorFile(id, text, { placeholders: (p) => values.get(placeholderKey(p)) });
+    }
     cache?.set(id, { text, parsed });
     seen.add(id);
-    result.files.push({ location, parsed });
-    const here = reader instanceof GitReader ? posix.dirname(path) : dirname(path);
+    result.files.push({ location, parsed, ...(parent ? { parent } : {}) });
     for (const { entity, position } of parsed.documents) {
       if (entity.kind !== 'Location') continue;
       const spec = entity.spec as { type?: string; target?: string; targets?: string[]; presence?: string };
@@ -241,7 +267,7 @@ export async function collectLocations({
           continue;
         }
         for (const p of paths)
-          await readOne(location, reader, p, [...chain, id], spec.presence === 'optional');
+          await readOne(location, reader, p, [...chain, id], spec.presence === 'optional', entityRef(entity));
       }
     }
   };

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { OpenApiRegistry } from '../http/openapi.ts';
 import { listParam, parseQuery, refsParam } from '../http/query.ts';
+import { backstageCatalogRoutes, backstageList, wantsBackstageList } from './backstage/routes.ts';
 import type { CatalogService } from './service.ts';
 import { MAX_PAGE } from './store/queryEntities.ts';
 import { toApiEntity } from './store/rows.ts';
@@ -28,10 +29,12 @@ export function catalogRoutes(
     method: 'get',
     path: '/api/catalog/entities',
     tag: 'catalog',
-    summary: 'List entities, filtered and searched, one page at a time',
+    summary:
+      "List entities, filtered and searched, one page at a time. With Backstage's parameters (filter, fields, order, offset, after), or with Content-Type: application/json as Backstage's client sends, it answers as Backstage's catalog does: a JSON array",
     query: entityQuery,
   });
   app.get('/api/catalog/entities', async (request, reply) => {
+    if (wantsBackstageList(request)) return backstageList(catalog, request, reply);
     const q = parseQuery(entityQuery, request.query);
     const page = await catalog.queryJson(
       {
@@ -103,7 +106,17 @@ export function catalogRoutes(
     method: 'post',
     path: '/api/catalog/refresh',
     tag: 'catalog',
-    summary: 'Re-read every location now; answers when the refresh is done',
+    summary:
+      'Re-read every location now; answers when the refresh is done. With {"entityRef"} (as Backstage\'s client sends), 404 unless that entity exists; every location is re-read all the same',
   });
-  app.post('/api/catalog/refresh', async () => catalog.refresh());
+  app.post('/api/catalog/refresh', async (request) => {
+    const entityRef = (request.body as { entityRef?: unknown } | undefined)?.entityRef;
+    if (entityRef !== undefined) {
+      const ref = refsParam([String(entityRef)], 'component', 'entityRef')![0]!;
+      if (!(await catalog.get(ref))) throw new NotFoundError(`no entity ${ref} in the catalog`);
+    }
+    return catalog.refresh();
+  });
+
+  backstageCatalogRoutes(app, { catalog, openapi });
 }

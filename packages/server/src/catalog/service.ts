@@ -1,15 +1,19 @@
+import { realpath } from 'node:fs/promises';
+import { resolve, sep } from 'node:path';
 import { assembleCatalog, type ParsedFile } from '@portolan/core/catalog/index';
 import { tryNormalizeRef } from '@portolan/core/catalog/ref';
 import type { Logger } from 'pino';
-import type { PortolanConfig } from '../config/schema.ts';
+import type { LocationConfig, PortolanConfig } from '../config/schema.ts';
 import type { Database } from '../db/database.ts';
 import { collectLocations, locationKey } from './collect.ts';
+import { readAddedLocations, writeAddedLocations } from './store/addedLocations.ts';
 import { getEntities } from './store/getEntities.ts';
 import { getTeam, type TeamView } from './store/getTeam.ts';
 import { listProblems } from './store/listProblems.ts';
 import { type EntityFilter, type EntityPage, queryEntities, queryEntityJson } from './store/queryEntities.ts';
+import { countFields, type FieldQuery, queryFacets, queryFields } from './store/queryFields.ts';
 import { readSnapshot } from './store/readSnapshot.ts';
-import { recordToRow, type StoredEntity } from './store/rows.ts';
+import { recordToRow, rowToStored, type StoredEntity, selectStored } from './store/rows.ts';
 import { type EntityWrite, writeChanges } from './store/writeChanges.ts';
 
 export interface RefreshSummary {
@@ -93,11 +97,18 @@ export class CatalogService {
     const { db, catalog, baseDir, logger } = this.#options;
     const now = this.#options.now?.() ?? new Date();
     const started = performance.now();
+    const locations = [...catalog.locations, ...(await readAddedLocations({ db }))];
     const [collected, snapshot] = await Promise.all([
-      collectLocations({ root: catalog.root, baseDir, locations: catalog.locations, cache: this.#parsed }),
+      collectLocations({
+        root: catalog.root,
+        baseDir,
+        locations,
+        cache: this.#parsed,
+        placeholders: catalog.placeholders,
+      }),
       readSnapshot({ db }),
     ]);
-    const strategies = new Map(catalog.locations.map((l) => [locationKey(l), l.orphans]));
+    const strategies = new Map(locations.map((l) => [locationKey(l), l.orphans]));
     const { records, problems } = assembleCatalog({
       files: collected.files,
       unreadable: collected.unreadable,
@@ -113,7 +124,7 @@ export class CatalogService {
       const ns = record.entity.metadata.namespace ?? 'default';
       const owner = refOrNull(record.entity.spec?.owner, 'group', ns);
       const system = refOrNull(record.entity.spec?.system, 'system', ns);
-      const { row, document, hash, tags } = recordToRow(ref, record, owner, system);
+      const { row, document, hash, tags, fields } = recordToRow(ref, record, owner, system);
       const before = snapshot.get(ref);
       if (before?.hash === hash) continue;
       if (before) updated++;
@@ -122,6 +133,7 @@ export class CatalogService {
         row: { ...row, hash, updated_at: updatedAt },
         document,
         tags,
+        fields,
         relations: record.relations.map((r) => ({ source_ref: ref, type: r.type, target_ref: r.targetRef })),
       });
     }
@@ -171,5 +183,100 @@ export class CatalogService {
 
   problems() {
     return listProblems({ db: this.#options.db });
+  }
+
+  /** Entities matched by Backstage-style filters, as the API's JSON text. */
+  queryByFields(options: Omit<Parameters<typeof queryFields>[0], 'db'>) {
+    return queryFields({ db: this.#options.db, ...options });
+  }
+
+  countByFields(query: FieldQuery): Promise<number> {
+    return countFields({ db: this.#options.db, query });
+  }
+
+  facets(query: FieldQuery, facets: string[]) {
+    return queryFacets({ db: this.#options.db, query, facets });
+  }
+
+  async getByUid(uid: string): Promise<StoredEntity | undefined> {
+    const row = await selectStored(this.#options.db).where('e.uid', '=', uid).executeTakeFirst();
+    return row && rowToStored(row);
+  }
+
+  /** The entity, then the Location entity that brought its file in, and so on up. */
+  async ancestry(ref: string): Promise<StoredEntity[] | undefined> {
+    const chain: StoredEntity[] = [];
+    const seen = new Set<string>();
+    for (let next: string | undefined = ref; next && !seen.has(next) && chain.length < 50; ) {
+      seen.add(next);
+      const stored = await this.get(next);
+      if (!stored) break;
+      chain.push(stored);
+      next = stored.origin.parent;
+    }
+    return chain.length > 0 ? chain : undefined;
+  }
+
+  get allowLocationWrites(): boolean {
+    return this.#options.catalog.allowLocationWrites;
+  }
+
+  /** Whether a location target (relative to the config file) stays inside the catalog root. */
+  async insideRoot(target: string): Promise<boolean> {
+    const { catalog, baseDir } = this.#options;
+    const real = async (path: string) => realpath(path).catch(() => path);
+    const root = await real(resolve(baseDir, catalog.root));
+    // A glob's fixed prefix decides where it can reach; the collector checks each match again.
+    const fixed = target.split(/[*?[{]/)[0]!;
+    const path = await real(resolve(baseDir, fixed));
+    return path === root || path.startsWith(root + sep);
+  }
+
+  /** Configured locations first, then those added through the API. */
+  async locations(): Promise<{ configured: LocationConfig[]; added: LocationConfig[] }> {
+    return {
+      configured: this.#options.catalog.locations,
+      added: await readAddedLocations({ db: this.#options.db }),
+    };
+  }
+
+  /** Adds a location (the caller checks that the config allows it) and reads it at once. */
+  async addLocation(location: LocationConfig): Promise<void> {
+    const { db } = this.#options;
+    const added = await readAddedLocations({ db });
+    await writeAddedLocations({ db, locations: [...added, location] });
+    await this.refresh();
+  }
+
+  async removeLocation(location: LocationConfig): Promise<void> {
+    const { db } = this.#options;
+    const key = locationKey(location);
+    const added = await readAddedLocations({ db });
+    await writeAddedLocations({ db, locations: added.filter((l) => locationKey(l) !== key) });
+    await this.refresh();
+  }
+
+  /** What a location would bring in, without adding it: every valid entity of its files. */
+  async previewLocation(location: LocationConfig) {
+    const { catalog, baseDir } = this.#options;
+    const collected = await collectLocations({
+      root: catalog.root,
+      baseDir,
+      locations: [location],
+      placeholders: catalog.placeholders,
+    });
+    return {
+      entities: collected.files.flatMap((f) => f.parsed.documents.map((d) => d.entity)),
+      problems: [...collected.problems, ...collected.files.flatMap((f) => f.parsed.problems)],
+    };
+  }
+
+  /** Every entity a location brought in, by ref. */
+  async fromLocation(location: LocationConfig): Promise<StoredEntity[]> {
+    const rows = await selectStored(this.#options.db)
+      .where('e.location', '=', locationKey(location))
+      .orderBy('e.ref')
+      .execute();
+    return rows.map(rowToStored);
   }
 }

@@ -13,7 +13,8 @@ const HELP = `portolan: every service, every cluster, one page
 Usage:
   portolan serve [--config <file>] [--port <n>]   run the portal (default config: ./portolan.yaml)
   portolan demo [--port <n>] [--seed <n>]          run the portal on a simulated 14-cluster fleet
-  portolan catalog validate <file...>              check descriptor files; prints file:line:column: message
+  portolan catalog validate [--format text|json|github] [--refs] [--root <dir>] <file|folder|glob...>
+                                                   check descriptors as CI would; file:line:column: message
   portolan explain [file... | -] [--output json]   explain what is wrong with Kubernetes objects
   portolan help                                    this text
 

@@ -43,6 +43,26 @@ export const configSchema = z
         root: z.string().default('.'),
         refreshIntervalSeconds: z.number().int().min(0).default(60),
         locations: z.array(locationSchema).default([]),
+        /**
+         * Whether the catalog API may add and remove locations (Backstage's POST/DELETE
+         * /locations). Off by default: there is no sign-in yet, so anyone who reaches the portal
+         * could register one; when off, those calls answer 403.
+         */
+        allowLocationWrites: z.boolean().default(false),
+        /** `$text`/`$json`/`$yaml` placeholders that name a URL: fetched only from these hosts. */
+        placeholders: z
+          .object({
+            /** `host` or `host:port`; a URL on any other host is kept as a reference, with a warning. */
+            allowedHosts: z.array(z.string().min(1)).default([]),
+            maxBytes: z
+              .number()
+              .int()
+              .min(1)
+              .max(16 * 1024 * 1024)
+              .default(1024 * 1024),
+            timeoutSeconds: z.number().min(0.1).max(60).default(5),
+          })
+          .prefault({}),
       })
       .prefault({}),
     /** Clusters to watch; without this section the portal shows the catalog only. */

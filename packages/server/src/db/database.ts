@@ -5,6 +5,7 @@ import { type Migration, Migrator } from 'kysely/migration';
 import pg from 'pg';
 import * as m001 from './migrations/001_catalog.ts';
 import * as m002 from './migrations/002_search_index.ts';
+import * as m003 from './migrations/003_backstage_api.ts';
 import { openSqlite } from './node-sqlite.ts';
 import type { Tables } from './tables.ts';
 
@@ -18,7 +19,11 @@ export interface DatabaseOptions {
 }
 
 /** Numbered migrations, applied in order; never edit one that has shipped, add the next. */
-const MIGRATIONS: Record<string, Migration> = { '001_catalog': m001, '002_search_index': m002 };
+const MIGRATIONS: Record<string, Migration> = {
+  '001_catalog': m001,
+  '002_search_index': m002,
+  '003_backstage_api': m003,
+};
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   let db: Database;

@@ -20,6 +20,10 @@ export interface CatalogEntityRow {
   /** Hash over everything above, so an unchanged refresh writes nothing. */
   hash: string;
   updated_at: string;
+  /** Stable id derived from the ref (Backstage's metadata.uid). */
+  uid: string | null;
+  /** The Location entity whose target brought this entity's file in, if any. */
+  parent_ref: string | null;
 }
 
 /**
@@ -66,6 +70,16 @@ export interface CatalogSearchRow {
   search: string;
 }
 
+/** An entity flattened into (key, value) rows, as Backstage's search table (migration 003). */
+export interface CatalogFieldRow {
+  ref: string;
+  /** Dotted path, lower-cased: `spec.owner`, `metadata.tags`, `relations.ownedby`. */
+  key: string;
+  /** Lower-cased; null when the value is null or too long to index. */
+  value: string | null;
+  original_value: string | null;
+}
+
 export interface KeyValueRow {
   key: string;
   value: string;
@@ -78,5 +92,6 @@ export interface Tables {
   catalog_search: CatalogSearchRow;
   catalog_relations: CatalogRelationRow;
   catalog_problems: CatalogProblemRow;
+  catalog_fields: CatalogFieldRow;
   portolan_state: KeyValueRow;
 }

@@ -6,17 +6,20 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | PortolanError | Error, request, reply) => {
     const req = { method: request.method, url: request.url };
     if (error instanceof PortolanError) {
+      const status = HTTP_STATUS[error.name];
       const body: ErrorBody = {
         error: { name: error.name, message: error.message, context: error.context },
         request: req,
+        response: { statusCode: status },
       };
-      return reply.status(HTTP_STATUS[error.name]).send(body);
+      return reply.status(status).send(body);
     }
     const status = (error as FastifyError).statusCode;
     if (status && status >= 400 && status < 500) {
       const body: ErrorBody = {
         error: { name: status === 404 ? 'NotFoundError' : 'InputError', message: error.message },
         request: req,
+        response: { statusCode: status === 404 ? 404 : 400 },
       };
       return reply.status(status === 404 ? 404 : 400).send(body);
     }
@@ -24,6 +27,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     const body: ErrorBody = {
       error: { name: 'InternalError', message: 'internal error; see the server log' },
       request: req,
+      response: { statusCode: 500 },
     };
     return reply.status(500).send(body);
   });
@@ -34,6 +38,7 @@ export function installErrorHandling(app: FastifyInstance): void {
         message: `no route for ${request.method} ${request.url.split('?')[0]}`,
       },
       request: { method: request.method, url: request.url },
+      response: { statusCode: 404 },
     };
     return reply.status(404).send(body);
   });

@@ -37,7 +37,7 @@ function decodeCursor(cursor: string): string {
 }
 
 /** Escapes LIKE wildcards so user text matches literally. */
-function likeTerm(term: string): string {
+export function likeTerm(term: string): string {
   return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 

@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
-import type { CatalogRecord, Entity, EntityProblem, Relation } from '@portolan/core/catalog/index';
+import { entitySearchRows } from '@portolan/core/catalog/backstage/index';
+import {
+  type CatalogRecord,
+  type Entity,
+  type EntityProblem,
+  entityRef,
+  type Relation,
+} from '@portolan/core/catalog/index';
 import type { Database } from '../../db/database.ts';
-import type { CatalogDocumentRow, CatalogEntityRow } from '../../db/tables.ts';
+import type { CatalogDocumentRow, CatalogEntityRow, CatalogFieldRow } from '../../db/tables.ts';
 
 function str(v: unknown): string | null {
   return typeof v === 'string' && v !== '' ? v : null;
@@ -12,7 +19,19 @@ export interface StoredEntity {
   entity: Entity;
   status: 'ok' | 'orphan';
   problems: EntityProblem[];
-  origin: { location: string; file: string; line: number };
+  origin: { location: string; file: string; line: number; parent?: string };
+  /** Changes whenever anything the API shows of the entity changes (Backstage's metadata.etag). */
+  etag: string;
+}
+
+/**
+ * The entity's uid (Backstage's metadata.uid): a UUID-shaped digest of its ref, so it is the same
+ * on every replica and across refreshes and database rebuilds, without being stored anywhere first.
+ */
+export function uidOf(ref: string): string {
+  const h = createHash('sha256').update(`portolan-entity\0${ref}`).digest('hex');
+  const variant = ((Number.parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 export function recordToRow(ref: string, record: CatalogRecord, owner: string | null, system: string | null) {
@@ -23,6 +42,8 @@ export function recordToRow(ref: string, record: CatalogRecord, owner: string | 
     .join(' ')
     .toLowerCase();
   const row: Omit<CatalogEntityRow, 'hash' | 'updated_at'> = {
+    uid: uidOf(ref),
+    parent_ref: record.origin.parent ?? null,
     ref,
     kind: e.kind.toLowerCase(),
     namespace: (e.metadata.namespace ?? 'default').toLowerCase(),
@@ -38,32 +59,35 @@ export function recordToRow(ref: string, record: CatalogRecord, owner: string | 
     origin_file: record.origin.file,
     origin_line: record.origin.line,
   };
-  const document: CatalogDocumentRow = {
-    ref,
-    body: JSON.stringify(e),
-    relations: JSON.stringify(record.relations),
-    problems: JSON.stringify(record.problems),
-    api: JSON.stringify(
-      toApiEntity({
-        entity: { ...e, relations: record.relations },
-        status: record.status,
-        problems: record.problems,
-        origin: record.origin,
-      }),
-    ),
-  };
+  const body = JSON.stringify(e);
+  const relations = JSON.stringify(record.relations);
+  const problems = JSON.stringify(record.problems);
   const hash = createHash('sha256')
     .update(JSON.stringify(row))
-    .update(document.body)
-    .update(document.relations)
-    .update(document.problems)
+    .update(body)
+    .update(relations)
+    .update(problems)
     .digest('hex')
     .slice(0, 32);
-  return { row, document, hash, tags: [...new Set(tags.map((t) => t.toLowerCase()))] };
+  const api = toApiEntity({
+    entity: { ...e, relations: record.relations },
+    status: record.status,
+    problems: record.problems,
+    origin: record.origin,
+    etag: hash,
+  });
+  const document: CatalogDocumentRow = { ref, body, relations, problems, api: JSON.stringify(api) };
+  const fields: CatalogFieldRow[] = entitySearchRows(api).map((f) => ({
+    ref,
+    key: f.key,
+    value: f.value,
+    original_value: f.original,
+  }));
+  return { row, document, hash, fields, tags: [...new Set(tags.map((t) => t.toLowerCase()))] };
 }
 
 export function rowToStored(
-  row: Pick<CatalogEntityRow, 'status' | 'location' | 'origin_file' | 'origin_line'> &
+  row: Pick<CatalogEntityRow, 'status' | 'location' | 'origin_file' | 'origin_line' | 'parent_ref' | 'hash'> &
     Pick<CatalogDocumentRow, 'body' | 'relations' | 'problems'>,
 ): StoredEntity {
   const entity = JSON.parse(row.body) as Entity;
@@ -72,7 +96,13 @@ export function rowToStored(
     entity,
     status: row.status,
     problems: JSON.parse(row.problems) as EntityProblem[],
-    origin: { location: row.location, file: row.origin_file, line: row.origin_line },
+    origin: {
+      location: row.location,
+      file: row.origin_file,
+      line: row.origin_line,
+      ...(row.parent_ref ? { parent: row.parent_ref } : {}),
+    },
+    etag: row.hash,
   };
 }
 
@@ -94,15 +124,19 @@ export const STORED_COLUMNS = [
   'e.location',
   'e.origin_file',
   'e.origin_line',
+  'e.parent_ref',
+  'e.hash',
 ] as const;
 
 /** The entity as the API returns it: descriptor, relations, where it came from, its problems. */
 export function toApiEntity(stored: StoredEntity) {
-  const { entity, origin, status, problems } = stored;
+  const { entity, origin, status, problems, etag } = stored;
   return {
     ...entity,
     metadata: {
       ...entity.metadata,
+      uid: uidOf(entityRef(entity)),
+      etag,
       annotations: {
         ...entity.metadata.annotations,
         'backstage.io/managed-by-location': `file:${origin.file}`,

@@ -4,6 +4,7 @@ import { type Database, isPostgres } from '../../db/database.ts';
 import type {
   CatalogDocumentRow,
   CatalogEntityRow,
+  CatalogFieldRow,
   CatalogProblemRow,
   CatalogRelationRow,
 } from '../../db/tables.ts';
@@ -13,6 +14,8 @@ export interface EntityWrite {
   document: CatalogDocumentRow;
   tags: string[];
   relations: CatalogRelationRow[];
+  /** The entity's search rows, for Backstage-style filters. */
+  fields: CatalogFieldRow[];
 }
 
 const BATCH = 400;
@@ -39,6 +42,7 @@ export async function writeChanges({
     for (const refs of chunks(touched)) {
       if (searchIndex) await tx.deleteFrom('catalog_search').where('ref', 'in', refs).execute();
       await tx.deleteFrom('catalog_tags').where('ref', 'in', refs).execute();
+      await tx.deleteFrom('catalog_fields').where('ref', 'in', refs).execute();
       await tx.deleteFrom('catalog_relations').where('source_ref', 'in', refs).execute();
     }
     for (const refs of chunks(deletes)) {
@@ -66,6 +70,8 @@ export async function writeChanges({
             origin_line: eb.ref('excluded.origin_line'),
             hash: eb.ref('excluded.hash'),
             updated_at: eb.ref('excluded.updated_at'),
+            uid: eb.ref('excluded.uid'),
+            parent_ref: eb.ref('excluded.parent_ref'),
           })),
         )
         .execute();
@@ -94,6 +100,8 @@ export async function writeChanges({
     }
     const tags = upserts.flatMap((u) => u.tags.map((tag) => ({ ref: u.row.ref, tag })));
     for (const batch of chunks(tags, 2000)) await tx.insertInto('catalog_tags').values(batch).execute();
+    const fields = upserts.flatMap((u) => u.fields);
+    for (const batch of chunks(fields, 1000)) await tx.insertInto('catalog_fields').values(batch).execute();
     const relations = upserts.flatMap((u) => u.relations);
     for (const batch of chunks(relations, 2000))
       await tx.insertInto('catalog_relations').values(batch).execute();
