@@ -22,6 +22,8 @@ const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 
 /** Why `key` is not a valid label key, or undefined. */
 export function labelKeyProblem(key: string): string | undefined {
+  // Objects come from clusters and descriptors: untrusted, whatever their declared type says.
+  if (typeof key !== 'string') return 'must be a string';
   const slash = key.indexOf('/');
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
   const name = slash >= 0 ? key.slice(slash + 1) : key;
@@ -36,6 +38,7 @@ export function labelKeyProblem(key: string): string | undefined {
 
 /** Why `value` is not a valid label value, or undefined. */
 export function labelValueProblem(value: string): string | undefined {
+  if (typeof value !== 'string') return 'must be a string';
   if (value === '') return undefined;
   if (value.length > 63 || !QUALIFIED_NAME.test(value)) {
     return 'must be at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit';
@@ -84,7 +87,7 @@ export function requirement(key: string, operator: SelectorOperator, values: str
   }
   for (const value of values) {
     const problem = labelValueProblem(value);
-    if (problem) fail(`value "${value.slice(0, 80)}" ${problem}`);
+    if (problem) fail(`value "${String(value).slice(0, 80)}" ${problem}`);
   }
   return { key, operator, values };
 }
