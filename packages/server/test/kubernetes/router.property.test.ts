@@ -155,9 +155,10 @@ function randomObject(r: Random, c: Cluster, of?: WatchedKind): { kind: WatchedK
 }
 
 /** A changed copy of an object: new labels, selector, template labels, owner, target or backend. */
+type Loose = KubeObject & { spec?: unknown; involvedObject?: unknown };
 function mutate(r: Random, c: Cluster, o: { kind: WatchedKind; object: KubeObject }): KubeObject {
-  const next = structuredClone(o.object) as KubeObject & Record<string, any>;
-  const fresh = randomObject(r, c, o.kind).object as Record<string, any>;
+  const next = structuredClone(o.object) as Loose;
+  const fresh = randomObject(r, c, o.kind).object as Loose;
   const which = r.int(0, 2);
   if (which === 0) next.metadata = { ...next.metadata, labels: labels(r) };
   else if (which === 1 && fresh.spec) next.spec = fresh.spec;
