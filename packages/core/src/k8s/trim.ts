@@ -211,6 +211,15 @@ const containerStatus = fields({
       : undefined,
 });
 
+/** A Job's spec, as a Job has it and as a CronJob's job template has it. */
+const JOB_SPEC: Record<string, Trim> = {
+  completions: keep,
+  parallelism: keep,
+  backoffLimit: keep,
+  activeDeadlineSeconds: keep,
+  suspend: keep,
+  template: podTemplate,
+};
 const WORKLOAD_SPEC: Record<string, Trim> = {
   replicas: keep,
   selector: keep,
@@ -219,12 +228,7 @@ const WORKLOAD_SPEC: Record<string, Trim> = {
   strategy: keep,
   serviceName: keep,
   updateStrategy: keep,
-  completions: keep,
-  parallelism: keep,
-  backoffLimit: keep,
-  activeDeadlineSeconds: keep,
-  suspend: keep,
-  template: podTemplate,
+  ...JOB_SPEC,
 };
 const workload = fields({
   metadata: META,
@@ -285,14 +289,7 @@ export const KEPT: Record<WatchedKind, Trim> = {
       jobTemplate: (jt, t) => {
         if (!jt) return undefined;
         const labels = strings()(jt.metadata?.labels, t, jt);
-        const spec = fields({
-          completions: keep,
-          parallelism: keep,
-          backoffLimit: keep,
-          activeDeadlineSeconds: keep,
-          suspend: keep,
-          template: podTemplate,
-        })(jt.spec, t, jt);
+        const spec = fields(JOB_SPEC)(jt.spec, t, jt);
         return { ...(labels ? { metadata: { labels } } : {}), ...(spec ? { spec } : {}) };
       },
     }),
