@@ -1,5 +1,5 @@
 import type { Condition, KubeObject, ObjectMeta, OwnerReference } from '../k8s/types.ts';
-import type { Evidence } from './types.ts';
+import type { Evidence, ObjectRef } from './types.ts';
 
 /** Milliseconds since the epoch of an RFC 3339 timestamp, or undefined when absent or invalid. */
 export function time(value: string | undefined | null): number | undefined {
@@ -143,4 +143,13 @@ export function selectorMatches(
     }
   }
   return true;
+}
+
+/** What a finding is about: an object of a kind in a cluster. */
+export function refOf(
+  cluster: string,
+  kind: string,
+  o: { metadata?: { namespace?: string; name?: string } },
+): ObjectRef {
+  return { cluster, namespace: o.metadata?.namespace ?? '', kind, name: o.metadata?.name ?? '' };
 }

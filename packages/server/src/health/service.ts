@@ -288,11 +288,9 @@ export class HealthService {
     const entities = await this.#components.get();
     const located: { entity: CatalogEntity; locator: ServiceLocator }[] = [];
     for (const entity of entities) {
-      try {
-        located.push({ entity, locator: locateService(entity) });
-      } catch {
-        // A malformed selector annotation: the catalog reports it, the fleet goes on.
-      }
+      const locator = locateService(entity);
+      // An unusable selector annotation is a problem on that entity; the fleet goes on.
+      if (!locator.problem) located.push({ entity, locator });
     }
     const keys = selectorKeys(located.map((l) => l.locator));
     const yieldNow = () => new Promise((resolve) => setImmediate(resolve));

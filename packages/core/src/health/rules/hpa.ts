@@ -1,8 +1,8 @@
 import type { HorizontalPodAutoscaler } from '../../k8s/types.ts';
 import { analyzeHpa, type MetricAnalysis } from '../../scaling/analyze.ts';
 import type { Collector, Snapshot } from '../snapshot.ts';
-import type { ObjectRef, Tagged } from '../types.ts';
-import { condition, conditionEvidence } from '../util.ts';
+import type { Tagged } from '../types.ts';
+import { condition, conditionEvidence, refOf } from '../util.ts';
 
 function describeMetric(m: MetricAnalysis): string {
   const name = m.container ? `${m.name} (container ${m.container})` : m.name;
@@ -29,12 +29,7 @@ function quiet(hpa: HorizontalPodAutoscaler, nearMaxFraction: number): boolean {
 
 export function checkHpa(snap: Snapshot, item: Tagged<HorizontalPodAutoscaler>, out: Collector): void {
   const hpa = item.object;
-  const ref: ObjectRef = {
-    cluster: item.cluster,
-    namespace: hpa.metadata?.namespace ?? '',
-    kind: 'HorizontalPodAutoscaler',
-    name: hpa.metadata?.name ?? '',
-  };
+  const ref = refOf(item.cluster, 'HorizontalPodAutoscaler', hpa);
   if (quiet(hpa, snap.options.hpaNearMaxFraction)) return;
   const a = analyzeHpa(item.cluster, hpa, { nearMaxFraction: snap.options.hpaNearMaxFraction });
   const target = `${a.target.kind}/${a.target.name}`;

@@ -2,7 +2,7 @@ import type { CronJob, Job } from '../../k8s/types.ts';
 import { CronError, parseCron, previousFire } from '../cron.ts';
 import type { Collector, Snapshot } from '../snapshot.ts';
 import type { ObjectRef, Tagged } from '../types.ts';
-import { condition, conditionEvidence, controllerOf, formatDuration, num, time } from '../util.ts';
+import { condition, conditionEvidence, controllerOf, formatDuration, num, refOf, time } from '../util.ts';
 
 export function checkJob(snap: Snapshot, item: Tagged<Job>, out: Collector): void {
   const job = item.object;
@@ -53,12 +53,7 @@ export function checkJob(snap: Snapshot, item: Tagged<Job>, out: Collector): voi
 
 export function checkCronJob(snap: Snapshot, item: Tagged<CronJob>, out: Collector): void {
   const cj = item.object;
-  const ref: ObjectRef = {
-    cluster: item.cluster,
-    namespace: cj.metadata?.namespace ?? '',
-    kind: 'CronJob',
-    name: cj.metadata?.name ?? '',
-  };
+  const ref = refOf(item.cluster, 'CronJob', cj);
   const schedule = cj.spec?.schedule;
   if (cj.spec?.suspend) {
     out.add(ref, {

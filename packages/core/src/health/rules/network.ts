@@ -1,7 +1,7 @@
 import type { Ingress, IngressBackend, PodDisruptionBudget, Service } from '../../k8s/types.ts';
 import type { Collector, Snapshot } from '../snapshot.ts';
 import type { ObjectRef, Tagged } from '../types.ts';
-import { condition, formatDuration, num, time } from '../util.ts';
+import { condition, formatDuration, num, refOf, time } from '../util.ts';
 import type { PodLabelIndex } from './podIndex.ts';
 
 export function checkService(
@@ -11,12 +11,7 @@ export function checkService(
   pods: () => PodLabelIndex,
 ): void {
   const svc = item.object;
-  const ref: ObjectRef = {
-    cluster: item.cluster,
-    namespace: svc.metadata?.namespace ?? '',
-    kind: 'Service',
-    name: svc.metadata?.name ?? '',
-  };
+  const ref = refOf(item.cluster, 'Service', svc);
   const type = svc.spec?.type ?? 'ClusterIP';
   const selector = svc.spec?.selector;
   // Endpoints can only be judged when the input holds this cluster's pods.
@@ -91,12 +86,7 @@ function backends(ing: Ingress): IngressBackend[] {
 export function checkIngress(snap: Snapshot, item: Tagged<Ingress>, out: Collector): void {
   if (!snap.has('Service', item.cluster)) return;
   const ing = item.object;
-  const ref: ObjectRef = {
-    cluster: item.cluster,
-    namespace: ing.metadata?.namespace ?? '',
-    kind: 'Ingress',
-    name: ing.metadata?.name ?? '',
-  };
+  const ref = refOf(item.cluster, 'Ingress', ing);
   const missing = new Set<string>();
   for (const b of backends(ing)) {
     const name = b.service?.name;

@@ -1,16 +1,8 @@
 import { rolloutOf } from '../../k8s/rollout.ts';
 import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from '../../k8s/types.ts';
 import type { Collector, Snapshot } from '../snapshot.ts';
-import type { ObjectRef, Tagged } from '../types.ts';
-import { condition, conditionEvidence, controllerOf, intOrPercent, num, plural } from '../util.ts';
-
-function refOf(
-  cluster: string,
-  kind: string,
-  o: { metadata?: { namespace?: string; name?: string } },
-): ObjectRef {
-  return { cluster, namespace: o.metadata?.namespace ?? '', kind, name: o.metadata?.name ?? '' };
-}
+import type { Tagged } from '../types.ts';
+import { condition, conditionEvidence, controllerOf, intOrPercent, num, plural, refOf } from '../util.ts';
 
 export function checkDeployment(snap: Snapshot, item: Tagged<Deployment>, out: Collector): void {
   const d = item.object;
