@@ -83,6 +83,7 @@ export function EntityPage() {
           ))}
         </ul>
       )}
+      {e.kind === 'Component' && <KubernetesPanel entityRef={refOf(e)} />}
       <div className="columns">
         <section className="card">
           <h2>Relations</h2>
@@ -139,7 +140,6 @@ export function EntityPage() {
           <pre className="definition">{spec.definition}</pre>
         </section>
       )}
-      {e.kind === 'Component' && <KubernetesPanel entityRef={refOf(e)} />}
     </article>
   );
 }
