@@ -299,7 +299,7 @@ function Pods({
                     onClick={() => onLogs(p, true)}
                     aria-label={`Previous logs of ${p.name}`}
                   >
-                    prev
+                    previous
                   </button>
                 )}
               </td>

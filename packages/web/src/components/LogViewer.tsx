@@ -140,8 +140,9 @@ export function LogViewer({
             <input type="checkbox" checked={previous} onChange={(e) => setPrevious(e.target.checked)} />{' '}
             Previous container
           </label>
+          {/* Text, not search: Escape should close the dialog, not clear the box. */}
           <input
-            type="search"
+            type="text"
             aria-label="Filter lines"
             placeholder="Filter lines"
             value={filter}

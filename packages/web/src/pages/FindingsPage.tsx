@@ -210,7 +210,7 @@ function Ranking({
                   type="button"
                   className="linklike small"
                   onClick={() => filter(g.key)}
-                  aria-label={`Show only ${shortRef(g.key)}'s findings`}
+                  aria-label={`filter to ${shortRef(g.key)}`}
                 >
                   filter
                 </button>

@@ -108,7 +108,7 @@ export function TeamPage() {
             {entities.map((e) => (
               <li key={refOf(e)}>
                 <Link to={entityPath(refOf(e)) ?? '/'}>{e.metadata.title ?? e.metadata.name}</Link>{' '}
-                <span className="muted">{e.metadata.description}</span>
+                {e.metadata.description && <div className="muted small">{e.metadata.description}</div>}
               </li>
             ))}
           </ul>
