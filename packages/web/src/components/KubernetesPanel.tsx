@@ -257,9 +257,9 @@ function Pods({
           <tr>
             <th className="pod-name">Pod</th>
             <th className="pod-status">Status</th>
-            <th className="num">Restarts</th>
+            <th className="num pod-restarts">Restarts</th>
             <th className="pod-node">Node</th>
-            <th className="num">Age</th>
+            <th className="num pod-age">Age</th>
             <th className="pod-actions">
               <span className="visually-hidden">Actions</span>
             </th>
@@ -269,19 +269,19 @@ function Pods({
           {shown.map((p) => (
             <tr key={p.name} className={needsAttention(p) ? 'attention' : ''}>
               <td className="pod-name" title={p.name}>
-                {/* The workload's name is on the line above: show what tells the pods apart. */}
+                {/* The workload's name is on the line above; the pod's own suffix tells pods apart. */}
                 <code>
-                  {p.name.startsWith(`${workload}-`) ? `…${p.name.slice(workload.length)}` : p.name}
+                  {p.name.startsWith(`${workload}-`) ? `…${p.name.slice(p.name.lastIndexOf('-'))}` : p.name}
                 </code>
               </td>
-              <td className={`pod-status ${p.ready ? '' : 'bad'}`}>
+              <td className={`pod-status ${p.ready ? '' : 'bad'}`} title={p.reason ?? p.phase}>
                 {p.reason ?? p.phase} <span className="muted">{p.readyContainers}</span>
               </td>
-              <td className="num">{p.restarts}</td>
+              <td className="num pod-restarts">{p.restarts}</td>
               <td className="pod-node" title={p.node}>
                 {p.node}
               </td>
-              <td className="num">{age(p.ageSeconds)}</td>
+              <td className="num pod-age">{age(p.ageSeconds)}</td>
               <td className="pod-actions">
                 <button
                   type="button"
