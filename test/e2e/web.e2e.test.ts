@@ -163,8 +163,15 @@ describe('the web app', () => {
     // Sorting by name, then the other way round.
     await page.getByRole('button', { name: /^Name/ }).click();
     await expect.poll(() => page.url()).toContain('sort=-name');
-    const names = await page.locator('table.catalog tbody tr td:first-child a').allTextContents();
-    expect(names).toEqual([...names].sort((a, b) => b.toLowerCase().localeCompare(a.toLowerCase())));
+    const names = () => page.locator('table.catalog tbody tr td:first-child a').allTextContents();
+    const descending = (list: string[]) =>
+      [...list].sort((a, b) => b.toLowerCase().localeCompare(a.toLowerCase()));
+    await expect
+      .poll(async () => {
+        const list = await names();
+        return list.length > 1 && list.join('|') === descending(list).join('|');
+      })
+      .toBe(true);
 
     // Owner, then a search with no results: "no results" is not the loading state.
     await page.goto(`${portal.url}/?owner=${encodeURIComponent(crash.owner!)}`);
@@ -222,6 +229,7 @@ describe('the web app', () => {
 
   it('has a skip link to the content', async () => {
     await page.goto(`${portal.url}/findings`);
+    await page.locator('h1').waitFor();
     await page.keyboard.press('Tab');
     const skip = page.getByRole('link', { name: 'Skip to content' });
     expect(await skip.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
