@@ -1,4 +1,5 @@
 import type { Entity } from '@portolan/core/catalog/entity';
+import { DEFAULT_NAMESPACE, parseEntityRef, stringifyEntityRef } from '@portolan/core/catalog/ref';
 import { parseErrorBody } from '@portolan/core/errors';
 
 /** Fetches JSON from the portal API; error bodies become the matching domain error. */
@@ -30,15 +31,38 @@ export interface Info {
   version: string;
 }
 
+/** The canonical ref of an entity from the API, formatted by core. */
 export function refOf(e: Pick<ApiEntity, 'kind' | 'metadata'>): string {
-  return `${e.kind}:${e.metadata.namespace ?? 'default'}/${e.metadata.name}`.toLowerCase();
+  return stringifyEntityRef({
+    kind: e.kind,
+    namespace: e.metadata.namespace ?? DEFAULT_NAMESPACE,
+    name: e.metadata.name,
+  });
 }
 
-/** `kind:namespace/name` -> the entity page path. */
-export function entityPath(ref: string): string {
-  const m = /^([^:]+):([^/]+)\/(.+)$/.exec(ref);
-  if (!m) return '/';
-  return `/catalog/${encodeURIComponent(m[1]!)}/${encodeURIComponent(m[2]!)}/${encodeURIComponent(m[3]!)}`;
+/**
+ * The page of a reference (`payments`, `group:payments`, `component:default/payments`):
+ * groups have a team page, everything else an entity page. A malformed ref has no page.
+ */
+export function entityPath(ref: string, defaultKind = 'component'): string | undefined {
+  try {
+    const e = parseEntityRef(ref, { defaultKind });
+    if (e.kind.toLowerCase() === 'group') return `/teams/${encodeURIComponent(stringifyEntityRef(e))}`;
+    const parts = [e.kind.toLowerCase(), e.namespace.toLowerCase(), e.name];
+    return `/catalog/${parts.map(encodeURIComponent).join('/')}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The short name people read: the name, with its namespace when it is not the default one. */
+export function shortRef(ref: string, defaultKind = 'component'): string {
+  try {
+    const e = parseEntityRef(ref, { defaultKind });
+    return e.namespace.toLowerCase() === DEFAULT_NAMESPACE ? e.name : `${e.namespace}/${e.name}`;
+  } catch {
+    return ref;
+  }
 }
 
 /** Only http(s) and mailto links are rendered as links; anything else is shown as text. */

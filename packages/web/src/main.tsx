@@ -1,12 +1,34 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { createRoot } from 'react-dom/client';
-import { App } from './App.tsx';
+import { createBrowserRouter, RouterProvider } from 'react-router';
+import { Layout, RouteError } from './components/Layout.tsx';
+import { CatalogPage } from './pages/CatalogPage.tsx';
+import { ClustersPage } from './pages/ClustersPage.tsx';
+import { EntityPage } from './pages/EntityPage.tsx';
+import { FindingsPage } from './pages/FindingsPage.tsx';
+import { NotFoundPage } from './pages/NotFoundPage.tsx';
+import { TeamPage } from './pages/TeamPage.tsx';
 import './styles.css';
 
 const client = new QueryClient({ defaultOptions: { queries: { staleTime: 10_000, retry: 1 } } });
 
+const router = createBrowserRouter([
+  {
+    element: <Layout />,
+    errorElement: <RouteError />,
+    children: [
+      { path: '/', element: <CatalogPage /> },
+      { path: '/catalog/:kind/:namespace/:name', element: <EntityPage /> },
+      { path: '/teams/:ref', element: <TeamPage /> },
+      { path: '/findings', element: <FindingsPage /> },
+      { path: '/clusters', element: <ClustersPage /> },
+      { path: '*', element: <NotFoundPage /> },
+    ],
+  },
+]);
+
 createRoot(document.getElementById('root')!).render(
   <QueryClientProvider client={client}>
-    <App />
+    <RouterProvider router={router} />
   </QueryClientProvider>,
 );

@@ -1,7 +1,10 @@
+import { serviceGlance } from '@portolan/core/health/glance';
 import type { ClusterView, PodView, WorkloadView } from '@portolan/core/services/types';
 import { useState } from 'react';
-import { Findings } from './Findings.tsx';
-import { LogViewer } from './LogViewer.tsx';
+import { ErrorNote } from './ErrorNote.tsx';
+import { Findings, workloadAnchor } from './Findings.tsx';
+import { type LogTarget, LogViewer } from './LogViewer.tsx';
+import { ServiceGlance } from './ServiceGlance.tsx';
 import { useServiceView } from './useServiceView.ts';
 
 function age(seconds?: number): string {
@@ -19,71 +22,109 @@ const ROLLOUT_CLASS: Record<string, string> = {
   failed: 'bad',
 };
 
+/** Pods a person should look at: not ready, restarting, terminating, or with a reason. */
+function needsAttention(p: PodView): boolean {
+  return !p.ready || p.restarts > 0 || p.terminating || p.reason !== undefined;
+}
+
+/** How many healthy pods a workload shows before "N more". */
+const HEALTHY_SHOWN = 3;
+
+/** The service in every cluster: at a glance first, then what is wrong, then each cluster. */
 export function KubernetesPanel({ entityRef }: { entityRef: string }) {
   const { view, findings, state, error } = useServiceView(entityRef);
-  const [logs, setLogs] = useState<{ cluster: string; namespace: string; pod: string } | undefined>();
+  const [logs, setLogs] = useState<LogTarget | undefined>();
   if (!view) {
     return (
-      <section className="card">
-        <h2>Kubernetes</h2>
-        <p className="muted">
-          {state === 'unavailable' ? (error ?? 'Kubernetes is not configured.') : 'Connecting…'}
-        </p>
+      <section className="card" aria-labelledby="kube-title">
+        <h2 id="kube-title">Kubernetes</h2>
+        {state === 'failed' ? (
+          error ? (
+            <ErrorNote error={error} what="The live view of this service" />
+          ) : (
+            <p className="muted">The live stream failed; asking the portal why…</p>
+          )
+        ) : (
+          <p className="muted">Connecting to the live view…</p>
+        )}
       </section>
     );
   }
+  const glance = serviceGlance(view, findings ?? []);
+  const versions = new Set(view.clusters.flatMap((c) => (c.version ? [c.version] : [])));
+  const sameApiVersion = versions.size === 1 ? [...versions][0] : undefined;
+  const containersOf = (cluster: string, namespace: string, pod: string) =>
+    view.clusters
+      .find((c) => c.cluster === cluster)
+      ?.items.flatMap((w) => w.pods)
+      .find((p) => p.namespace === namespace && p.name === pod)
+      ?.containers.map((c) => c.name);
+  const openPod = (cluster: string, p: PodView, previous = false) =>
+    setLogs({
+      cluster,
+      namespace: p.namespace,
+      pod: p.name,
+      containers: p.containers.map((c) => c.name),
+      previous,
+    });
   const s = view.summary;
   return (
-    <section className="card kube">
-      <h2>
-        Kubernetes <span className={`pill ${state === 'live' ? 'ok' : 'warn'}`}>{state}</span>
-      </h2>
+    <section className="kube" aria-label="Kubernetes">
+      <ServiceGlance glance={glance} {...(sameApiVersion ? { apiVersion: sameApiVersion } : {})} />
       <p className="summary">
-        Runs in <b>{s.clusters}</b> cluster(s) · <b>{s.workloads}</b> workload(s) ·{' '}
+        <span className={`pill ${state === 'live' ? 'ok' : 'warn'}`}>{state}</span> {s.workloads} workload
+        {s.workloads === 1 ? '' : 's'} in {s.clusters} cluster{s.clusters === 1 ? '' : 's'} ·{' '}
         <b>
           {s.readyPods}/{s.pods}
         </b>{' '}
         pods ready
         {s.drift && <span className="pill warn">version drift</span>}
       </p>
-      {findings && (
-        <div className="findings-block">
-          <h3>What is wrong</h3>
-          <Findings findings={findings} />
-        </div>
-      )}
-      {view.versions.length > 0 && (
-        <table className="grid compact">
-          <thead>
-            <tr>
-              <th>Workload</th>
-              <th>Version → clusters</th>
-            </tr>
-          </thead>
-          <tbody>
-            {view.versions.map((v) => (
-              <tr key={`${v.kind}/${v.workload}`}>
-                <td>
-                  {v.workload} {v.drift && <span className="pill warn">drift</span>}
-                </td>
-                <td>
-                  {v.versions.map((x) => (
-                    <div key={x.version}>
-                      <code>{x.version}</code> <span className="muted">{x.clusters.join(', ')}</span>
-                    </div>
+      <section className="card findings-block" id="findings" aria-labelledby="findings-title">
+        <h2 id="findings-title">What is wrong</h2>
+        {findings ? (
+          <Findings findings={findings} onLogs={setLogs} containersOf={containersOf} />
+        ) : (
+          <p className="muted">Evaluating…</p>
+        )}
+      </section>
+      {view.versions.some((v) => v.drift) && (
+        <section className="card">
+          <h2>Versions</h2>
+          <div className="table-wrap">
+            <table className="grid compact">
+              <thead>
+                <tr>
+                  <th>Workload</th>
+                  <th>Version → clusters</th>
+                </tr>
+              </thead>
+              <tbody>
+                {view.versions
+                  .filter((v) => v.drift)
+                  .map((v) => (
+                    <tr key={`${v.kind}/${v.workload}`}>
+                      <td>{v.workload}</td>
+                      <td>
+                        {v.versions.map((x) => (
+                          <div key={x.version}>
+                            <code>{x.version}</code> <span className="muted">{x.clusters.join(', ')}</span>
+                          </div>
+                        ))}
+                      </td>
+                    </tr>
                   ))}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+              </tbody>
+            </table>
+          </div>
+        </section>
       )}
       {view.regions.map((region) => {
-        // Clusters where nothing of the service runs, and nothing is wrong, fold into one line.
+        // Clusters where nothing of the service runs, and nothing is wrong, are in the grid only.
         const shown = region.clusters.filter(
           (c) => c.items.length > 0 || c.errors.length > 0 || c.status !== 'synced',
         );
-        const absent = region.clusters.filter((c) => !shown.includes(c));
+        if (shown.length === 0) return null;
         return (
           <div key={region.region} className="region">
             <h3>{region.region}</h3>
@@ -92,66 +133,74 @@ export function KubernetesPanel({ entityRef }: { entityRef: string }) {
                 <ClusterCard
                   key={c.cluster}
                   cluster={c}
-                  onLogs={(pod) => setLogs({ cluster: c.cluster, ...pod })}
+                  showVersion={!sameApiVersion}
+                  onLogs={(p, previous) => openPod(c.cluster, p, previous)}
                 />
               ))}
             </div>
-            {absent.length > 0 && (
-              <p className="muted small">Not deployed in {absent.map((c) => c.cluster).join(', ')}</p>
-            )}
           </div>
         );
       })}
-      {logs && <LogViewer entityRef={entityRef} {...logs} onClose={() => setLogs(undefined)} />}
+      {logs && <LogViewer entityRef={entityRef} target={logs} onClose={() => setLogs(undefined)} />}
     </section>
   );
 }
 
 function ClusterCard({
-  cluster,
+  cluster: c,
+  showVersion,
   onLogs,
 }: {
   cluster: ClusterView;
-  onLogs: (pod: { namespace: string; pod: string }) => void;
+  showVersion: boolean;
+  onLogs: (pod: PodView, previous?: boolean) => void;
 }) {
-  const st = cluster;
-  const cls = st.status === 'synced' ? 'ok' : st.status === 'stale' ? 'bad' : 'info';
+  const cls = c.status === 'synced' ? 'ok' : c.status === 'stale' ? 'bad' : 'info';
   return (
-    <div className={`cluster ${st.status}`} data-cluster={cluster.cluster}>
+    <section
+      className={`cluster ${c.status}`}
+      data-cluster={c.cluster}
+      id={`cluster-${c.cluster}`}
+      tabIndex={-1}
+    >
       <header>
-        <b>{cluster.cluster}</b> <span className={`pill ${cls}`}>{st.status}</span>
-        {st.version && <span className="muted"> {st.version}</span>}
+        <h4>{c.cluster}</h4> <span className={`pill ${cls}`}>{c.status}</span>
+        {showVersion && c.version && <span className="muted"> {c.version}</span>}
       </header>
-      {st.status === 'stale' && (
+      {c.status === 'stale' && (
         <p className="note bad">
-          Stale{st.since ? ` since ${new Date(st.since).toLocaleTimeString()}` : ''}:{' '}
-          {st.message ?? st.reason} — showing the last known state.
+          Stale{c.since ? ` since ${new Date(c.since).toLocaleTimeString()}` : ''}: {c.message ?? c.reason} —
+          showing the last known state.
         </p>
       )}
-      {cluster.errors.map((e) => (
+      {c.errors.map((e) => (
         <p key={`${e.type}/${e.kind ?? ''}`} className="note warn">
           {e.message}
         </p>
       ))}
-      {cluster.items.length === 0 && <p className="muted">Nothing of this service runs here.</p>}
-      {cluster.items.map((w) => (
-        <Workload key={`${w.kind}/${w.namespace}/${w.name}`} w={w} onLogs={onLogs} />
+      {c.items.length === 0 && <p className="muted">Nothing of this service runs here.</p>}
+      {c.items.map((w) => (
+        <Workload key={`${w.kind}/${w.namespace}/${w.name}`} cluster={c.cluster} w={w} onLogs={onLogs} />
       ))}
-    </div>
+    </section>
   );
 }
 
 function Workload({
+  cluster,
   w,
   onLogs,
 }: {
+  cluster: string;
   w: WorkloadView;
-  onLogs: (pod: { namespace: string; pod: string }) => void;
+  onLogs: (pod: PodView, previous?: boolean) => void;
 }) {
-  const [open, setOpen] = useState(false);
+  const attention = w.pods.filter(needsAttention);
+  // Pods needing attention are open from the start; a healthy workload folds its pods away.
+  const [open, setOpen] = useState(attention.length > 0);
   const r = w.replicas;
   return (
-    <div className="workload">
+    <div className="workload" id={workloadAnchor(cluster, w.namespace, w.kind, w.name)}>
       <button type="button" className="linklike" onClick={() => setOpen(!open)} aria-expanded={open}>
         {w.kind} {w.namespace}/{w.name}
       </button>{' '}
@@ -179,54 +228,98 @@ function Workload({
           ))}
         </div>
       )}
-      {open && <Pods pods={w.pods} onLogs={onLogs} />}
+      {open && <Pods workload={w.name} pods={w.pods} omitted={w.podsOmitted ?? 0} onLogs={onLogs} />}
     </div>
   );
 }
 
+/** Pods needing attention first; the healthy rest counted, shown on request. Fits 390 px. */
 function Pods({
+  workload,
   pods,
+  omitted,
   onLogs,
 }: {
+  workload: string;
   pods: PodView[];
-  onLogs: (pod: { namespace: string; pod: string }) => void;
+  omitted: number;
+  onLogs: (pod: PodView, previous?: boolean) => void;
 }) {
+  const [all, setAll] = useState(false);
+  const attention = pods.filter(needsAttention);
+  const healthy = pods.filter((p) => !needsAttention(p));
+  const shown = all ? [...attention, ...healthy] : [...attention, ...healthy.slice(0, HEALTHY_SHOWN)];
+  const hidden = pods.length - shown.length + omitted;
   return (
-    <table className="grid compact">
-      <thead>
-        <tr>
-          <th>Pod</th>
-          <th>Status</th>
-          <th>Ready</th>
-          <th>Restarts</th>
-          <th>Node</th>
-          <th>Age</th>
-          <th />
-        </tr>
-      </thead>
-      <tbody>
-        {pods.map((p) => (
-          <tr key={p.name}>
-            <td>
-              <code>{p.name}</code>
-            </td>
-            <td className={p.ready ? '' : 'bad'}>{p.reason ?? p.phase}</td>
-            <td>{p.readyContainers}</td>
-            <td>{p.restarts}</td>
-            <td>{p.node}</td>
-            <td>{age(p.ageSeconds)}</td>
-            <td>
-              <button
-                type="button"
-                className="linklike"
-                onClick={() => onLogs({ namespace: p.namespace, pod: p.name })}
-              >
-                logs
-              </button>
-            </td>
+    <>
+      <table className="grid compact pods">
+        <thead>
+          <tr>
+            <th className="pod-name">Pod</th>
+            <th className="pod-status">Status</th>
+            <th className="num pod-restarts">Restarts</th>
+            <th className="pod-node">Node</th>
+            <th className="num pod-age">Age</th>
+            <th className="pod-actions">
+              <span className="visually-hidden">Actions</span>
+            </th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {shown.map((p) => (
+            <tr key={p.name} className={needsAttention(p) ? 'attention' : ''}>
+              <td className="pod-name" title={p.name}>
+                {/* The workload's name is on the line above; the pod's own suffix tells pods apart. */}
+                <code>
+                  {p.name.startsWith(`${workload}-`) ? `…${p.name.slice(p.name.lastIndexOf('-'))}` : p.name}
+                </code>
+              </td>
+              <td className={`pod-status ${p.ready ? '' : 'bad'}`} title={p.reason ?? p.phase}>
+                {p.reason ?? p.phase} <span className="muted">{p.readyContainers}</span>
+              </td>
+              <td className="num pod-restarts">{p.restarts}</td>
+              <td className="pod-node" title={p.node}>
+                {p.node}
+              </td>
+              <td className="num pod-age">{age(p.ageSeconds)}</td>
+              <td className="pod-actions">
+                <button
+                  type="button"
+                  className="linklike"
+                  onClick={() => onLogs(p)}
+                  aria-label={`Logs of ${p.name}`}
+                >
+                  logs
+                </button>
+                {p.restarts > 0 && ' '}
+                {p.restarts > 0 && (
+                  <button
+                    type="button"
+                    className="linklike"
+                    onClick={() => onLogs(p, true)}
+                    aria-label={`Previous logs of ${p.name}`}
+                  >
+                    previous
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {hidden > 0 && (
+        <p className="small muted">
+          {all ? `${omitted} more pods not sent by the server` : `${hidden} more ready pods`}
+          {!all && healthy.length > HEALTHY_SHOWN && (
+            <>
+              {' '}
+              <button type="button" className="linklike" onClick={() => setAll(true)}>
+                show all
+              </button>
+            </>
+          )}
+        </p>
+      )}
+    </>
   );
 }

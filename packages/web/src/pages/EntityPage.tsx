@@ -1,8 +1,10 @@
 import { useQuery } from '@tanstack/react-query';
-import { type ApiEntity, api, refOf, safeHref } from '../api.ts';
+import { useParams } from 'react-router';
+import { type ApiEntity, api, entityPath, refOf, safeHref, shortRef } from '../api.ts';
 import { EntityLink } from '../components/EntityLink.tsx';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { KubernetesPanel } from '../components/KubernetesPanel.tsx';
+import { PageHeader } from '../components/PageHeader.tsx';
 
 const RELATION_LABELS: Record<string, string> = {
   ownedBy: 'Owned by',
@@ -21,24 +23,41 @@ const RELATION_LABELS: Record<string, string> = {
   childOf: 'Parent group',
 };
 
-export function EntityPage({ kind, namespace, name }: { kind: string; namespace: string; name: string }) {
+export function EntityPage() {
+  const { kind = '', namespace = '', name = '' } = useParams();
   const path = `/api/catalog/entities/by-name/${encodeURIComponent(kind)}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`;
   const query = useQuery({ queryKey: ['entity', path], queryFn: () => api<ApiEntity>(path) });
-  if (query.error) return <ErrorNote error={query.error} />;
   const e = query.data;
-  if (!e) return <p className="muted">Loading…</p>;
+  const crumbs = [{ label: 'Catalog', to: '/' }];
+  if (!e) {
+    return (
+      <article>
+        <PageHeader title={name} crumbs={crumbs} kicker={kind} />
+        {query.error ? (
+          <ErrorNote error={query.error} what={`Loading ${kind} ${namespace}/${name}`} />
+        ) : (
+          <p className="muted">Loading…</p>
+        )}
+      </article>
+    );
+  }
   const grouped = new Map<string, string[]>();
   for (const r of e.relations ?? []) grouped.set(r.type, [...(grouped.get(r.type) ?? []), r.targetRef]);
   const spec = e.spec ?? {};
   return (
     <article>
-      <p className="muted">
-        {e.kind}
-        {typeof spec.type === 'string' && ` · ${spec.type}`}
-        {typeof spec.lifecycle === 'string' && ` · ${spec.lifecycle}`}
-        {e.status.orphan && <span className="pill warn">orphan</span>}
-      </p>
-      <h1>{e.metadata.title ?? e.metadata.name}</h1>
+      <PageHeader
+        title={e.metadata.title ?? e.metadata.name}
+        crumbs={[...crumbs, ...(typeof spec.owner === 'string' ? [ownerCrumb(spec.owner)] : [])]}
+        kicker={
+          <>
+            {e.kind}
+            {typeof spec.type === 'string' && ` · ${spec.type}`}
+            {typeof spec.lifecycle === 'string' && ` · ${spec.lifecycle}`}
+            {e.status.orphan && <span className="pill warn">orphan</span>}
+          </>
+        }
+      />
       {e.metadata.description && <p>{e.metadata.description}</p>}
       <div className="tags">
         {(e.metadata.tags ?? []).map((t) => (
@@ -64,6 +83,7 @@ export function EntityPage({ kind, namespace, name }: { kind: string; namespace:
           ))}
         </ul>
       )}
+      {e.kind === 'Component' && <KubernetesPanel entityRef={refOf(e)} />}
       <div className="columns">
         <section className="card">
           <h2>Relations</h2>
@@ -120,7 +140,11 @@ export function EntityPage({ kind, namespace, name }: { kind: string; namespace:
           <pre className="definition">{spec.definition}</pre>
         </section>
       )}
-      {e.kind === 'Component' && <KubernetesPanel entityRef={refOf(e)} />}
     </article>
   );
+}
+
+function ownerCrumb(owner: string) {
+  const to = entityPath(owner, 'group');
+  return { label: shortRef(owner, 'group'), ...(to ? { to } : {}) };
 }

@@ -1,8 +1,9 @@
 import type { ServiceSummary } from '@portolan/core/services/types';
 import { useQuery } from '@tanstack/react-query';
-import { type ApiEntity, api, entityPath, refOf } from '../api.ts';
+import { Link, useParams } from 'react-router';
+import { type ApiEntity, api, entityPath, refOf, shortRef } from '../api.ts';
 import { ErrorNote } from '../components/ErrorNote.tsx';
-import { Link } from '../router.tsx';
+import { PageHeader } from '../components/PageHeader.tsx';
 
 interface TeamService {
   ref: string;
@@ -18,7 +19,8 @@ interface Team {
   owned: ApiEntity[];
 }
 
-export function TeamPage({ teamRef }: { teamRef: string }) {
+export function TeamPage() {
+  const teamRef = useParams().ref ?? '';
   const query = useQuery({
     queryKey: ['team', teamRef],
     queryFn: () => api<Team>(`/api/catalog/teams/${encodeURIComponent(teamRef)}`),
@@ -29,16 +31,34 @@ export function TeamPage({ teamRef }: { teamRef: string }) {
     refetchInterval: 10_000,
     retry: false,
   });
-  if (query.error) return <ErrorNote error={query.error} />;
   const team = query.data;
   const running = (services.data?.items ?? []).filter((s) => s.summary.workloads > 0);
-  if (!team) return <p className="muted">Loading…</p>;
+  if (!team) {
+    return (
+      <article>
+        <PageHeader
+          title={shortRef(teamRef, 'group')}
+          crumbs={[{ label: 'Catalog', to: '/' }]}
+          kicker="Team"
+        />
+        {query.error ? (
+          <ErrorNote error={query.error} what={`Loading team ${teamRef}`} />
+        ) : (
+          <p className="muted">Loading…</p>
+        )}
+      </article>
+    );
+  }
   const byKind = new Map<string, ApiEntity[]>();
   for (const e of team.owned) byKind.set(e.kind, [...(byKind.get(e.kind) ?? []), e]);
   return (
     <article>
-      <p className="muted">Team</p>
-      <h1>{team.group.metadata.title ?? team.group.metadata.name}</h1>
+      <PageHeader
+        title={team.group.metadata.title ?? team.group.metadata.name}
+        crumbs={[{ label: 'Catalog', to: '/' }]}
+        kicker="Team"
+      />
+      {services.error && <ErrorNote error={services.error} what="Loading the team's running services" />}
       {team.groups.length > 1 && <p className="muted">Including {team.groups.length - 1} sub-group(s)</p>}
       {running.length > 0 && (
         <section className="card">
@@ -59,7 +79,7 @@ export function TeamPage({ teamRef }: { teamRef: string }) {
                 return (
                   <tr key={s.ref}>
                     <td>
-                      <Link to={entityPath(s.ref)}>{s.title ?? s.name}</Link>
+                      <Link to={entityPath(s.ref) ?? '/'}>{s.title ?? s.name}</Link>
                     </td>
                     <td>
                       {s.summary.clusters}
@@ -87,8 +107,8 @@ export function TeamPage({ teamRef }: { teamRef: string }) {
           <ul className="plain">
             {entities.map((e) => (
               <li key={refOf(e)}>
-                <Link to={entityPath(refOf(e))}>{e.metadata.title ?? e.metadata.name}</Link>{' '}
-                <span className="muted">{e.metadata.description}</span>
+                <Link to={entityPath(refOf(e)) ?? '/'}>{e.metadata.title ?? e.metadata.name}</Link>{' '}
+                {e.metadata.description && <div className="muted small">{e.metadata.description}</div>}
               </li>
             ))}
           </ul>

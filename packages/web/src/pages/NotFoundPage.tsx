@@ -1,0 +1,18 @@
+import { Link, useLocation } from 'react-router';
+import { PageHeader } from '../components/PageHeader.tsx';
+
+export function NotFoundPage() {
+  const { pathname } = useLocation();
+  return (
+    <section>
+      <PageHeader title="Page not found" crumbs={[{ label: 'Catalog', to: '/' }]} />
+      <p>
+        There is no page at <code>{pathname}</code>.
+      </p>
+      <p>
+        Try the <Link to="/">catalog</Link>, the <Link to="/findings">findings</Link> or the{' '}
+        <Link to="/clusters">clusters</Link>.
+      </p>
+    </section>
+  );
+}

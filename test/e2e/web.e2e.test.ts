@@ -1,0 +1,239 @@
+// The web app as a service owner and a platform team use it, on a simulated 14-cluster fleet in
+// Chromium: the failing cluster in the first screen, a finding to the previous logs in two clicks,
+// the findings page's ranking, the catalog's filters and sorting, dark mode, and axe-core on every
+// main page. Screenshots of every main page go to test/e2e/screenshots (git-ignored).
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type SimFleetHandle, startSimFleet } from '@portolan/sim';
+import pino from 'pino';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../packages/server/src/config/load.ts';
+import type { FleetSummaryView, ServiceFinding } from '../../packages/server/src/health/fleet.ts';
+import { type Portal, startPortal } from '../../packages/server/src/portal.ts';
+import { launchBrowser } from '../support/browser.ts';
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+const SHOTS = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
+
+/** axe-core's serious and critical violations on the page, as "rule: target" lines. */
+async function axeProblems(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE });
+  // A string, evaluated in the page: the test's own type-check knows no DOM.
+  const violations = await page.evaluate<{ id: string; impact: string; nodes: { target: string[] }[] }[]>(
+    "axe.run({ resultTypes: ['violations'] }).then((r) => r.violations)",
+  );
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+describe('the web app', () => {
+  let sim: SimFleetHandle;
+  let portal: Portal;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let crash: ServiceFinding;
+  const dir = mkdtempSync(join(tmpdir(), 'portolan-e2e-web-'));
+  const get = async <T>(path: string) => (await (await fetch(`${portal.url}${path}`)).json()) as T;
+  const servicePath = (ref: string) => `/catalog/component/default/${ref.split('/').pop()}`;
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    sim = await startSimFleet({ dir, seed: 5, clusters: 14, regions: 3, scale: 0.05, changeRate: 0 });
+    const config = parseConfig(
+      {
+        server: { port: 0 },
+        database: { client: 'sqlite', connection: ':memory:' },
+        catalog: { locations: [{ type: 'file', target: './catalog/catalog-info.yaml' }] },
+        kubernetes: { kubeconfig: { path: './kubeconfig.yaml' }, streamDebounceMs: 50 },
+      },
+      'e2e',
+    );
+    portal = await startPortal({ config, baseDir: dir, logger: pino({ level: 'silent' }) });
+    await portal.kubernetes!.waitForSync(60_000);
+    // The simulated fleet seeds crash-looping pods; the fleet's findings name one.
+    for (let i = 0; i < 60 && !crash; i++) {
+      crash = (await get<{ items: ServiceFinding[] }>('/api/findings?rule=pod-crash-loop')).items[0]!;
+      if (!crash) await new Promise((r) => setTimeout(r, 1000));
+    }
+    expect(crash, 'a crash-looping pod in the simulated fleet').toBeDefined();
+    browser = await launchBrowser();
+    // The portal's CSP allows only its own scripts; axe-core is injected by the test.
+    context = await browser.newContext({ viewport: { width: 1440, height: 900 }, bypassCSP: true });
+    page = await context.newPage();
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await portal?.close();
+    await sim?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("shows a service's failing cluster in the first screen, at 1440 and at 390 px", async () => {
+    for (const viewport of [
+      { width: 1440, height: 900 },
+      { width: 390, height: 844 },
+    ]) {
+      await page.setViewportSize(viewport);
+      await page.goto(`${portal.url}${servicePath(crash.service)}`);
+      const cell = page.locator(`.glance .cell[data-cluster="${crash.object.cluster}"]`);
+      await expect.poll(() => cell.getAttribute('data-state'), { timeout: 20_000 }).toBe('failing');
+      const box = (await cell.boundingBox())!;
+      expect(box.y + box.height, `failing cell within the first ${viewport.height} px`).toBeLessThanOrEqual(
+        viewport.height,
+      );
+      expect(await page.locator('.state-badge').textContent()).toBe('failing');
+      // Nothing scrolls sideways.
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
+        viewport.width,
+      );
+      await page.screenshot({ path: join(SHOTS, `service-${viewport.width}.png`) });
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
+  });
+
+  it("leads from a crash-loop finding to the pod's previous logs in two clicks", async () => {
+    await page.goto(`${portal.url}${servicePath(crash.service)}`);
+    const finding = page.locator('.finding[data-rule="pod-crash-loop"]').first();
+    await finding.locator('summary').click(); // 1
+    const button = finding.getByRole('button', { name: /^Previous logs of / });
+    await button.click(); // 2
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    expect(await dialog.getByRole('checkbox', { name: 'Previous container' }).isChecked()).toBe(true);
+    await expect.poll(() => dialog.locator('.status').textContent(), { timeout: 15_000 }).toMatch(/previous/);
+    await expect
+      .poll(async () => (await dialog.locator('pre').textContent())?.trim().length ?? 0)
+      .toBeGreaterThan(0);
+    expect(await dialog.textContent()).toContain(crash.object.cluster);
+    await page.screenshot({ path: join(SHOTS, 'logs.png') });
+    // The filter keeps only matching lines.
+    const first = (await dialog.locator('pre').textContent())!.split('\n')[0]!;
+    await dialog.getByRole('textbox', { name: 'Filter lines' }).fill(first.slice(-12));
+    await expect.poll(() => dialog.locator('.status').textContent()).toMatch(/\d+ of \d+ lines match/);
+    // Modal: Escape closes it and focus returns to the button that opened it.
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await page.evaluate<string>('document.activeElement?.textContent')).toMatch(/^Previous logs of /);
+  });
+
+  it('ranks services worst first on the findings page, and filters by severity', async () => {
+    const summary = await get<FleetSummaryView>('/api/findings/summary?top=10');
+    await page.goto(`${portal.url}/findings`);
+    const ranked = page.getByTestId('rank-services').locator('li');
+    await ranked.first().waitFor();
+    const names = await ranked.locator('a').allTextContents();
+    expect(names).toEqual(summary.worstServices.map((s) => s.key.split('/').pop()));
+    expect(await ranked.first().textContent()).toContain(`${summary.worstServices[0]!.critical} critical`);
+    await page.getByRole('combobox', { name: 'Severity' }).selectOption('critical');
+    await expect.poll(() => page.url()).toContain('severity=critical');
+    await expect
+      .poll(async () => new Set(await page.locator('.findings-table tbody .pill').allTextContents()))
+      .toEqual(new Set(['critical']));
+    await page.getByRole('combobox', { name: 'Severity' }).selectOption('');
+    await page.screenshot({ path: join(SHOTS, 'findings.png') });
+  });
+
+  it('filters the catalog by kind, lifecycle and owner, keeps "All kinds", and sorts', async () => {
+    await page.goto(`${portal.url}/`);
+    const count = page.locator('.filters [aria-live]');
+    await expect.poll(() => count.textContent()).toMatch(/\d+ entit/);
+    const components = Number((await count.textContent())!.split(' ')[0]);
+    await page.getByRole('combobox', { name: 'Kind' }).selectOption('all');
+    await expect
+      .poll(async () => Number((await count.textContent())!.split(' ')[0]))
+      .toBeGreaterThan(components);
+    await page.reload();
+    expect(await page.getByRole('combobox', { name: 'Kind' }).inputValue()).toBe('all');
+
+    await page.getByRole('combobox', { name: 'Lifecycle' }).selectOption('production');
+    await expect.poll(() => page.url()).toContain('lifecycle=production');
+    await expect
+      .poll(
+        async () => new Set(await page.locator('table.catalog tbody tr td:nth-child(6)').allTextContents()),
+      )
+      .toEqual(new Set(['production']));
+
+    // Sorting by name, then the other way round.
+    await page.getByRole('button', { name: /^Name/ }).click();
+    await expect.poll(() => page.url()).toContain('sort=-name');
+    const names = () => page.locator('table.catalog tbody tr td:first-child a').allTextContents();
+    const descending = (list: string[]) =>
+      [...list].sort((a, b) => b.toLowerCase().localeCompare(a.toLowerCase()));
+    await expect
+      .poll(async () => {
+        const list = await names();
+        return list.length > 1 && list.join('|') === descending(list).join('|');
+      })
+      .toBe(true);
+
+    // Owner, then a search with no results: "no results" is not the loading state.
+    await page.goto(`${portal.url}/?owner=${encodeURIComponent(crash.owner!)}`);
+    await expect
+      .poll(
+        async () => new Set(await page.locator('table.catalog tbody tr td:nth-child(5)').allTextContents()),
+      )
+      .toEqual(new Set([crash.owner!.split('/').pop()]));
+    await page.goto(`${portal.url}/?q=no-such-thing-anywhere`);
+    await page.getByText('No results.').waitFor();
+    expect(await page.locator('.loading').count()).toBe(0);
+  });
+
+  it('follows a dark system theme', async () => {
+    const dark = await browser.newContext({
+      colorScheme: 'dark',
+      viewport: { width: 1440, height: 900 },
+      bypassCSP: true,
+    });
+    const p = await dark.newPage();
+    await p.goto(`${portal.url}${servicePath(crash.service)}`);
+    await p.locator('.glance').waitFor();
+    const bg = await p.evaluate<string>('getComputedStyle(document.documentElement).backgroundColor');
+    const [r, g, b] = bg.match(/\d+/g)!.map(Number) as [number, number, number];
+    expect(r + g + b, `background ${bg} is dark`).toBeLessThan(120);
+    await p.locator('.finding summary').first().waitFor();
+    expect(await axeProblems(p)).toEqual([]);
+    await p.screenshot({ path: join(SHOTS, 'service-dark.png') });
+    await dark.close();
+  });
+
+  it('gives every main page its title, and axe finds nothing serious or critical', async () => {
+    const team = crash.owner!;
+    const pages: [string, string, string][] = [
+      ['catalog', '/', 'Software catalog'],
+      ['service', servicePath(crash.service), ''],
+      ['findings', '/findings', 'Findings'],
+      ['clusters', '/clusters', 'Clusters'],
+      ['team', `/teams/${encodeURIComponent(team)}`, ''],
+      ['not-found', '/no/such/page', 'Page not found'],
+    ];
+    const titles = new Set<string>();
+    for (const [name, path, heading] of pages) {
+      await page.goto(`${portal.url}${path}`);
+      await page.locator('h1').waitFor();
+      if (heading) expect(await page.locator('h1').textContent()).toBe(heading);
+      await page.waitForLoadState('networkidle').catch(() => undefined);
+      if (name === 'service') await page.locator('.finding').first().waitFor();
+      expect(await axeProblems(page), `axe on ${path}`).toEqual([]);
+      titles.add(await page.title());
+      await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: name !== 'service' });
+    }
+    expect(titles.size, 'every page has its own title').toBe(pages.length);
+  });
+
+  it('has a skip link to the content', async () => {
+    await page.goto(`${portal.url}/findings`);
+    await page.locator('h1').waitFor();
+    await page.keyboard.press('Tab');
+    const skip = page.getByRole('link', { name: 'Skip to content' });
+    expect(await skip.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate<string>('document.activeElement?.id')).toBe('main');
+  });
+});
