@@ -2,14 +2,16 @@
 // belongs to and that service's owner and system, filtered, paged and summarised per service,
 // team and system. Pure over a snapshot, so it is tested without a cluster.
 import { tryNormalizeRef } from '@portolan/core/catalog/ref';
+import type { FleetSummaryView, ServiceFinding } from '@portolan/core/health/fleet';
+
+export type { FleetSummaryView, GroupSummary, ServiceFinding } from '@portolan/core/health/fleet';
+
 import {
   compareFindings,
   diffFindings,
   type Finding,
   type FindingsDiff,
-  type FindingsSummary,
   fleetSummary,
-  type RollUp,
   rollUp,
   type Severity,
   severityAtLeast,
@@ -29,13 +31,6 @@ export interface ServiceContext {
   owner?: string;
   system?: string;
   lifecycle?: string;
-}
-
-/** A finding with the service it was found on. One object claimed by two services appears twice. */
-export interface ServiceFinding extends Finding {
-  service: string;
-  owner?: string;
-  system?: string;
 }
 
 export interface FleetSnapshot {
@@ -132,21 +127,6 @@ export function queryFindings(
     total++;
   }
   return { items, totalItems: total };
-}
-
-export type GroupSummary = Omit<RollUp, 'findings'> & { services?: number };
-
-export interface FleetSummaryView {
-  generatedAt: string;
-  durationMs: number;
-  entities: number;
-  servicesWithObjects: number;
-  summary: FindingsSummary;
-  /** Services worst first. */
-  worstServices: GroupSummary[];
-  /** Teams (owners) worst first, with how many of their services have findings. */
-  teams: GroupSummary[];
-  systems: GroupSummary[];
 }
 
 function groups(findings: readonly ServiceFinding[], keyOf: (f: Finding) => string | undefined, top: number) {
