@@ -165,7 +165,7 @@ describe('portolan explain', () => {
     });
 
     it('reads concatenated objects from kubectl’s own test data (hack/testdata/multi-resource-json.json)', async () => {
-      const r = await explain([fixture('k8s-multi-resource.json'), '-o', 'json']);
+      const r = await explain([fixture('k8s-multi-resource-json.txt'), '-o', 'json']);
       expect(r.stderr).toBe('');
       const body = JSON.parse(r.stdout);
       expect(body.checked).toBe(1);
