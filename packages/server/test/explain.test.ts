@@ -1,6 +1,7 @@
 import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { explainCommand, terminalSafe } from '../src/cli/explain.ts';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');
@@ -76,6 +77,106 @@ describe('portolan explain', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('pod-image-pull');
     expect(r.stdout).toContain('Deployment shop/web');
+  });
+
+  describe('reads every shape kubectl and the API print', () => {
+    // One failed bare pod (exit code 3) and one healthy Deployment, in each shape.
+    const failedPod = {
+      metadata: { name: 'db-migrate', namespace: 'shop' },
+      spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'migrate:7' }] },
+      status: {
+        phase: 'Failed',
+        containerStatuses: [
+          {
+            name: 'main',
+            state: {
+              terminated: { exitCode: 3, reason: 'Error', finishedAt: '2026-11-26T11:50:00Z' },
+            },
+          },
+        ],
+      },
+    };
+    const deployment = {
+      metadata: { name: 'web', namespace: 'shop', generation: 1 },
+      spec: { replicas: 1 },
+      status: {
+        observedGeneration: 1,
+        replicas: 1,
+        updatedReplicas: 1,
+        availableReplicas: 1,
+        readyReplicas: 1,
+      },
+    };
+    const pod = { apiVersion: 'v1', kind: 'Pod', ...failedPod };
+    const deploy = { apiVersion: 'apps/v1', kind: 'Deployment', ...deployment };
+    const shapes: [string, string][] = [
+      ['a single object (kubectl get pod x -o json)', JSON.stringify(pod)],
+      [
+        'a List with mixed kinds (kubectl get pod,deploy -o json)',
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'List',
+          metadata: { resourceVersion: '' },
+          items: [pod, deploy],
+        }),
+      ],
+      [
+        'typed lists whose items carry no kind (the API: PodList, DeploymentList)',
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'List',
+          items: [
+            { apiVersion: 'v1', kind: 'PodList', metadata: { resourceVersion: '8' }, items: [failedPod] },
+            { apiVersion: 'apps/v1', kind: 'DeploymentList', metadata: {}, items: [deployment] },
+          ],
+        }),
+      ],
+      [
+        'a typed list in YAML',
+        stringify({ apiVersion: 'v1', kind: 'PodList', items: [failedPod] }) +
+          '---\n' +
+          stringify({ apiVersion: 'apps/v1', kind: 'DeploymentList', items: [deployment] }),
+      ],
+      ['YAML documents', `${stringify(pod)}---\n${stringify(deploy)}`],
+      [
+        'kubectl get pod,deploy -o yaml (a List in YAML)',
+        stringify({
+          apiVersion: 'v1',
+          kind: 'List',
+          metadata: { resourceVersion: '' },
+          items: [pod, deploy],
+        }),
+      ],
+      [
+        'concatenated JSON objects (kubectl get -w -o json)',
+        `${JSON.stringify(pod, null, 2)}\n${JSON.stringify(deploy)}\n`,
+      ],
+      ['a JSON array of objects', JSON.stringify([pod, deploy])],
+    ];
+    it.each(shapes)('%s', async (_name, input) => {
+      const r = await explain(['-', '-o', 'json'], { stdin: input });
+      expect(r.stderr).toBe('');
+      const body = JSON.parse(r.stdout);
+      const single = !input.includes('Deployment');
+      expect(body.checked).toBe(single ? 1 : 2);
+      expect(body.findings.map((f: { rule: string }) => f.rule)).toEqual(['pod-failed']);
+      expect(body.findings[0].evidence).toMatchObject({ container: 'main', exitCode: 3, reason: 'Error' });
+      expect(r.code).toBe(1);
+    });
+
+    it('reads concatenated objects from kubectl’s own test data (hack/testdata/multi-resource-json.json)', async () => {
+      const r = await explain([fixture('k8s-multi-resource-json.txt'), '-o', 'json']);
+      expect(r.stderr).toBe('');
+      const body = JSON.parse(r.stdout);
+      expect(body.checked).toBe(1);
+      expect(body.ignored).toEqual({ ReplicationController: 1 });
+    });
+
+    it('still refuses text that is neither one JSON value nor several', async () => {
+      const r = await explain(['-'], { stdin: '{"kind": "Pod"} trailing words' });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/invalid JSON/);
+    });
   });
 
   it('exits 0 with a clear line when nothing is wrong, and 0 for info-only findings', async () => {

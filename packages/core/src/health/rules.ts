@@ -57,7 +57,7 @@ export const RULES: readonly RuleInfo[] = [
     id: 'pod-not-ready',
     kind: 'Pod',
     severity: 'warning',
-    title: 'Not ready for longer than its readiness probes allow',
+    title: 'Not ready for longer than its readiness probes allow, or held by a readiness gate',
   },
   {
     id: 'pod-liveness-kill',
@@ -65,7 +65,12 @@ export const RULES: readonly RuleInfo[] = [
     severity: 'warning',
     title: 'Container restarted by failing liveness probes',
   },
-  { id: 'pod-evicted', kind: 'Pod', severity: 'warning', title: 'Pod evicted (node pressure)' },
+  {
+    id: 'pod-evicted',
+    kind: 'Pod',
+    severity: 'warning',
+    title: 'Pod evicted (node pressure; a lost replica)',
+  },
   {
     id: 'pod-terminating-stuck',
     kind: 'Pod',
@@ -73,6 +78,12 @@ export const RULES: readonly RuleInfo[] = [
     title: 'Terminating for too long (finalizer, lost node)',
   },
   { id: 'pod-init-failure', kind: 'Pod', severity: 'critical', title: 'Init container failing' },
+  {
+    id: 'pod-failed',
+    kind: 'Pod',
+    severity: 'critical',
+    title: 'Pod Failed and nothing will run it again (bare pod, unknown owner): exit code, reason, message',
+  },
   {
     id: 'deployment-progress-deadline',
     kind: 'Deployment',
@@ -129,7 +140,12 @@ export const RULES: readonly RuleInfo[] = [
     severity: 'warning',
     title: 'DaemonSet rolling update blocked',
   },
-  { id: 'job-failed', kind: 'Job', severity: 'critical', title: 'Job failed (backoff limit or deadline)' },
+  {
+    id: 'job-failed',
+    kind: 'Job',
+    severity: 'critical',
+    title: 'Job failed (backoff limit, deadline, pod failure policy), with its last pod’s exit code',
+  },
   {
     id: 'cronjob-missed-schedule',
     kind: 'CronJob',

@@ -57,6 +57,7 @@ export class Snapshot {
   /** Clusters for which the input holds at least one object of a kind. */
   readonly clustersWith = new Map<WatchedKind, Set<string>>();
   private readonly ownerCache = new Map<string, ObjectRef>();
+  private podsByController: Map<string, Pod[]> | undefined;
 
   constructor(objects: Iterable<ClusterObject>, now: number, context: HealthContext) {
     this.now = now;
@@ -181,6 +182,23 @@ export class Snapshot {
     }
     this.ownerCache.set(cacheKey, owner);
     return owner;
+  }
+
+  /** The pods whose controlling owner is the given object (a Job's pods), built on first use. */
+  podsControlledBy(cluster: string, kind: string, namespace: string, name: string): readonly Pod[] {
+    if (!this.podsByController) {
+      const index = new Map<string, Pod[]>();
+      for (const { cluster: c, object } of this.byKind.Pod) {
+        const owner = controllerOf(object.metadata);
+        if (!owner?.kind || !owner.name) continue;
+        const key = objectKey(c, owner.kind, object.metadata?.namespace ?? '', owner.name);
+        const list = index.get(key);
+        if (list) list.push(object);
+        else index.set(key, [object]);
+      }
+      this.podsByController = index;
+    }
+    return this.podsByController.get(objectKey(cluster, kind, namespace, name)) ?? [];
   }
 
   lifecycleOf(ref: ObjectRef): string | undefined {

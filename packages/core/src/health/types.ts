@@ -112,6 +112,7 @@ export const RULE_IDS = [
   'pod-evicted',
   'pod-terminating-stuck',
   'pod-init-failure',
+  'pod-failed',
   'deployment-progress-deadline',
   'deployment-unavailable',
   'deployment-rollout',

@@ -148,6 +148,7 @@ function meta(options: { labels: boolean; annotations: boolean }): Trim {
     generation: keep,
     creationTimestamp: keep,
     deletionTimestamp: keep,
+    deletionGracePeriodSeconds: keep,
     // Finalizers matter only once deletion has begun: they are what holds a terminating object.
     finalizers: (v, t, m) =>
       m.deletionTimestamp && Array.isArray(v) && v.length > 0 ? v.map(t.intern) : undefined,
@@ -176,6 +177,8 @@ const container = fields({
       : undefined,
   readinessProbe: probe,
   livenessProbe: probe,
+  // Sidecars are init containers with restartPolicy Always: the rules judge them as app containers.
+  restartPolicy: str,
   ports: each(fields({ name: keep, containerPort: keep, protocol: str }), { nonEmpty: true }),
 });
 const containers = shared(each(container));

@@ -11,6 +11,8 @@ export interface ObjectMeta {
   generation?: number;
   creationTimestamp?: string;
   deletionTimestamp?: string;
+  /** Set with deletionTimestamp, which is the delete request's time plus this many seconds. */
+  deletionGracePeriodSeconds?: number;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   ownerReferences?: OwnerReference[];
@@ -63,6 +65,8 @@ export interface Container {
   resources?: ResourceRequirements;
   readinessProbe?: Probe;
   livenessProbe?: Probe;
+  /** On an init container, Always makes it a sidecar: it runs beside the app containers. */
+  restartPolicy?: string;
   ports?: { name?: string; containerPort?: number; protocol?: string }[];
 }
 
@@ -107,6 +111,7 @@ export interface Pod extends KubeObject {
     initContainers?: Container[];
     restartPolicy?: string;
     priorityClassName?: string;
+    terminationGracePeriodSeconds?: number;
     volumes?: { name?: string; persistentVolumeClaim?: { claimName?: string } }[];
   };
   status?: {

@@ -409,7 +409,7 @@ const cases: Case[] = [
     mentions: ['low on memory'],
   },
   {
-    name: 'an eviction a week old is only a clean-up note',
+    name: 'an eviction a week old is still a warning: a lost replica, a node under pressure',
     pod: pod({
       phase: 'Failed',
       containers: [],
@@ -424,8 +424,8 @@ const cases: Case[] = [
       ],
       status: { reason: 'Evicted', message: 'The node was low on resource: ephemeral-storage. ' },
     }),
-    expect: ['pod-evicted:info'],
-    mentions: ['ephemeral-storage'],
+    expect: ['pod-evicted:warning'],
+    mentions: ['ephemeral-storage', '7d ago'],
   },
   {
     name: 'a Succeeded pod is fine',

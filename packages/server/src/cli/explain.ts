@@ -164,7 +164,7 @@ function parseSource(source: Source, cluster: string, out: Parsed): void {
   const values: unknown[] = [];
   if (/^\s*[[{]/.test(text)) {
     try {
-      values.push(JSON.parse(text));
+      values.push(...jsonValues(text));
     } catch (error) {
       out.errors.push(`${source.name}: invalid JSON: ${(error as Error).message}`);
       return;
@@ -188,6 +188,49 @@ function parseSource(source: Source, cluster: string, out: Parsed): void {
   if (out.objects.length + countIgnored(out.ignored) === before && out.errors.length === 0) {
     out.errors.push(`${source.name}: no Kubernetes objects found (expected objects with a "kind")`);
   }
+}
+
+/**
+ * One JSON value, or several written one after another: `kubectl get -w -o json` prints one
+ * object per change, and kubectl reads files of concatenated objects as it reads YAML documents.
+ */
+function jsonValues(text: string): unknown[] {
+  try {
+    return [JSON.parse(text)];
+  } catch (error) {
+    const parts = splitTopLevel(text);
+    if (parts.length < 2) throw error;
+    return parts.map((part) => JSON.parse(part));
+  }
+}
+
+/** Cuts text into its top-level JSON objects and arrays (strings and escapes respected). */
+function splitTopLevel(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = -1;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') inString = true;
+    else if (c === '{' || c === '[') {
+      if (depth === 0) start = i;
+      depth++;
+    } else if (c === '}' || c === ']') {
+      depth--;
+      if (depth === 0 && start >= 0) {
+        parts.push(text.slice(start, i + 1));
+        start = -1;
+      }
+      if (depth < 0) return [];
+    } else if (depth === 0 && !/\s/.test(c ?? '')) return [];
+  }
+  return depth === 0 ? parts : [];
 }
 
 function countIgnored(ignored: Map<string, number>): number {

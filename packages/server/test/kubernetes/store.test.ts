@@ -88,6 +88,26 @@ describe('trimObject', () => {
     expect(trimObject('Pod', { metadata: deleting }).metadata?.finalizers).toEqual(['example.com/hold']);
   });
 
+  it('keeps what the health rules need to judge sidecars and overdue deletions', () => {
+    const pod = {
+      metadata: {
+        name: 'p',
+        namespace: 'ns',
+        deletionTimestamp: '2026-11-26T10:02:00Z',
+        deletionGracePeriodSeconds: 120,
+      },
+      spec: {
+        initContainers: [{ name: 'proxy', image: 'envoy:1', restartPolicy: 'Always' }],
+        containers: [{ name: 'app', image: 'app:1' }],
+      },
+    } as unknown as KubeObject;
+    // biome-ignore lint/suspicious/noExplicitAny: reading nested fields of a plain object
+    const t = trimObject('Pod', pod) as Record<string, any>;
+    expect(t.metadata.deletionGracePeriodSeconds).toBe(120);
+    expect(t.spec.initContainers[0].restartPolicy).toBe('Always');
+    expect(t.spec.containers[0].restartPolicy).toBeUndefined();
+  });
+
   it('drops managedFields, last-applied and large annotations, and unused pod spec fields', () => {
     const pod = {
       metadata: {

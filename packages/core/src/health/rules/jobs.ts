@@ -1,13 +1,26 @@
 import type { CronJob, Job } from '../../k8s/types.ts';
 import { CronError, parseCron, previousFire } from '../cron.ts';
 import type { Collector, Snapshot } from '../snapshot.ts';
-import type { ObjectRef, Tagged } from '../types.ts';
+import type { Evidence, ObjectRef, Tagged } from '../types.ts';
 import { condition, conditionEvidence, controllerOf, formatDuration, num, refOf, time } from '../util.ts';
+import { explainExit, failedContainer } from './pods.ts';
+
+/**
+ * Whether a Job has failed for good. Since Kubernetes 1.31 the controller adds FailureTarget as
+ * soon as it decides the Job fails and Failed only once its pods have terminated, which can take
+ * a grace period or longer: either one is the verdict.
+ */
+function failedCondition(job: Job) {
+  const failed = condition(job.status?.conditions, 'Failed');
+  if (failed?.status === 'True') return failed;
+  const target = condition(job.status?.conditions, 'FailureTarget');
+  return target?.status === 'True' ? target : undefined;
+}
 
 export function checkJob(snap: Snapshot, item: Tagged<Job>, out: Collector): void {
   const job = item.object;
-  const failed = condition(job.status?.conditions, 'Failed');
-  if (failed?.status !== 'True') return;
+  const failed = failedCondition(job);
+  if (!failed) return;
   const ref: ObjectRef = {
     cluster: item.cluster,
     namespace: job.metadata?.namespace ?? '',
@@ -23,31 +36,65 @@ export function checkJob(snap: Snapshot, item: Tagged<Job>, out: Collector): voi
   const failedAt = time(failed.lastTransitionTime) ?? time(job.status?.startTime);
   const lastSuccess = time(cron?.status?.lastSuccessfulTime);
   if (failedAt !== undefined && lastSuccess !== undefined && lastSuccess > failedAt) return;
-  const deadline = failed.reason === 'DeadlineExceeded';
+  const reason = failed.reason ?? '';
+  const backoffLimit = num(job.spec?.backoffLimit, 6);
+  // The last pod that failed is the one that made the Job give up: its exit code is the cause.
+  let last: ReturnType<typeof failedContainer>;
+  for (const pod of snap.podsControlledBy(item.cluster, 'Job', ref.namespace, ref.name)) {
+    if (pod.status?.phase !== 'Failed') continue;
+    const c = failedContainer(pod);
+    if (c && (!last || (time(c.t.finishedAt) ?? 0) > (time(last.t.finishedAt) ?? 0))) last = c;
+  }
+  const exit = last
+    ? `; last pod: ${last.init ? 'init container' : 'container'} ${last.cs.name ?? ''} exit code ${last.t.exitCode ?? '?'}${last.t.reason ? ` (${last.t.reason})` : ''}`
+    : '';
+  const summary =
+    reason === 'DeadlineExceeded'
+      ? `failed: ran longer than activeDeadlineSeconds (${num(job.spec?.activeDeadlineSeconds)}s)`
+      : reason === 'PodFailurePolicy'
+        ? `failed by its pod failure policy: ${failed.message ?? 'a pod matched a FailJob rule'}`
+        : reason === 'FailedIndexes' || reason === 'MaxFailedIndexesExceeded'
+          ? `failed: indexes failed past their per-index backoff limit (${failed.message ?? reason})`
+          : reason === 'BackoffLimitExceeded' || reason === ''
+            ? `failed after ${num(job.status?.failed)} failed pods (backoffLimit ${backoffLimit})${exit}`
+            : `failed (${reason})${failed.message ? `: ${failed.message}` : ''}${exit}`;
+  const explanation =
+    reason === 'DeadlineExceeded'
+      ? 'The Job exceeded its activeDeadlineSeconds and Kubernetes stopped its pods.'
+      : reason === 'PodFailurePolicy'
+        ? 'A pod failed in a way the Job’s podFailurePolicy marks as not worth retrying (a FailJob rule), so the Job failed at once, without using its backoffLimit.'
+        : reason === 'FailedIndexes' || reason === 'MaxFailedIndexesExceeded'
+          ? 'An indexed Job with a per-index backoff limit has indexes that failed too often.'
+          : 'Every retry of the Job’s pod failed until the backoff limit was reached.';
+  const evidence: Evidence = {
+    reason: failed.reason,
+    message: failed.message,
+    conditions: conditionEvidence(failed),
+    events: snap.eventsFor(item.cluster, 'Job', ref.namespace, ref.name),
+    details: {
+      failed: num(job.status?.failed),
+      succeeded: num(job.status?.succeeded),
+      backoffLimit,
+    },
+  };
+  if (last) {
+    evidence.container = last.cs.name;
+    if (last.t.exitCode !== undefined) evidence.exitCode = last.t.exitCode;
+    if (last.t.signal !== undefined) evidence.signal = last.t.signal;
+    // The pod's own reason and message (Error, "S3 bucket not found") say more than the Job's.
+    if (last.t.reason !== undefined) evidence.reason = last.t.reason;
+    if (last.t.message !== undefined) evidence.message = last.t.message;
+  }
   out.add(ref, {
     rule: 'job-failed',
     severity: owner?.kind === 'CronJob' ? 'warning' : 'critical',
-    summary: deadline
-      ? `failed: ran longer than activeDeadlineSeconds (${num(job.spec?.activeDeadlineSeconds)}s)`
-      : `failed after ${num(job.status?.failed)} failed pods (backoffLimit ${num(job.spec?.backoffLimit, 6)})`,
-    explanation: deadline
-      ? 'The Job exceeded its activeDeadlineSeconds and Kubernetes stopped its pods.'
-      : 'Every retry of the Job’s pod failed until the backoff limit was reached.',
+    summary,
+    explanation: last ? `${explanation} ${explainExit(last.t.exitCode, last.t.reason)}` : explanation,
     nextSteps: [
       `Read the logs of the failed pods: kubectl logs -n ${ref.namespace} -l job-name=${ref.name} --previous`,
       'Fix the cause and re-run the Job (Jobs are not retried after they fail).',
     ],
-    evidence: {
-      reason: failed.reason,
-      message: failed.message,
-      conditions: conditionEvidence(failed),
-      events: snap.eventsFor(item.cluster, 'Job', ref.namespace, ref.name),
-      details: {
-        failed: num(job.status?.failed),
-        succeeded: num(job.status?.succeeded),
-        backoffLimit: num(job.spec?.backoffLimit, 6),
-      },
-    },
+    evidence,
   });
 }
 

@@ -7,11 +7,8 @@ import type {
 } from '../../k8s/types.ts';
 import { parseQuantity } from '../../scaling/quantity.ts';
 import { type Collector, type Draft, eventMillis, logTailKey, type Snapshot } from '../snapshot.ts';
-import type { Evidence, Tagged } from '../types.ts';
-import { condition, conditionEvidence, formatDuration, num, time } from '../util.ts';
-
-// core/v1 Pod as the rules read it; terminationGracePeriodSeconds is not in the shared trimmed type.
-type PodWithGrace = Pod & { spec?: { terminationGracePeriodSeconds?: number } };
+import type { Evidence, Severity, Tagged } from '../types.ts';
+import { condition, conditionEvidence, controllerOf, formatDuration, num, time } from '../util.ts';
 
 const IMAGE_PULL = new Set(['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'ErrImageNeverPull']);
 const CREATE_ERRORS = new Set(['CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
@@ -230,13 +227,18 @@ function quietlyHealthy(snap: Snapshot, cluster: string, pod: Pod, namespace: st
     if (c.lastState?.terminated?.reason === 'OOMKilled') return false;
   }
   const init = status.initContainerStatuses;
-  if (Array.isArray(init)) for (const c of init) if (c?.state?.terminated?.exitCode !== 0) return false;
+  if (Array.isArray(init))
+    for (const c of init) {
+      if (c?.state?.running && isSidecar(pod, c.name) && num(c.restartCount) < snap.options.restartThreshold)
+        continue;
+      if (c?.state?.terminated?.exitCode !== 0) return false;
+    }
   if (condition(status.conditions, 'Ready')?.status === 'False') return false;
   return snap.rawEvents(cluster, 'Pod', namespace, name).length === 0;
 }
 
 export function checkPod(snap: Snapshot, item: Tagged<Pod>, out: Collector): void {
-  const pod = item.object as PodWithGrace;
+  const pod = item.object;
   const meta = pod.metadata ?? {};
   const status = pod.status ?? {};
   const name = meta.name ?? '';
@@ -259,19 +261,22 @@ export function checkPod(snap: Snapshot, item: Tagged<Pod>, out: Collector): voi
 
   if (status.phase === 'Failed' && status.reason === 'Evicted') {
     const message = status.message ?? '';
-    const resource = /low on resource: ([\w-]+)/.exec(message)?.[1];
-    // Evicted pods stay until someone deletes them: an old eviction is a clean-up note, not news.
+    const resource = evictedFor(message);
+    // Evicted pods stay until someone deletes them, but even an old one stays a warning: it is a
+    // replica that was lost and a node that ran out of something, which will happen again.
     const evictedAt =
       time(condition(status.conditions, 'DisruptionTarget')?.lastTransitionTime) ??
       time(condition(status.conditions, 'Ready')?.lastTransitionTime);
-    const old = evictedAt !== undefined && now - evictedAt > snap.options.recentTerminationSeconds * 1000;
+    const ago = evictedAt !== undefined ? ` ${formatDuration((now - evictedAt) / 1000)} ago` : '';
     emit({
       rule: 'pod-evicted',
-      severity: old ? 'info' : 'warning',
-      summary: resource ? `evicted: the node was low on ${resource}` : 'evicted by the kubelet',
-      explanation: resource
-        ? `The kubelet evicted the pod because its node ran low on ${resource}${/larger consumption/.test(message) ? ', and this pod used more than it requested' : ''}.`
-        : 'The kubelet evicted the pod (node pressure, or ephemeral storage over its limit).',
+      severity: 'warning',
+      summary: resource ? `evicted${ago}: the node was low on ${resource}` : `evicted by the kubelet${ago}`,
+      explanation: `${
+        resource
+          ? `The kubelet evicted the pod because its node ran low on ${resource}${/larger consumption/.test(message) ? ', and this pod used more than it requested' : ''}.`
+          : 'The kubelet evicted the pod (node pressure, or ephemeral storage over its limit).'
+      } ${controllerOf(meta) ? 'Its controller replaced it, but the node may evict again.' : 'Nothing replaces a bare pod: it stays down until re-created.'}`,
       nextSteps: [
         'Set requests close to real usage so the scheduler places the pod on a node with room.',
         'Evicted pods are not deleted automatically: clean them up once understood.',
@@ -283,14 +288,17 @@ export function checkPod(snap: Snapshot, item: Tagged<Pod>, out: Collector): voi
 
   const deletedAt = time(meta.deletionTimestamp);
   if (deletedAt !== undefined) {
-    const grace = num(pod.spec?.terminationGracePeriodSeconds, 30);
-    const stuckFor = (now - deletedAt) / 1000 - grace;
+    // deletionTimestamp is when the grace period ends (the API server adds it to the request
+    // time), so the pod is overdue from that moment; it was deleted the grace period earlier.
+    const grace = num(meta.deletionGracePeriodSeconds, num(pod.spec?.terminationGracePeriodSeconds, 30));
+    const requestedAt = deletedAt - grace * 1000;
+    const stuckFor = (now - deletedAt) / 1000;
     if (stuckFor > snap.options.terminatingGraceSeconds) {
       const finalizers = Array.isArray(meta.finalizers) ? meta.finalizers : [];
       emit({
         rule: 'pod-terminating-stuck',
         severity: 'warning',
-        summary: `terminating for ${formatDuration((now - deletedAt) / 1000)}${finalizers.length ? ` (finalizers: ${finalizers.join(', ')})` : ''}`,
+        summary: `terminating for ${formatDuration((now - requestedAt) / 1000)}${finalizers.length ? ` (finalizers: ${finalizers.join(', ')})` : ''}`,
         explanation: finalizers.length
           ? 'The pod was deleted but a finalizer has not been removed, so the API server keeps it.'
           : 'The pod was deleted but has not gone away: its node is probably unreachable (NotReady) and the kubelet cannot confirm the containers stopped.',
@@ -312,10 +320,19 @@ export function checkPod(snap: Snapshot, item: Tagged<Pod>, out: Collector): voi
     // Everything else about a terminating pod (not ready, restarting) is expected.
     return;
   }
-  if (status.phase === 'Succeeded' || status.phase === 'Failed') return;
+  if (status.phase === 'Failed') {
+    failedPod(snap, item, emit, logTail);
+    return;
+  }
+  if (status.phase === 'Succeeded') return;
 
   // Init containers: a pod stays in Init:... until each one has exited 0.
+  const sidecars: ContainerStatus[] = [];
   for (const cs of statuses(status.initContainerStatuses)) {
+    if (isSidecar(pod, cs.name)) {
+      sidecars.push(cs);
+      continue;
+    }
     const waiting = cs.state?.waiting?.reason;
     const terminated = cs.state?.terminated;
     const last = cs.lastState?.terminated;
@@ -346,7 +363,8 @@ export function checkPod(snap: Snapshot, item: Tagged<Pod>, out: Collector): voi
     });
   }
 
-  for (const cs of statuses(status.containerStatuses)) {
+  // Sidecars run and restart beside the app containers: judged as they are.
+  for (const cs of [...statuses(status.containerStatuses), ...sidecars]) {
     const waiting = cs.state?.waiting;
     const reason = waiting?.reason;
     const last = cs.lastState?.terminated;
@@ -370,7 +388,7 @@ export function checkPod(snap: Snapshot, item: Tagged<Pod>, out: Collector): voi
         evidence: evidenceOf(cs, last, logTail(cs.name)),
       });
     } else if (reason && IMAGE_PULL.has(reason)) {
-      imagePull(snap, item, cs, false, emit);
+      imagePull(snap, item, cs, sidecars.includes(cs), emit);
     } else if (reason && CREATE_ERRORS.has(reason)) {
       createError(cs, emit);
     }
@@ -386,8 +404,9 @@ export function checkPod(snap: Snapshot, item: Tagged<Pod>, out: Collector): voi
     const oomRecent =
       crashLooping || oomAt === undefined || now - oomAt <= snap.options.recentTerminationSeconds * 1000;
     if (oom && oomRecent) {
-      const limit = containerSpec(pod, cs.name)?.resources?.limits?.memory;
-      const request = containerSpec(pod, cs.name)?.resources?.requests?.memory;
+      const spec = containerSpec(pod, cs.name) ?? containerSpec(pod, cs.name, true);
+      const limit = spec?.resources?.limits?.memory;
+      const request = spec?.resources?.requests?.memory;
       emit({
         rule: 'pod-oom-killed',
         severity: crashLooping ? 'critical' : 'warning',
@@ -487,20 +506,38 @@ export function checkPod(snap: Snapshot, item: Tagged<Pod>, out: Collector): voi
         const probeEvent = snap
           .rawEvents(item.cluster, 'Pod', namespace, name)
           .find((e) => e.reason === 'Unhealthy' && /Readiness probe failed/.test(e.message ?? ''));
+        // Ready is containers ready AND every readiness gate's condition True; the kubelet names
+        // the gate when only the gates hold the pod back.
+        const gate =
+          ready.reason === 'ReadinessGatesNotReady'
+            ? (/readiness gate "([^"]+)"/.exec(ready.message ?? '')?.[1] ?? '')
+            : undefined;
         emit({
           rule: 'pod-not-ready',
           severity: 'warning',
-          summary: `not ready for ${formatDuration((now - since) / 1000)}${unready.length ? ` (containers: ${unready.join(', ')})` : ''}`,
-          explanation: probeEvent
-            ? 'The readiness probe keeps failing, so the pod receives no traffic from its Services.'
-            : 'The pod has been running but not ready for longer than its readiness probes allow; it receives no traffic.',
-          nextSteps: [
-            'Check the readiness probe’s path, port and timeout against what the application serves.',
-            'Check the dependencies the readiness endpoint verifies.',
-          ],
+          summary:
+            gate !== undefined
+              ? `not ready for ${formatDuration((now - since) / 1000)}: waiting on readiness gate ${gate}`.trimEnd()
+              : `not ready for ${formatDuration((now - since) / 1000)}${unready.length ? ` (containers: ${unready.join(', ')})` : ''}`,
+          explanation:
+            gate !== undefined
+              ? `Its containers are ready, but the pod's readiness gate ${gate} is not True, so it receives no traffic. The controller that owns the gate (a load balancer controller, a mesh) sets that condition.`
+              : probeEvent
+                ? 'The readiness probe keeps failing, so the pod receives no traffic from its Services.'
+                : 'The pod has been running but not ready for longer than its readiness probes allow; it receives no traffic.',
+          nextSteps:
+            gate !== undefined
+              ? [
+                  `Check the controller that sets the ${gate} condition (its logs, and whether it runs at all).`,
+                  `kubectl get pod ${name} -n ${namespace} -o jsonpath='{.status.conditions}'`,
+                ]
+              : [
+                  'Check the readiness probe’s path, port and timeout against what the application serves.',
+                  'Check the dependencies the readiness endpoint verifies.',
+                ],
           evidence: {
-            container: unready[0],
-            message: probeEvent?.message ?? ready.message,
+            container: gate !== undefined ? undefined : unready[0],
+            message: gate !== undefined ? ready.message : (probeEvent?.message ?? ready.message),
             reason: ready.reason,
             conditions: conditionEvidence(ready),
           },
@@ -616,4 +653,124 @@ function createError(cs: ContainerStatus, emit: (d: Draft) => void): void {
     nextSteps: steps,
     evidence: { container: cs.name, reason: waiting.reason, message: waiting.message },
   });
+}
+
+function isSidecar(pod: Pod, name: string | undefined): boolean {
+  return containerSpec(pod, name, true)?.restartPolicy === 'Always';
+}
+
+const PRESSURE: Record<string, string> = {
+  DiskPressure: 'disk',
+  MemoryPressure: 'memory',
+  PIDPressure: 'process IDs',
+};
+
+/** What the node ran low on, from the kubelet's eviction message (current and older wording). */
+function evictedFor(message: string): string | undefined {
+  const m = /low on resource: \[?([\w-]+)/.exec(message);
+  if (!m?.[1]) return undefined;
+  return PRESSURE[m[1]] ?? m[1];
+}
+
+/** Controllers that replace a failed pod with a new one; any other failed pod stays failed. */
+const REPLACING = new Set(['ReplicaSet', 'ReplicationController', 'StatefulSet', 'DaemonSet']);
+
+/**
+ * A pod in phase Failed is over: the kubelet restarts nothing in it. Whether that matters depends
+ * on who owns it. Workload controllers replace it (the loss shows on the workload); a Job
+ * decides itself whether to retry, and its own finding carries this pod's exit code once it
+ * gives up; a bare pod, or one whose owner Kubernetes does not know, is never run again by
+ * Kubernetes.
+ */
+function failedPod(
+  snap: Snapshot,
+  item: Tagged<Pod>,
+  emit: (d: Draft) => void,
+  logTail: (container: string | undefined) => string[] | undefined,
+): void {
+  const pod = item.object;
+  const status = pod.status ?? {};
+  const owner = controllerOf(pod.metadata);
+  if (owner?.kind && REPLACING.has(owner.kind)) return;
+  const namespace = pod.metadata?.namespace ?? '';
+  let severity: Severity;
+  let who: string;
+  if (owner?.kind === 'Job') {
+    if (snap.get(item.cluster, 'Job', namespace, owner.name ?? '')) return;
+    severity = 'info';
+    who = `Its Job ${owner.name ?? ''} decides whether to retry it (backoffLimit, pod failure policy); the Job itself was not among the objects checked.`;
+  } else if (owner) {
+    severity = 'warning';
+    who = `It belongs to ${owner.kind ?? 'a controller'} ${owner.name ?? ''}, not a Kubernetes workload controller: Kubernetes will not run it again, and whether its owner retries is up to that owner.`;
+  } else {
+    const finished =
+      failedContainer(pod)?.t.finishedAt ?? condition(status.conditions, 'Ready')?.lastTransitionTime;
+    const at = time(finished);
+    // A failure from weeks ago is still unresolved, but no longer news.
+    severity =
+      at !== undefined && snap.now - at > snap.options.recentTerminationSeconds * 1000
+        ? 'warning'
+        : 'critical';
+    who =
+      'Nothing will run it again: a bare pod is never restarted once it has failed, nor replaced. Re-create it, or run it as a Job, which retries.';
+  }
+  const culprit = failedContainer(pod);
+  const t = culprit?.t;
+  const exit = t ? ` (exit code ${t.exitCode ?? '?'}${t.reason ? `: ${t.reason}` : ''})` : '';
+  const what = culprit ? `${culprit.init ? 'init container' : 'container'} ${culprit.cs.name ?? ''}` : '';
+  const deadline = status.reason === 'DeadlineExceeded';
+  const summary = deadline
+    ? `failed: ran longer than its activeDeadlineSeconds${culprit ? `; ${what} was stopped${exit}` : ''}`
+    : culprit
+      ? `failed: ${what} exited${exit}${t?.message ? `: ${t.message}` : ''}`
+      : `failed${status.reason ? ` (${status.reason})` : ''}${status.message ? `: ${status.message}` : ''}`;
+  const cause = deadline
+    ? 'The kubelet stopped the pod because it ran longer than spec.activeDeadlineSeconds.'
+    : culprit
+      ? `${culprit.init ? `The init container ${culprit.cs.name ?? ''} failed, so the app containers never started. ` : ''}${explainExit(t?.exitCode, t?.reason)}`
+      : 'The pod failed; its status message says why.';
+  const evidence: Evidence = culprit
+    ? evidenceOf(culprit.cs, t, logTail(culprit.cs.name))
+    : { reason: status.reason, message: status.message };
+  if (deadline && !evidence.message) evidence.message = status.message;
+  emit({
+    rule: 'pod-failed',
+    severity,
+    summary,
+    explanation: `${cause} ${who}`,
+    nextSteps: [
+      culprit
+        ? `Read its logs: kubectl logs ${pod.metadata?.name ?? ''} -n ${namespace} -c ${culprit.cs.name ?? ''}`
+        : `kubectl describe pod ${pod.metadata?.name ?? ''} -n ${namespace}`,
+      'Fix the cause, then delete the failed pod (it stays until deleted) and run it again.',
+    ],
+    evidence,
+  });
+}
+
+/**
+ * The container whose failure failed the pod: a failed init container first (nothing after it
+ * ran), else the first app container that terminated with a non-zero code. Sidecars are stopped
+ * by the kubelet when the pod ends and never explain it.
+ */
+export function failedContainer(
+  pod: Pod,
+): { cs: ContainerStatus; t: ContainerStateTerminated; init: boolean } | undefined {
+  const status = pod.status ?? {};
+  const failed = (cs: ContainerStatus) => {
+    const t = cs.state?.terminated ?? cs.lastState?.terminated;
+    return t && num(t.exitCode) !== 0 ? t : undefined;
+  };
+  for (const cs of statuses(status.initContainerStatuses)) {
+    if (isSidecar(pod, cs.name)) continue;
+    const t = failed(cs);
+    if (t) return { cs, t, init: true };
+  }
+  let latest: { cs: ContainerStatus; t: ContainerStateTerminated; init: boolean } | undefined;
+  for (const cs of statuses(status.containerStatuses)) {
+    const t = failed(cs);
+    if (t && (!latest || (time(t.finishedAt) ?? 0) < (time(latest.t.finishedAt) ?? 0)))
+      latest = { cs, t, init: false };
+  }
+  return latest;
 }
