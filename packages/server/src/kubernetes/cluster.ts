@@ -68,6 +68,7 @@ export class ClusterWatcher implements ObjectSource {
           intern,
           share,
           pageSize: options.pageSize,
+          now: options.now,
           onChanges: (changes) => {
             this.#lastEventAt = options.now();
             options.onChanges(this.name, changes);
