@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { kubernetesConfigSchema } from '../kubernetes/config.ts';
+import { LOG_LEVELS } from '../log.ts';
 
 export const locationSchema = z
   .object({
@@ -30,6 +31,15 @@ export const configSchema = z
       .object({
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(7007),
+        log: z
+          .object({
+            /** The portal's log level; LOG_LEVEL in the environment overrides it. */
+            level: z.enum(LOG_LEVELS).default('info'),
+            /** A line per answered HTTP request (method, path, status, duration), at this level. */
+            requests: z.enum(['off', 'debug', 'info']).default('off'),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),
