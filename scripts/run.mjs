@@ -14,8 +14,10 @@ if (major < REQUIRED_MAJOR) {
     [
       `Portolan needs Node.js ${REQUIRED_MAJOR} or newer; this is Node.js ${process.versions.node}.`,
       'Install Node.js 24 in one of these ways, then run the command again:',
-      '  npm install -g node@24        (from the npm registry; add --force if it reports EEXIST)',
-      '  nvm install 24 && nvm use     (if you use nvm; the repository has an .nvmrc)',
+      '  nvm install 24 && nvm use          (if you use nvm; the repository has an .nvmrc)',
+      '  npm install -g --force node@24     (from the npm registry; where Node came from the',
+      "                                      system's packages this replaces its node binary,",
+      '                                      e.g. /usr/bin/node, so run it as root)',
       '',
     ].join('\n'),
   );

@@ -4,8 +4,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { binDir } from '../test/cluster/build.ts';
 import { ensurePostgres } from '../test/support/postgres.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -15,6 +16,15 @@ type Tier = (typeof ALL)[number];
 function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): number {
   const result = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, env: { ...process.env, ...env } });
   return result.status ?? 1;
+}
+
+/**
+ * PATH with the test fleet's binaries first, once built: its kubectl is the pinned release the
+ * fleet runs, so the kubectl suite drives that one rather than whatever the machine has.
+ */
+function testPath(): NodeJS.ProcessEnv {
+  const bin = binDir();
+  return existsSync(join(bin, 'kubectl')) ? { PATH: `${bin}${delimiter}${process.env.PATH ?? ''}` } : {};
 }
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
@@ -30,12 +40,11 @@ function vitest(project: string, env: NodeJS.ProcessEnv = {}): number {
       'run',
       '--project',
       project,
-      '--passWithNoTests',
       '--reporter=default',
       '--reporter=json',
       `--outputFile.json=${report}`,
     ],
-    env,
+    { ...testPath(), ...env },
   );
   if (existsSync(report)) {
     const r = JSON.parse(readFileSync(report, 'utf8')) as {

@@ -1,6 +1,6 @@
 // Builds the test fleet's control plane (kube-apiserver, kube-controller-manager, kube-scheduler,
-// etcd, kwok) from the Go module proxy at the versions pinned in go.mod, into a cache folder
-// outside the checkout. The folder is keyed by a hash of go.mod + go.sum, so a rebuild happens
+// etcd, kwok) and kubectl from the Go module proxy at the versions pinned in go.mod, into a cache
+// folder outside the checkout. The folder is keyed by a hash of go.mod + go.sum, so a rebuild happens
 // only when the pinned versions change, and CI can keep the cache between runs.
 //
 //   node test/cluster/build.ts          build when missing, print the bin folder
@@ -22,6 +22,9 @@ const COMMANDS: Record<string, string> = {
   // etcd's module root is its `main` package (a thin wrapper around etcdmain).
   etcd: 'go.etcd.io/etcd/server/v3',
   kwok: 'sigs.k8s.io/kwok/cmd/kwok',
+  // Not run by the fleet: the client its tests (and the simulated fleet's kubectl suite) drive,
+  // at the same release as the API servers, so no version skew is ever tested by accident.
+  kubectl: 'k8s.io/kubernetes/cmd/kubectl',
 };
 
 export interface FleetVersions {

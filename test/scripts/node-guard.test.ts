@@ -24,7 +24,9 @@ describe('the Node version guard', () => {
     const result = runAs('20.11.1');
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('Portolan needs Node.js 24 or newer; this is Node.js 20.11.1.');
-    expect(result.stderr).toContain('npm install -g node@24');
+    // Without --force, npm stops with EEXIST where the system's packages installed node.
+    expect(result.stderr).toContain('npm install -g --force node@24');
+    expect(result.stderr).toMatch(/replaces its node binary/);
     expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 

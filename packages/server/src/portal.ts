@@ -2,7 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { UnavailableError } from '@portolan/core/errors';
 import type { FastifyInstance as App, FastifyInstance } from 'fastify';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { CatalogService } from './catalog/service.ts';
 import { resolveFrom } from './config/load.ts';
 import type { PortolanConfig } from './config/schema.ts';
@@ -11,6 +11,7 @@ import { healthRoutes } from './health/routes.ts';
 import { HealthService } from './health/service.ts';
 import { createApp } from './http/app.ts';
 import { createKubernetesEngine, type KubernetesEngine, kubernetesRoutes } from './kubernetes/index.ts';
+import { createLogger } from './log.ts';
 import { storedServiceCatalog } from './services/catalog.ts';
 import { ServiceResolver } from './services/resolver.ts';
 
@@ -36,17 +37,9 @@ export interface StartPortalOptions {
   apiOnly?: boolean;
 }
 
-export function createLogger(level = process.env.LOG_LEVEL ?? 'info'): Logger {
-  // Tokens never reach the log: redact the headers and fields that could carry them.
-  return pino({
-    level,
-    redact: ['req.headers.authorization', 'req.headers.cookie', '*.token', '*.password', '*.connection'],
-  });
-}
-
 export async function startPortal(options: StartPortalOptions): Promise<Portal> {
   const { config, baseDir } = options;
-  const logger = options.logger ?? createLogger();
+  const logger = options.logger ?? createLogger({ level: process.env.LOG_LEVEL ?? config.server.log.level });
   const connection =
     config.database.client === 'sqlite' && config.database.connection !== ':memory:'
       ? resolveFrom(baseDir, config.database.connection)
@@ -63,6 +56,7 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
   catalog.onRefresh(() => health?.invalidate());
   const app = await createApp({
     logger,
+    requestLog: config.server.log.requests,
     catalog,
     routes:
       kubernetes && resolver && health

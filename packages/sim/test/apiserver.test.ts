@@ -191,6 +191,26 @@ describe('simulated API server', () => {
     );
   });
 
+  it('streams a list on a watch with sendInitialEvents: the objects, then a bookmark marking their end', async () => {
+    // What client-go's WatchList sends (KEP-3157), and kubectl v1.36's `rollout status` waits for.
+    const rv = (await api('/api/v1/namespaces/team-a/pods')).body.metadata.resourceVersion;
+    const events = await watch(
+      `/api/v1/namespaces/team-a/pods?watch=true&labelSelector=app%3Dweb&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&resourceVersion=${rv}`,
+      (ev) => ev.some((e) => e.type === 'BOOKMARK'),
+    );
+    const end = events.findIndex((e) => e.type === 'BOOKMARK');
+    const initial = events.slice(0, end);
+    expect(initial.length).toBeGreaterThan(0);
+    expect(initial.every((e) => e.type === 'ADDED' && e.object.metadata.labels.app === 'web')).toBe(true);
+    expect(initial.map((e) => e.object.metadata.name)).toEqual(
+      (await api('/api/v1/namespaces/team-a/pods?labelSelector=app%3Dweb')).body.items.map(
+        (p: Obj) => p.metadata!.name,
+      ),
+    );
+    expect(events[end].object.metadata.annotations).toEqual({ 'k8s.io/initial-events-end': 'true' });
+    expect(Number(events[end].object.metadata.resourceVersion)).toBeGreaterThanOrEqual(Number(rv));
+  });
+
   it('answers a too-old resourceVersion with a 410 ERROR event, and an expired continue token with 410', async () => {
     const page = await api('/api/v1/pods?limit=1');
     const old = page.body.metadata.resourceVersion;

@@ -1,4 +1,4 @@
-// Debian's kubectl against the simulated fleet: what a newcomer would type first.
+// kubectl against the simulated fleet: what a newcomer would type first.
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,9 +9,13 @@ import { kindFor } from '../src/apiserver/kinds.ts';
 import { type SimFleetHandle, startSimFleet } from '../src/index.ts';
 
 const run = promisify(execFile);
-// Debian's kubectl, from PATH (or $KUBECTL).
+// kubectl from PATH (or $KUBECTL). The test command puts the one built with the test fleet first,
+// and CI sets PORTOLAN_REQUIRE_KUBECTL so that a missing kubectl fails the run instead of
+// skipping this suite unseen.
 const KUBECTL = process.env.KUBECTL ?? 'kubectl';
 const haveKubectl = spawnSync(KUBECTL, ['version', '--client'], { stdio: 'ignore' }).status === 0;
+if (!haveKubectl && process.env.PORTOLAN_REQUIRE_KUBECTL)
+  throw new Error(`${KUBECTL} is required here (PORTOLAN_REQUIRE_KUBECTL) but does not run`);
 
 describe.skipIf(!haveKubectl)('kubectl against the simulated fleet', { timeout: 60_000 }, () => {
   let handle: SimFleetHandle;

@@ -48,7 +48,8 @@ export interface ParseOptions {
   placeholders?: PlaceholderLookup;
 }
 
-function positionOf(doc: Document, path: (string | number)[], lines: LineCounter): Position {
+/** Where the node at `path` starts in the file (or its nearest ancestor that has a place). */
+export function positionOf(doc: Document, path: (string | number)[], lines: LineCounter): Position {
   // Walk up the path until a node with a source range is found.
   for (let n = path.length; n >= 0; n--) {
     const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);

@@ -4,6 +4,7 @@ import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { startSimFleet } from '@portolan/sim';
 import { parseConfig } from '../config/load.ts';
+import { createLogger } from '../log.ts';
 import { type Portal, startPortal } from '../portal.ts';
 import type { Io } from './io.ts';
 
@@ -45,7 +46,13 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<Portal> {
       },
       'the demo',
     );
-    const portal = await startPortal({ config, baseDir: dir });
+    // A person at a terminal reads the log; anything else (a pipe, a file, CI) parses it.
+    const logger = createLogger({
+      level: process.env.LOG_LEVEL ?? config.server.log.level,
+      pretty: io.stdout.isTTY === true,
+      destination: io.stdout,
+    });
+    const portal = await startPortal({ config, baseDir: dir, logger });
     const close = portal.close;
     portal.close = async () => {
       await close();

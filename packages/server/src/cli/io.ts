@@ -1,5 +1,6 @@
 export interface Io {
   stdin: NodeJS.ReadableStream;
-  stdout: NodeJS.WritableStream;
+  /** `isTTY` tells a person at a terminal from a pipe (process.stdout has it). */
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream;
 }

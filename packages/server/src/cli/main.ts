@@ -19,7 +19,7 @@ Usage:
   portolan help                                    this text
 
 Environment:
-  LOG_LEVEL      pino log level (default info)
+  LOG_LEVEL      log level, over the config's server.log.level (default info)
   KUBECONFIG     kubeconfig used when the config names no clusters
 `;
 

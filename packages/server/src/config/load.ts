@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { type Position, positionOf } from '@portolan/core/catalog/index';
 import { InputError } from '@portolan/core/errors';
-import { parse } from 'yaml';
+import { type Document, isMap, isScalar, LineCounter, parseDocument } from 'yaml';
+import { type ConfigPath, checkConfig, formatConfigProblems } from './problems.ts';
 import { configSchema, type PortolanConfig } from './schema.ts';
 
 export interface LoadedConfig {
@@ -21,13 +23,30 @@ function substituteEnv(text: string, env: NodeJS.ProcessEnv): string {
   });
 }
 
-export function parseConfig(raw: unknown, where: string): PortolanConfig {
-  const result = configSchema.safeParse(raw ?? {});
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new InputError(`invalid config in ${where}:\n${lines.join('\n')}`);
-  }
+/**
+ * Validates a config; every problem is named by its path (and, with `locate`, by its line in the
+ * file), a mistyped key or value with the nearest known one.
+ */
+export function parseConfig(
+  raw: unknown,
+  where: string,
+  locate?: (path: ConfigPath) => Position | undefined,
+): PortolanConfig {
+  const result = checkConfig(configSchema, raw ?? {});
+  if (!result.ok) throw new InputError(formatConfigProblems(where, result.problems, locate));
   return result.data;
+}
+
+/** Where the key at the end of `path` is written (a problem is about the key, or its value). */
+function keyPosition(doc: Document, path: ConfigPath, lines: LineCounter): Position {
+  const parent = path.length > 0 ? doc.getIn(path.slice(0, -1), true) : undefined;
+  const pair = isMap(parent)
+    ? parent.items.find((item) => isScalar(item.key) && item.key.value === path.at(-1))
+    : undefined;
+  const range = isScalar(pair?.key) ? pair.key.range : undefined;
+  if (!range) return positionOf(doc, path, lines);
+  const { line, col } = lines.linePos(range[0]);
+  return { line, column: col };
 }
 
 export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
@@ -41,13 +60,11 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = pr
       `cannot read config file ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`,
     );
   }
-  let raw: unknown;
-  try {
-    raw = parse(text);
-  } catch (error) {
-    throw new InputError(`config file ${file} is not valid YAML: ${(error as Error).message}`);
-  }
-  const config = parseConfig(raw, file);
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  const yamlError = doc.errors[0];
+  if (yamlError) throw new InputError(`config file ${file} is not valid YAML: ${yamlError.message}`);
+  const config = parseConfig(doc.toJS(), file, (path) => keyPosition(doc, path, lines));
   config.database.connection = substituteEnv(config.database.connection, env);
   return { config, baseDir: dirname(path), file: path };
 }

@@ -1,17 +1,20 @@
 import { z } from 'zod';
 import { kubernetesConfigSchema } from '../kubernetes/config.ts';
+import { LOG_LEVELS } from '../log.ts';
 
-export const locationSchema = z.object({
-  type: z.enum(['file', 'dir', 'git']),
-  /**
-   * file: a path or a glob (`services/*.yaml`); dir: a folder searched for catalog-info.yaml;
-   * git: a local repository, optionally `path#ref` (default HEAD), read for catalog-info.yaml.
-   * Relative to the config file.
-   */
-  target: z.string().min(1),
-  /** What happens to entities this location stops emitting. */
-  orphans: z.enum(['delete', 'keep']).default('delete'),
-});
+export const locationSchema = z
+  .object({
+    type: z.enum(['file', 'dir', 'git']),
+    /**
+     * file: a path or a glob (`services/*.yaml`); dir: a folder searched for catalog-info.yaml;
+     * git: a local repository, optionally `path#ref` (default HEAD), read for catalog-info.yaml.
+     * Relative to the config file.
+     */
+    target: z.string().min(1),
+    /** What happens to entities this location stops emitting. */
+    orphans: z.enum(['delete', 'keep']).default('delete'),
+  })
+  .strict();
 export type LocationConfig = z.infer<typeof locationSchema>;
 
 export const configSchema = z
@@ -22,12 +25,23 @@ export const configSchema = z
         /** Shown in the UI, e.g. to label a simulated fleet. */
         banner: z.string().optional(),
       })
+      .strict()
       .prefault({}),
     server: z
       .object({
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(7007),
+        log: z
+          .object({
+            /** The portal's log level; LOG_LEVEL in the environment overrides it. */
+            level: z.enum(LOG_LEVELS).default('info'),
+            /** A line per answered HTTP request (method, path, status, duration), at this level. */
+            requests: z.enum(['off', 'debug', 'info']).default('off'),
+          })
+          .strict()
+          .prefault({}),
       })
+      .strict()
       .prefault({}),
     database: z
       .object({
@@ -36,6 +50,7 @@ export const configSchema = z
          * string; `${VAR}` is replaced from the environment so passwords stay out of the file. */
         connection: z.string().default('./data/portolan.sqlite'),
       })
+      .strict()
       .prefault({}),
     catalog: z
       .object({
@@ -64,6 +79,7 @@ export const configSchema = z
           })
           .prefault({}),
       })
+      .strict()
       .prefault({}),
     /** Clusters to watch; without this section the portal shows the catalog only. */
     kubernetes: kubernetesConfigSchema.optional(),

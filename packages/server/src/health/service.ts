@@ -25,6 +25,7 @@ import {
   type ServiceLocator,
 } from '@portolan/core/services/index';
 import type { KubernetesEngine } from '../kubernetes/engine.ts';
+import type { Logger } from '../log.ts';
 import type { ServiceResolver } from '../services/resolver.ts';
 import { RefreshingValue } from './cache.ts';
 import {
@@ -49,11 +50,6 @@ export type HealthEngine = Pick<
   'objectsFor' | 'subscribe' | 'clusters' | 'cluster' | 'logs'
 >;
 
-export interface HealthLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-}
-
 export interface LogTailOptions {
   /** At most this many crash-looping containers get a log tail per request. */
   maxContainers: number;
@@ -69,7 +65,7 @@ export interface HealthServiceOptions {
   /** Service refs to locators, as every route resolves them. */
   resolver: ServiceResolver;
   now?: () => number;
-  logger?: HealthLogger;
+  logger?: Logger;
   /** Fleet findings younger than this are served from cache (default 5 s). */
   fleetFreshMs?: number;
   /**
@@ -122,7 +118,7 @@ export class HealthService {
   readonly #engine: HealthEngine;
   readonly #resolver: ServiceResolver;
   readonly #now: () => number;
-  readonly #log: HealthLogger | undefined;
+  readonly #log: Logger | undefined;
   readonly #logTails: LogTailOptions | false;
   readonly #tailCache = new Map<string, { at: number; lines: string[] }>();
   readonly #recheckMs: number;

@@ -14,6 +14,8 @@ export type RouteGroup = (app: FastifyInstance, openapi: OpenApiRegistry) => voi
 
 export interface AppOptions {
   logger: Logger;
+  /** A line per answered request at this level, or none ('off', the default). */
+  requestLog?: 'off' | 'debug' | 'info';
   catalog: CatalogService;
   /** Extra route groups (Kubernetes, findings...), registered after the catalog. */
   routes?: RouteGroup[];
@@ -48,6 +50,21 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
     body === '' ? done(null, undefined) : json(request, String(body), done),
   );
+  const requestLog = options.requestLog ?? 'off';
+  if (requestLog !== 'off') {
+    // Fastify's own request lines are two per request and carry headers; this is one, without.
+    app.addHook('onResponse', async (request, reply) => {
+      request.log[requestLog](
+        {
+          method: request.method,
+          url: request.url,
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime),
+        },
+        'request',
+      );
+    });
+  }
   app.addHook('onSend', async (_request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('content-security-policy', CSP);

@@ -2,6 +2,7 @@
 // cluster's state aggregated from its kinds. A forbidden kind degrades only that kind.
 import { KIND_INFO, type KubeObject, WATCHED_KINDS, type WatchedKind } from '@portolan/core';
 import type { ClusterState, KindState, ObjectSource } from '@portolan/core/services/index';
+import type { Logger } from '../log.ts';
 import type { ClusterClient } from './client.ts';
 import type { ClusterSpec } from './clusters.ts';
 import { Reflector, type ReflectorState } from './reflector.ts';
@@ -22,7 +23,7 @@ export interface ClusterWatcherOptions {
   backoff?: { initialMs: number; maxMs: number };
   authRetryMs?: number;
   watchTimeoutSeconds?: number;
-  log?: (msg: string, fields?: Record<string, unknown>) => void;
+  logger?: Logger;
 }
 
 interface KindRuntime {
@@ -41,6 +42,8 @@ export class ClusterWatcher implements ObjectSource {
   #lastEventAt: number | undefined;
   #versionTimer: NodeJS.Timeout | undefined;
   #stopped = false;
+  /** The condition last logged (see #logChange), so each change is logged once. */
+  #logged: { key: string; stale?: { reason: string; since: string } } | undefined;
 
   constructor(options: ClusterWatcherOptions) {
     this.#o = options;
@@ -68,6 +71,7 @@ export class ClusterWatcher implements ObjectSource {
           intern,
           share,
           pageSize: options.pageSize,
+          now: options.now,
           onChanges: (changes) => {
             this.#lastEventAt = options.now();
             options.onChanges(this.name, changes);
@@ -81,7 +85,7 @@ export class ClusterWatcher implements ObjectSource {
           ...(options.watchTimeoutSeconds !== undefined
             ? { watchTimeoutSeconds: options.watchTimeoutSeconds }
             : {}),
-          ...(options.log ? { log: (m, f) => options.log?.(m, { cluster: this.name, ...f }) } : {}),
+          ...(options.logger ? { log: (m, f) => options.logger?.info({ cluster: this.name, ...f }, m) } : {}),
         }),
       };
       this.#kinds.set(kind, runtime);
@@ -94,6 +98,46 @@ export class ClusterWatcher implements ObjectSource {
     // When a cluster comes back, re-read its version (it may have been upgraded).
     if (state.status === 'synced' && this.#version === undefined) void this.#probeVersion();
     this.#o.onState(this.name);
+    this.#logChange();
+  }
+
+  /**
+   * Logs the cluster's condition when it changes: unreachable, unauthorized, forbidden (all
+   * kinds, or which kinds), and back. Once per change, with the reason; retries that fail the
+   * same way, and the kinds following one another into the same state, log nothing more.
+   */
+  #logChange(): void {
+    const log = this.#o.logger;
+    if (!log || this.#stopped) return;
+    const s = this.state();
+    if (s.status === 'syncing') return;
+    const forbidden = Object.entries(s.kinds)
+      .filter(([, k]) => k?.status === 'forbidden')
+      .map(([kind, k]) => [kind, k?.message] as const);
+    const key = s.status === 'stale' ? `stale:${s.reason}` : `synced:${forbidden.map(([k]) => k).join()}`;
+    if (key === this.#logged?.key) return;
+    const before = this.#logged;
+    const cluster = this.name;
+    if (s.status === 'stale') {
+      const reason = s.reason ?? 'unreachable';
+      const since = s.since ?? new Date(this.#o.now()).toISOString();
+      this.#logged = { key, stale: before?.stale?.reason === reason ? before.stale : { reason, since } };
+      log.warn({ cluster, reason, message: s.message, since }, `cluster ${reason}`);
+      return;
+    }
+    this.#logged = { key };
+    const back = before?.stale && {
+      after: before.stale.reason,
+      staleSeconds: Math.round((this.#o.now() - Date.parse(before.stale.since)) / 1000),
+    };
+    if (forbidden.length > 0) {
+      log.warn(
+        { cluster, ...back, forbidden: Object.fromEntries(forbidden) },
+        `cluster ${back ? 'back' : 'synced'}; ${forbidden.length} kind(s) forbidden`,
+      );
+    } else {
+      log.info({ cluster, ...back }, back ? 'cluster back' : 'cluster synced');
+    }
   }
 
   async #probeVersion(): Promise<void> {

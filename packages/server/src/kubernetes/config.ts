@@ -3,19 +3,23 @@
 import { z } from 'zod';
 
 const clusterAuthSchema = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('token'),
-    /** Name of the environment variable holding the bearer token. */
-    tokenEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'),
-  }),
-  z.object({
-    type: z.literal('kubeconfig'),
-    /** Context to use from the kubeconfig (default: its current context). */
-    context: z.string().optional(),
-    /** Kubeconfig file, relative to the config file (default: KUBECONFIG or ~/.kube/config). */
-    path: z.string().optional(),
-  }),
-  z.object({ type: z.literal('serviceAccount') }),
+  z
+    .object({
+      type: z.literal('token'),
+      /** Name of the environment variable holding the bearer token. */
+      tokenEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('kubeconfig'),
+      /** Context to use from the kubeconfig (default: its current context). */
+      context: z.string().optional(),
+      /** Kubeconfig file, relative to the config file (default: KUBECONFIG or ~/.kube/config). */
+      path: z.string().optional(),
+    })
+    .strict(),
+  z.object({ type: z.literal('serviceAccount') }).strict(),
 ]);
 
 export const clusterConfigSchema = z
@@ -38,6 +42,7 @@ export const clusterConfigSchema = z
      */
     dashboardUrl: z.string().optional(),
   })
+  .strict()
   .refine((c) => c.url !== undefined || c.auth.type !== 'token', {
     message: 'url is required with token auth',
     path: ['url'],
@@ -57,6 +62,7 @@ export const kubernetesConfigSchema = z
         /** Region per context name, when neither the name nor an extension says it. */
         regions: z.record(z.string(), z.string()).optional(),
       })
+      .strict()
       .optional(),
     /** Events kept per cluster (most recent). */
     maxEventsPerCluster: z.number().int().positive().default(2000),

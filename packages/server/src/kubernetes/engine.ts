@@ -12,6 +12,7 @@ import {
   type ServiceLocator,
   type ServiceView,
 } from '@portolan/core/services/index';
+import type { Logger } from '../log.ts';
 import { type ClusterClient, KubeConfigClient } from './client.ts';
 import { type ClusterSet, ClusterWatcher } from './cluster.ts';
 import { type ClusterSpec, resolveClusters } from './clusters.ts';
@@ -27,18 +28,12 @@ export type { EventView } from './events.ts';
 export type { LogLine, PodLogOptions, WorkloadLogOptions } from './logs.ts';
 export type { ViewListener, ViewOptions } from './views.ts';
 
-export interface EngineLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
-
 export interface KubernetesEngineOptions {
   /** The parsed `kubernetes:` section (or its input form; it is parsed again, cheaply). */
   config: KubernetesConfig | KubernetesConfigInput;
   /** Directory of the config file; relative paths (caFile, kubeconfig path) resolve against it. */
   configDir: string;
-  logger?: EngineLogger;
+  logger?: Logger;
   /** Injected clock (ms since epoch). */
   now?: () => number;
   /** Environment for tokenEnv and KUBECONFIG lookups (default: process.env). */
@@ -65,7 +60,7 @@ export interface ReloadResult {
 export class KubernetesEngine {
   #config: KubernetesConfig;
   readonly #configDir: string;
-  readonly #log: EngineLogger | undefined;
+  readonly #log: Logger | undefined;
   readonly #now: () => number;
   readonly #env: NodeJS.ProcessEnv;
   readonly #clientFactory: (spec: ClusterSpec) => ClusterClient;
@@ -132,7 +127,7 @@ export class KubernetesEngine {
       ...(this.#tuning.watchTimeoutSeconds !== undefined
         ? { watchTimeoutSeconds: this.#tuning.watchTimeoutSeconds }
         : {}),
-      ...(this.#log ? { log: (msg, fields) => this.#log?.info(fields ?? {}, msg) } : {}),
+      ...(this.#log ? { logger: this.#log } : {}),
     });
   }
 

@@ -32,6 +32,8 @@ export interface ReflectorOptions {
   /** Server-side watch timeout; randomised up to 2x so watches do not all cycle together. */
   watchTimeoutSeconds?: number;
   random?: () => number;
+  /** The clock (ms since epoch) by which how long a watch lasted is judged. */
+  now: () => number;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -213,7 +215,7 @@ export class Reflector {
           resourceVersion: this.#rv,
           timeoutSeconds,
           onOpen: () => {
-            openedAt = Date.now();
+            openedAt = this.#o.now();
             this.#setState({ status: 'synced' });
           },
         },
@@ -236,7 +238,7 @@ export class Reflector {
         this.#o.log?.('watch expired (410 Gone); relisting', { kind: this.#o.kind.plural });
         return;
       }
-      const lasted = openedAt !== undefined ? Date.now() - openedAt : 0;
+      const lasted = openedAt !== undefined ? this.#o.now() - openedAt : 0;
       if (lasted > 30_000) this.#backoff.reset();
       if (error) {
         const status = errorStatus(error);

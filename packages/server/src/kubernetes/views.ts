@@ -13,8 +13,8 @@ import {
   type ServiceView,
   selectServiceObjects,
 } from '@portolan/core/services/index';
+import type { Logger } from '../log.ts';
 import type { ClusterSet } from './cluster.ts';
-import type { EngineLogger } from './engine.ts';
 import { ChangeRouter } from './router.ts';
 import type { Change } from './store.ts';
 
@@ -38,7 +38,7 @@ export interface ServiceViewsOptions {
   now: () => number;
   /** Read on each use, so a config reload applies at once. */
   settings: () => { maxPodsPerWorkload: number; streamDebounceMs: number };
-  log?: EngineLogger | undefined;
+  log?: Logger | undefined;
 }
 
 export class ServiceViews {

@@ -1,5 +1,6 @@
+import { WATCHED_KINDS } from '@portolan/core';
 import { locateService, type ServiceView } from '@portolan/core/services/index';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { KubernetesEngine } from '../../src/kubernetes/engine.ts';
 import { deployment, engineOverFakes, FakeCluster, pod, waitFor } from './fake-client.ts';
 
@@ -13,6 +14,7 @@ let engine: KubernetesEngine | undefined;
 afterEach(async () => {
   await engine?.stop();
   engine = undefined;
+  vi.useRealTimers();
 });
 
 function setup(names: string[], extra: Record<string, unknown> = {}) {
@@ -125,17 +127,20 @@ describe('watch engine', () => {
   });
 
   it('marks an unauthorized cluster stale and retries slowly, never in a hot loop', async () => {
+    vi.useFakeTimers();
     const { engine, fake } = setup(['eu-1']);
     fake('eu-1').unauthorized = true;
     await engine.start();
-    await waitFor(() => engine.clusters()[0]!.status === 'stale');
-    expect(engine.clusters()[0]).toMatchObject({ reason: 'unauthorized' });
-    const calls = fake('eu-1').listCalls;
-    await new Promise((r) => setTimeout(r, 100));
-    // 12 kinds, one attempt each, no retry within authRetryMs.
-    expect(fake('eu-1').listCalls).toBe(calls);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(engine.clusters()[0]).toMatchObject({ status: 'stale', reason: 'unauthorized' });
+    // One attempt per kind, and no retry within authRetryMs (200 ms here).
+    expect(fake('eu-1').listCalls).toBe(WATCHED_KINDS.length);
+    await vi.advanceTimersByTimeAsync(199);
+    expect(fake('eu-1').listCalls).toBe(WATCHED_KINDS.length);
     fake('eu-1').unauthorized = false;
-    await waitFor(() => engine.clusters()[0]!.status === 'synced', 2000);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(fake('eu-1').listCalls).toBe(2 * WATCHED_KINDS.length);
+    expect(engine.clusters()[0]!.status).toBe('synced');
   });
 
   it('one dead cluster does not hide or delay the others', async () => {
@@ -159,18 +164,24 @@ describe('watch engine', () => {
     f.put('Deployment', deployment('other', 'pay', { app: 'other' }));
     await engine.start();
     await engine.waitForSync();
+    // From here the debounce window (20 ms) is measured on fake timers, not the machine's load.
+    vi.useFakeTimers();
     const views: ServiceView[] = [];
     engine.subscribe(locateService(entity('checkout')), (v) => views.push(v));
     expect(views).toHaveLength(1);
     for (let i = 0; i < 20; i++) f.put('Pod', pod(`p${i}`, 'pay', d));
-    await waitFor(() => views.length >= 2);
-    await new Promise((r) => setTimeout(r, 60));
+    await vi.advanceTimersByTimeAsync(19);
+    expect(views).toHaveLength(1);
+    // The window closes at 20 ms; the recompute runs on the next turn after it.
+    await vi.advanceTimersByTimeAsync(5);
     expect(views).toHaveLength(2);
     expect(views[1]!.clusters[0]!.items[0]!.pods).toHaveLength(20);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(views).toHaveLength(2);
     // Changes to another service do not wake this one.
     const other = f.objects.get('Deployment')!.get('pay/other')!;
     f.put('Pod', pod('o1', 'pay', other));
-    await new Promise((r) => setTimeout(r, 60));
+    await vi.advanceTimersByTimeAsync(1000);
     expect(views).toHaveLength(2);
   });
 

@@ -238,6 +238,7 @@ export function engineOverFakes(
     config?: Partial<KubernetesConfigInput>;
     region?: (name: string) => string;
     tuning?: KubernetesEngineOptions['tuning'];
+    logger?: KubernetesEngineOptions['logger'];
   } = {},
 ) {
   return createKubernetesEngine({
@@ -254,5 +255,6 @@ export function engineOverFakes(
     env: { TOKEN: 't' },
     clientFactory: (spec) => fakes.get(spec.name)!,
     ...(options.tuning ? { tuning: options.tuning } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
 }

@@ -753,8 +753,12 @@ export class ClusterServer {
       table,
       bookmarks: q.get('allowWatchBookmarks') === 'true',
     };
+    // A streaming list (client-go's WatchList; kubectl v1.36's `rollout status` waits on one):
+    // the current state as ADDED events, then a bookmark marking their end, then changes. The
+    // state sent is the newest, which satisfies any resourceVersionMatch=NotOlderThan.
+    const initialEvents = q.get('sendInitialEvents') === 'true';
     let replay: Change[] | undefined = [];
-    if (rvParam !== '' && rvParam !== '0') {
+    if (rvParam !== '' && rvParam !== '0' && !initialEvents) {
       const rv = Number(rvParam);
       if (!Number.isInteger(rv))
         throw new HttpError(400, 'BadRequest', `invalid resource version: ${rvParam}`);
@@ -772,10 +776,24 @@ export class ClusterServer {
       res.end(`${JSON.stringify({ type: 'ERROR', object: st })}\n`);
       return;
     }
-    if (rvParam === '' || rvParam === '0') {
+    if (rvParam === '' || rvParam === '0' || initialEvents) {
       // "Get state and start at most recent": synthetic ADDED events for what exists now.
       const map = this.store.entries(kind);
       for (const e of map.values()) if (this.#matches(w, e)) this.#send(w, this.#watchLine(w, 'ADDED', e));
+      if (initialEvents) {
+        const end = {
+          type: 'BOOKMARK',
+          object: {
+            kind: kind.kind,
+            apiVersion: groupVersion(kind),
+            metadata: {
+              resourceVersion: String(this.store.resourceVersion),
+              annotations: { 'k8s.io/initial-events-end': 'true' },
+            },
+          },
+        };
+        this.#send(w, `${JSON.stringify(end)}\n`);
+      }
     } else {
       for (const c of replay) {
         if (c.entry.kind !== kind) continue;
