@@ -74,9 +74,13 @@ describe('service view on the real fleet', () => {
   });
 
   it('shows the service per region and cluster, with its pods, Service and version drift', async () => {
-    const v = await waitFor('2 ready pods in eu-west-1 and us-east-1', async () => {
+    // Pods can be cached before every other kind of the cluster has finished its first list.
+    const v = await waitFor('2 ready pods in eu-west-1 and us-east-1, both synced', async () => {
       const current = await view();
-      return readyPods(current, 'eu-west-1') === 2 && readyPods(current, 'us-east-1') === 2
+      const synced = ['eu-west-1', 'us-east-1'].every(
+        (name) => current.clusters.find((c) => c.cluster === name)?.status === 'synced',
+      );
+      return synced && readyPods(current, 'eu-west-1') === 2 && readyPods(current, 'us-east-1') === 2
         ? current
         : undefined;
     });
