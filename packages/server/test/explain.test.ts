@@ -2,7 +2,9 @@ import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { explainCommand, terminalSafe } from '../src/cli/explain.ts';
+import { aliasBomb } from '../../../test/support/hostile.ts';
+import { explainCommand } from '../src/cli/explain.ts';
+import { terminalSafe } from '../src/cli/terminal.ts';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/explain/${name}`, import.meta.url));
@@ -174,7 +176,7 @@ describe('portolan explain', () => {
 
     it('still refuses text that is neither one JSON value nor several', async () => {
       const r = await explain(['-'], { stdin: '{"kind": "Pod"} trailing words' });
-      expect(r.code).toBe(2);
+      expect(r.code).toBe(3);
       expect(r.stderr).toMatch(/invalid JSON/);
     });
   });
@@ -219,18 +221,33 @@ describe('portolan explain', () => {
     [
       'invalid YAML, with the line',
       { stdin: 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n   namespace: broken\n' },
-      /<stdin>:4: invalid YAML/,
+      /<stdin>:5: invalid YAML/,
     ],
     ['a missing file', { file: 'nope.yaml' }, /nope\.yaml: no such file/],
     ['invalid JSON', { stdin: '{"kind": "Pod",' }, /<stdin>: invalid JSON/],
     ['empty input', { stdin: '   \n' }, /<stdin>: no objects/],
     ['an object without kind', { stdin: 'metadata:\n  name: x\n' }, /no "kind" \(metadata.name x\)/],
     ['a scalar', { stdin: '42' }, /expected Kubernetes objects/],
-  ])('parse error: %s exits 2', async (_name, input, message) => {
+    [
+      'an alias bomb',
+      { stdin: aliasBomb(10).replace('kind: Component', 'kind: Pod') },
+      /<stdin>:1: refused YAML: expands to more than 1048576 bytes/,
+    ],
+    [
+      'YAML nested too deep',
+      { stdin: `kind: Pod\nx: ${'['.repeat(5000)}` },
+      /<stdin>:2: refused YAML: nesting/,
+    ],
+    [
+      'JSON nested too deep',
+      { stdin: `{"kind":"List","items":${'['.repeat(50_000)}${']'.repeat(50_000)}}` },
+      /<stdin>: refused JSON: nesting is deeper than 100 levels/,
+    ],
+  ])('input error: %s exits 3, not 1 (which means critical)', async (_name, input, message) => {
     const argv =
       'file' in input ? [input.file === 'nope.yaml' ? '/nonexistent/nope.yaml' : fixture(input.file)] : ['-'];
     const r = await explain(argv, 'stdin' in input ? { stdin: input.stdin } : {});
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(3);
     expect(r.stderr).toMatch(message);
     expect(r.stdout).toBe('');
   });
@@ -297,6 +314,30 @@ describe('portolan explain', () => {
     };
     const r = await explain(['-'], { stdin: JSON.stringify(input) });
     expect(r.stdout).toContain('pod-liveness-kill');
+  });
+
+  it('escapes names from the input in its error messages too', async () => {
+    const r = await explain(['-'], { stdin: 'metadata:\n  name: "a\\e[2J\\u202Eb\\u200Fc"\n' });
+    expect(r.code).toBe(3);
+    expect(r.stderr).not.toMatch(/[\u001b\u202e\u200f]/);
+    expect(r.stderr).toContain('(metadata.name a\\u001b[2J\\u202eb\\u200fc)');
+  });
+
+  it('escapes every bidi control and line separator in findings', async () => {
+    const pod = {
+      kind: 'Pod',
+      metadata: { name: 'p\u200f\u061c\u2028\u2029\u2066x', namespace: 'x' },
+      status: {
+        phase: 'Pending',
+        containerStatuses: [
+          { name: 'app', state: { waiting: { reason: 'CreateContainerError', message: 'm\u200e\u202a' } } },
+        ],
+      },
+    };
+    const r = await explain(['-'], { stdin: JSON.stringify(pod) });
+    expect(r.code).toBe(1);
+    expect(r.stdout).not.toMatch(/[\u061c\u200e\u200f\u2028\u2029\u202a\u2066]/);
+    expect(r.stdout).toContain('x/p\\u200f\\u061c\\u2028\\u2029\\u2066x');
   });
 
   it('terminalSafe leaves ordinary text alone', () => {

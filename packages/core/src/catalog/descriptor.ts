@@ -1,7 +1,13 @@
 // Parses descriptor files: several YAML documents per file, each validated as an entity, with
 // every problem located by line and column so that `file:line:column: message` can be printed.
-import { CORE_SCHEMA, loadAll } from 'js-yaml';
-import { type Document, isMap, isScalar, LineCounter, parseAllDocuments } from 'yaml';
+import { type Document, isMap, isScalar, LineCounter, parseAllDocuments, visit } from 'yaml';
+import {
+  expandedBudget,
+  measureExpansion,
+  parseYamlBounded,
+  YAML_LIMITS,
+  YamlLimitError,
+} from '../yaml/bounded.ts';
 import { type Entity, validateEntity } from './entity.ts';
 import {
   mayHavePlaceholders,
@@ -101,17 +107,17 @@ function documentStarts(text: string): Position[] {
 }
 
 /**
- * The common case, fast: a well-formed file whose documents are all valid. js-yaml is several
- * times faster than the \`yaml\` parser but reports no positions, so anything unusual (a
- * problem to locate, a document count that the marker scan does not confirm) takes the slow,
- * precise path instead.
+ * The common case, fast: a well-formed file whose documents are all valid. The bounded js-yaml
+ * parse is several times faster than the \`yaml\` parser but reports no positions, so anything
+ * unusual (a problem to locate, a document count that the marker scan does not confirm, a limit
+ * passed) takes the slow, precise path instead.
  */
 function parseFast(file: string, text: string): ParsedFile | undefined {
   // Placeholders are rare and their warnings need positions: the precise path handles them.
   if (mayHavePlaceholders(text)) return undefined;
   let docs: unknown[];
   try {
-    docs = loadAll(text, { schema: CORE_SCHEMA }).filter((d) => d !== null && d !== undefined);
+    docs = parseYamlBounded(text).filter((d) => d !== null && d !== undefined);
   } catch {
     return undefined;
   }
@@ -154,6 +160,21 @@ export function parseDescriptorFileExactly(
   if (bytes > MAX_FILE_BYTES) {
     return fail(`file is ${bytes} bytes; descriptor files may be at most ${MAX_FILE_BYTES} bytes (1 MiB)`);
   }
+  // The bounded parse comes first: a file past a YAML limit fails here, located, before the
+  // precise parser (whose values share aliased nodes too) is asked for anything.
+  let syntaxOnly = false;
+  try {
+    parseYamlBounded(text);
+  } catch (error) {
+    if (error instanceof YamlLimitError) {
+      const at =
+        error.documentIndex === undefined
+          ? { line: error.line, column: error.column }
+          : (documentStarts(text)[error.documentIndex] ?? { line: 1, column: 1 });
+      return fail(`YAML: ${error.message}`, at);
+    }
+    syntaxOnly = true;
+  }
   const lines = new LineCounter();
   let docs: Document.Parsed[];
   try {
@@ -191,7 +212,12 @@ export function parseDescriptorFileExactly(
     }
     let raw: unknown;
     try {
-      raw = doc.toJS({ maxAliasCount: 100 });
+      // The two parsers disagree on a few syntax corner cases; where only this one accepted the
+      // text, the limits are checked again on what it built.
+      if (syntaxOnly) checkAliasCount(doc);
+      raw = doc.toJS({ maxAliasCount: -1 });
+      if (syntaxOnly)
+        measureExpansion(raw, { maxDepth: YAML_LIMITS.maxDepth, maxBytes: expandedBudget(text) });
     } catch (error) {
       result.problems.push({
         file,
@@ -241,6 +267,17 @@ export function parseDescriptorFileExactly(
     }
   }
   return result;
+}
+
+function checkAliasCount(doc: Document.Parsed): void {
+  let aliases = 0;
+  visit(doc, {
+    Alias() {
+      aliases++;
+    },
+  });
+  if (aliases > YAML_LIMITS.maxAliases)
+    throw new YamlLimitError(`more than ${YAML_LIMITS.maxAliases} aliases in one document`);
 }
 
 export function formatProblem(p: Problem): string {

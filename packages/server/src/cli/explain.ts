@@ -11,7 +11,15 @@ import {
   summarizeFindings,
 } from '@portolan/core/health/index';
 import { WATCHED_KINDS, type WatchedKind } from '@portolan/core/k8s/types';
-import { parseAllDocuments } from 'yaml';
+import {
+  expandedBudget,
+  measureExpansion,
+  parseYamlBounded,
+  YAML_LIMITS,
+  YamlLimitError,
+  YamlSyntaxError,
+} from '@portolan/core/yaml/bounded';
+import { terminalSafe } from './terminal.ts';
 
 export interface ExplainIo {
   stdin: NodeJS.ReadableStream;
@@ -24,14 +32,24 @@ const USAGE = `usage: portolan explain [file... | -] [--output text|json] [--clu
 
 Reads Kubernetes objects (YAML or JSON: single objects, several documents, or a List as
 "kubectl get -o json" prints it) from files or standard input, runs Portolan's health rules and
-prints the findings grouped by object. Exit code: 1 when any finding is critical, 2 on usage or
-parse errors, 0 otherwise.
+prints the findings grouped by object.
+
+Exit codes:
+  0  no critical finding
+  1  at least one critical finding
+  2  usage error (unknown option, bad value)
+  3  the input could not be read: a missing file, invalid YAML or JSON, no objects, or YAML
+     past Portolan's limits (aliases, nesting, size after expanding aliases)
+  4  internal error (a bug: please report it with the input)
 
   kubectl get pods,deploy,rs,hpa,events -o json | portolan explain
   portolan explain --output json pod.yaml deploy.yaml
 `;
 
 class UsageError extends Error {}
+
+/** Exit codes; 1 is reserved for "a critical finding", so nothing else may use it. */
+export const EXIT = { ok: 0, critical: 1, usage: 2, input: 3, internal: 4 } as const;
 
 interface Source {
   name: string;
@@ -47,16 +65,28 @@ interface Parsed {
 const KINDS = new Set<string>(WATCHED_KINDS);
 
 export async function explainCommand(argv: string[], io: ExplainIo): Promise<number> {
+  try {
+    return await explain(argv, io);
+  } catch (error) {
+    // Never a stack trace, and never exit 1 (which means "critical finding") for a crash.
+    io.stderr.write(
+      `portolan explain: internal error: ${terminalSafe((error as Error).message ?? String(error))}\n`,
+    );
+    return EXIT.internal;
+  }
+}
+
+async function explain(argv: string[], io: ExplainIo): Promise<number> {
   let options: { output: 'text' | 'json'; cluster: string; lifecycle?: string; files: string[] };
   try {
     options = parseOptions(argv);
   } catch (error) {
     if (error instanceof HelpRequested) {
       io.stdout.write(USAGE);
-      return 0;
+      return EXIT.ok;
     }
-    io.stderr.write(`portolan explain: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
+    io.stderr.write(`portolan explain: ${terminalSafe((error as Error).message)}\n\n${USAGE}`);
+    return EXIT.usage;
   }
 
   const sources: Source[] = [];
@@ -68,7 +98,7 @@ export async function explainCommand(argv: string[], io: ExplainIo): Promise<num
         io.stderr.write(
           'portolan explain: no input: name files, or pipe objects in (kubectl get pods,deploy,hpa -o json | portolan explain)\n',
         );
-        return 2;
+        return EXIT.usage;
       }
       sources.push({ name: '<stdin>', text: await readAll(io.stdin) });
       continue;
@@ -86,8 +116,8 @@ export async function explainCommand(argv: string[], io: ExplainIo): Promise<num
   const parsed: Parsed = { objects: [], ignored: new Map(), errors: [...readErrors] };
   for (const source of sources) parseSource(source, options.cluster, parsed);
   if (parsed.errors.length) {
-    for (const e of parsed.errors) io.stderr.write(`portolan explain: ${e}\n`);
-    return 2;
+    for (const e of parsed.errors) io.stderr.write(`portolan explain: ${terminalSafe(e)}\n`);
+    return EXIT.input;
   }
 
   const now = io.now?.() ?? Date.now();
@@ -110,7 +140,7 @@ export async function explainCommand(argv: string[], io: ExplainIo): Promise<num
     const color = (io.stdout as { isTTY?: boolean }).isTTY === true && !process.env.NO_COLOR;
     io.stdout.write(formatText(findings, { checked, ignored: parsed.ignored, color }));
   }
-  return findings.some((f) => f.severity === 'critical') ? 1 : 0;
+  return findings.some((f) => f.severity === 'critical') ? EXIT.critical : EXIT.ok;
 }
 
 class HelpRequested extends Error {}
@@ -164,23 +194,27 @@ function parseSource(source: Source, cluster: string, out: Parsed): void {
   const values: unknown[] = [];
   if (/^\s*[[{]/.test(text)) {
     try {
-      values.push(...jsonValues(text));
+      const parsed = jsonValues(text);
+      // JSON has no aliases, but its nesting is as untrusted as YAML's.
+      const budget = { maxDepth: YAML_LIMITS.maxDepth, maxBytes: expandedBudget(text) };
+      for (const value of parsed) measureExpansion(value, budget);
+      values.push(...parsed);
     } catch (error) {
-      out.errors.push(`${source.name}: invalid JSON: ${(error as Error).message}`);
+      out.errors.push(
+        `${source.name}: ${error instanceof YamlLimitError ? 'refused JSON' : 'invalid JSON'}: ${(error as Error).message}`,
+      );
       return;
     }
   } else {
-    for (const doc of parseAllDocuments(text)) {
-      const problem = doc.errors[0];
-      if (problem) {
-        const line = problem.linePos?.[0]?.line;
-        out.errors.push(
-          `${source.name}${line ? `:${line}` : ''}: invalid YAML: ${problem.message.split('\n')[0] ?? problem.message}`,
-        );
+    try {
+      values.push(...parseYamlBounded(text));
+    } catch (error) {
+      if (error instanceof YamlLimitError || error instanceof YamlSyntaxError) {
+        const what = error instanceof YamlLimitError ? 'refused YAML' : 'invalid YAML';
+        out.errors.push(`${source.name}:${error.line}: ${what}: ${error.message}`);
         return;
       }
-      // maxAliasCount guards against alias bombs ("billion laughs") in pasted input.
-      values.push(doc.toJS({ maxAliasCount: 1000 }));
+      throw error;
     }
   }
   const before = out.objects.length + countIgnored(out.ignored);
@@ -295,18 +329,6 @@ function normalizeEvent(o: Record<string, unknown>): Record<string, unknown> {
 }
 
 // ---- text output ------------------------------------------------------------------------------
-
-/**
- * Strings in findings come from the cluster (messages, annotations, log lines): control
- * characters could move the cursor or recolour the terminal, and bidi overrides could
- * reorder what the reader sees. Show them escaped instead.
- */
-export function terminalSafe(s: string): string {
-  return s.replace(
-    /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-}
 
 const LABEL: Record<Severity, string> = { critical: 'CRITICAL', warning: 'WARNING ', info: 'INFO    ' };
 const COLOR: Record<Severity, string> = {
