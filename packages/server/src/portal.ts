@@ -45,52 +45,94 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
       ? resolveFrom(baseDir, config.database.connection)
       : config.database.connection;
   const db = await openDatabase({ client: config.database.client, connection });
-  const catalog = new CatalogService({ db, catalog: config.catalog, baseDir, logger });
-  const kubernetes =
-    config.kubernetes === undefined
-      ? undefined
-      : createKubernetesEngine({ config: config.kubernetes, configDir: baseDir, logger });
-  const resolver =
-    kubernetes && new ServiceResolver({ catalog: storedServiceCatalog(catalog), discovery: kubernetes });
-  const health = kubernetes && resolver && new HealthService({ engine: kubernetes, resolver, logger });
-  catalog.onRefresh(() => health?.invalidate());
-  const app = await createApp({
-    logger,
-    requestLog: config.server.log.requests,
-    catalog,
-    routes:
-      kubernetes && resolver && health
-        ? [
-            (a, openapi) => healthRoutes(a, openapi, { health }),
-            (a, openapi) =>
-              kubernetesRoutes(a, openapi, {
-                engine: kubernetes,
-                resolver,
-                streamExtras: health.streamExtras,
-              }),
-          ]
-        : [withoutKubernetes],
-    ...(options.apiOnly ? {} : { webDir: WEB_DIR }),
-    info: { title: config.app.title, banner: config.app.banner, version: '0.1.0' },
-  });
-  await catalog.refresh().catch((error) => logger.error({ err: error }, 'first catalog refresh failed'));
-  catalog.start();
-  await kubernetes?.start();
-  const port = options.port ?? config.server.port;
-  const address = await app.listen({ host: config.server.host, port });
-  return {
-    app,
-    db,
-    catalog,
-    ...(kubernetes ? { kubernetes } : {}),
-    url: address.replace('[::1]', 'localhost'),
-    async close() {
-      catalog.stop();
-      await kubernetes?.stop();
-      await app.close();
-      await db.destroy();
-    },
+  // Everything opened so far, closed in reverse if a later step fails: a portal that cannot
+  // start must not leave a timer or a socket behind that keeps the process alive.
+  const opened: (() => Promise<void> | void)[] = [() => db.destroy()];
+  const closeOpened = async () => {
+    for (const close of opened.reverse()) await Promise.resolve(close()).catch(() => {});
   };
+  try {
+    const catalog = new CatalogService({ db, catalog: config.catalog, baseDir, logger });
+    const kubernetes =
+      config.kubernetes === undefined
+        ? undefined
+        : createKubernetesEngine({ config: config.kubernetes, configDir: baseDir, logger });
+    const resolver =
+      kubernetes && new ServiceResolver({ catalog: storedServiceCatalog(catalog), discovery: kubernetes });
+    const health = kubernetes && resolver && new HealthService({ engine: kubernetes, resolver, logger });
+    catalog.onRefresh(() => health?.invalidate());
+    const app = await createApp({
+      logger,
+      requestLog: config.server.log.requests,
+      catalog,
+      routes:
+        kubernetes && resolver && health
+          ? [
+              (a, openapi) => healthRoutes(a, openapi, { health }),
+              (a, openapi) =>
+                kubernetesRoutes(a, openapi, {
+                  engine: kubernetes,
+                  resolver,
+                  streamExtras: health.streamExtras,
+                }),
+            ]
+          : [withoutKubernetes],
+      ...(options.apiOnly ? {} : { webDir: WEB_DIR }),
+      info: { title: config.app.title, banner: config.app.banner, version: '0.1.0' },
+    });
+    opened.push(() => app.close());
+    await catalog.refresh().catch((error) => logger.error({ err: error }, 'first catalog refresh failed'));
+    catalog.start();
+    opened.push(() => catalog.stop());
+    if (kubernetes) {
+      opened.push(() => kubernetes.stop());
+      await kubernetes.start();
+    }
+    const port = options.port ?? config.server.port;
+    const address = await listen(app, config.server.host, port);
+    return {
+      app,
+      db,
+      catalog,
+      ...(kubernetes ? { kubernetes } : {}),
+      url: address.replace('[::1]', 'localhost'),
+      async close() {
+        catalog.stop();
+        await kubernetes?.stop();
+        await app.close();
+        await db.destroy();
+      },
+    };
+  } catch (error) {
+    await closeOpened();
+    throw error;
+  }
+}
+
+/** Listens, turning the usual socket errors into a sentence that says what to change. */
+async function listen(app: App, host: string, port: number): Promise<string> {
+  try {
+    return await app.listen({ host, port });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const where = `${host}:${port}`;
+    if (code === 'EADDRINUSE')
+      throw new UnavailableError(
+        `cannot listen on ${where}: the address is already in use (stop the other process, or pass --port)`,
+        { host, port },
+      );
+    if (code === 'EACCES')
+      throw new UnavailableError(`cannot listen on ${where}: permission denied (choose a port above 1023)`, {
+        host,
+        port,
+      });
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+      throw new UnavailableError(`cannot listen on ${where}: no such address on this machine`, {
+        host,
+        port,
+      });
+    throw error;
+  }
 }
 
 /** Without a `kubernetes:` section the service routes say so, instead of 404. */

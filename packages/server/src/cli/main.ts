@@ -6,6 +6,7 @@ import { PortolanError } from '@portolan/core/errors';
 import { loadConfig } from '../config/load.ts';
 import { startPortal } from '../portal.ts';
 import type { Io } from './io.ts';
+import { terminalSafe } from './terminal.ts';
 import { validateCommand } from './validate.ts';
 
 const HELP = `portolan: every service, every cluster, one page
@@ -17,6 +18,15 @@ Usage:
                                                    check descriptors as CI would; file:line:column: message
   portolan explain [file... | -] [--output json]   explain what is wrong with Kubernetes objects
   portolan help                                    this text
+
+Exit codes:
+  0  success
+  1  serve/demo could not start (the message says why: port in use, a missing environment
+     variable, an invalid config...); catalog validate found problems; explain found a
+     critical finding
+  2  usage error
+  3  explain: the input could not be read (invalid or refused YAML/JSON, no objects)
+  4  explain: internal error
 
 Environment:
   LOG_LEVEL      log level, over the config's server.log.level (default info)
@@ -114,15 +124,19 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
+    const message = terminalSafe((error as Error).message ?? String(error));
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr.write(`portolan: ${(error as Error).message}\n\n${HELP}`);
+      io.stderr.write(`portolan: ${message}\n\n${HELP}`);
       process.exitCode = 2;
     } else if (error instanceof PortolanError) {
-      io.stderr.write(`portolan: ${error.message}\n`);
+      io.stderr.write(`portolan: ${message}\n`);
       process.exitCode = 1;
     } else {
-      io.stderr.write(`portolan: ${(error as Error).stack ?? String(error)}\n`);
+      io.stderr.write(`portolan: ${terminalSafe((error as Error).stack ?? String(error))}\n`);
       process.exitCode = 1;
     }
+    // A command that failed half-way (serve that could not listen) may still hold a timer or a
+    // socket; it must not keep the process alive as if it were running.
+    process.exit();
   },
 );

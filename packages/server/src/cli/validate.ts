@@ -17,6 +17,7 @@ import {
 } from '@portolan/core/catalog/index';
 import { lookupPlaceholders, NO_FETCH } from '../catalog/placeholders.ts';
 import type { Io } from './io.ts';
+import { terminalSafe } from './terminal.ts';
 
 const USAGE =
   'usage: portolan catalog validate [--format text|json|github] [--refs] [--root <dir>] <file|folder|glob...>\n';
@@ -103,9 +104,10 @@ function format(p: Problem, as: Format): string {
   if (as === 'json') return JSON.stringify(p);
   if (as === 'github') {
     const file = relative(process.cwd(), p.file) || p.file;
-    return `::${p.severity} file=${ghProperty(file)},line=${p.line},col=${p.column}::${ghData(p.message)}`;
+    return `::${p.severity} file=${ghProperty(file)},line=${p.line},col=${p.column}::${ghData(terminalSafe(p.message))}`;
   }
-  return formatProblem(p);
+  // Messages quote the descriptor (an unknown kind, a bad name): as untrusted as the file.
+  return terminalSafe(formatProblem(p));
 }
 
 export async function validateCommand(argv: string[], io: Io): Promise<number> {

@@ -46,6 +46,18 @@ describe('portolan catalog validate', () => {
     ]);
   });
 
+  it('escapes control and bidi characters that a descriptor puts into its messages', async () => {
+    const hostile = join(dir, 'hostile.yaml');
+    writeFileSync(
+      hostile,
+      'apiVersion: backstage.io/v1alpha1\nkind: "Gadget\\e]0;pwned\\a\\u202E\\u2028"\nmetadata:\n  name: x\n',
+    );
+    const { code, out } = await run([hostile]);
+    expect(code).toBe(1);
+    expect(out).not.toMatch(/[\u0007\u001b\u202e\u2028]/);
+    expect(out).toContain('unknown kind "Gadget\\u001b]0;pwned\\u0007\\u202e\\u2028"');
+  });
+
   it('explains its usage without arguments', async () => {
     expect((await run([])).code).toBe(2);
   });
