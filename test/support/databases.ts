@@ -40,6 +40,17 @@ const postgres: TestDatabase = {
         await db.destroy();
         const c = new pg.Client({ connectionString: base });
         await c.connect();
+        // The pool's end() resolves while its sockets are still closing; a forced drop then
+        // kills one of them, and its late error surfaces as an unhandled one in whatever test
+        // runs next. Waiting for the sessions to go first removes the race.
+        for (let i = 0; i < 100; i++) {
+          const { rows } = await c.query(
+            'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
+            [name],
+          );
+          if (rows[0].n === 0) break;
+          await new Promise((r) => setTimeout(r, 20));
+        }
         await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
         await c.end();
       },

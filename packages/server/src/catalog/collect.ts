@@ -21,6 +21,8 @@ import { lookupPlaceholders, NO_FETCH, type PlaceholderConfig } from './placehol
 const run = promisify(execFile);
 const DESCRIPTOR = 'catalog-info.yaml';
 const SKIP_DIRS = new Set(['node_modules', '.git']);
+/** Files one glob target may match; a broader glob is refused rather than read. */
+export const MAX_GLOB_MATCHES = 5000;
 
 export type LocatedProblem = Problem & { location: string };
 
@@ -55,6 +57,13 @@ const isGlob = (s: string) => /[*?[\]{}]/.test(s);
 
 class OutsideRootError extends Error {}
 
+/** The folders of a pattern before its first glob character: all a glob can list is below it. */
+function globBase(pattern: string): { base: string; rest: string } {
+  const parts = pattern.split(sep);
+  const first = parts.findIndex(isGlob);
+  return { base: parts.slice(0, first).join(sep) || sep, rest: parts.slice(first).join(sep) };
+}
+
 class FileReader implements Reader {
   readonly root: string;
   constructor(root: string) {
@@ -66,8 +75,10 @@ class FileReader implements Reader {
   async inside(path: string): Promise<string> {
     const real = await realpath(path);
     if (real !== this.root && !real.startsWith(this.root + sep)) {
+      // Named as written relative to the root, never by the host path it resolves to.
+      const shown = this.#lexicallyInside(path) ? this.id(path) : 'the target';
       throw new OutsideRootError(
-        `${path} is outside the catalog root${real === path ? '' : ' (through a symlink)'}`,
+        `${shown} is outside the catalog root${real === path ? '' : ' (through a symlink)'}`,
       );
     }
     return real;
@@ -82,12 +93,49 @@ class FileReader implements Reader {
     }
     return readFile(real, 'utf8');
   }
+  #lexicallyInside(path: string): boolean {
+    return path === this.root || path.startsWith(this.root + sep);
+  }
   async expand(target: string, fromDir: string): Promise<string[]> {
     const absolute = isAbsolute(target) ? target : resolve(fromDir, target);
-    if (!isGlob(target)) return [absolute];
+    if (!isGlob(target)) {
+      if (!this.#lexicallyInside(absolute)) throw new OutsideRootError('is outside the catalog root');
+      return [absolute];
+    }
+    // The root is checked before anything is listed: a glob must start inside it, and its
+    // pattern part may not climb out (".." inside braces or after a wildcard is not normalised
+    // away by resolve()).
+    const { base, rest } = globBase(absolute);
+    if (!this.#lexicallyInside(base) || /(^|[/{,])\.\.($|[/},])/.test(rest.split(sep).join('/'))) {
+      throw new OutsideRootError('is outside the catalog root');
+    }
+    try {
+      await this.inside(base);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      if (error instanceof OutsideRootError) throw new OutsideRootError('is outside the catalog root');
+      throw error;
+    }
     const matches: string[] = [];
-    for await (const m of glob(absolute)) matches.push(m);
-    return matches.sort();
+    for await (const m of glob(absolute)) {
+      if (matches.length === MAX_GLOB_MATCHES) {
+        throw new Error(`${target} matches more than ${MAX_GLOB_MATCHES} files; narrow the glob`);
+      }
+      matches.push(m);
+    }
+    // A match reached through a symlink that leads outside is dropped unnamed, so that a glob
+    // cannot tell what exists out there.
+    const inside: string[] = [];
+    for (const m of matches) {
+      if (!this.#lexicallyInside(m)) continue;
+      try {
+        await this.inside(m);
+        inside.push(m);
+      } catch {
+        // outside the root or gone since it was listed: not a match
+      }
+    }
+    return inside.sort();
   }
   async walk(dir: string): Promise<string[]> {
     const found: string[] = [];
@@ -106,23 +154,48 @@ class FileReader implements Reader {
 
 class TooLargeError extends Error {}
 
+/** git failed; the message is git's own first line, never the command line or host paths. */
+class GitError extends Error {}
+
+async function git(repo: string, args: string[], options: { maxBuffer: number }): Promise<string> {
+  try {
+    const { stdout } = await run('git', ['-C', repo, ...args], { ...options, encoding: 'utf8' });
+    return stdout;
+  } catch (error) {
+    const stderr = String((error as { stderr?: unknown }).stderr ?? '');
+    const first = stderr.split('\n').find((l) => l.trim() !== '') ?? 'git failed';
+    throw new GitError(`git: ${first.replaceAll(repo, '<repository>')}`);
+  }
+}
+
+/** A git revision as a location may name it: never something git could read as an option. */
+const REVISION = /^[A-Za-z0-9_@][^\s\0-\x1f\x7f\\:]{0,254}$/;
+
 class GitReader implements Reader {
   readonly repo: string;
+  /** The repository as shown to users: relative to the catalog root. */
+  readonly name: string;
   readonly rev: string;
   readonly #files: Set<string>;
-  constructor(repo: string, rev: string, files: string[]) {
+  constructor(repo: string, name: string, rev: string, files: string[]) {
     this.repo = repo;
+    this.name = name;
     this.rev = rev;
     this.#files = new Set(files);
   }
-  static async open(repo: string, rev: string): Promise<GitReader> {
-    const { stdout } = await run('git', ['-C', repo, 'ls-tree', '-r', '-z', '--name-only', rev], {
+  static async open(repo: string, name: string, rev: string): Promise<GitReader> {
+    // A revision starting with "-" would reach git as an option (--output=... writes a file).
+    // It is refused, and --end-of-options tells git that what follows is a revision anyway.
+    if (!REVISION.test(rev) || rev.includes('..')) {
+      throw new GitError(`"${rev}" is not a revision Portolan reads (a branch, tag or commit)`);
+    }
+    const stdout = await git(repo, ['ls-tree', '-r', '-z', '--name-only', '--end-of-options', rev], {
       maxBuffer: 256 * 1024 * 1024,
     });
-    return new GitReader(repo, rev, stdout.split('\0').filter(Boolean));
+    return new GitReader(repo, name, rev, stdout.split('\0').filter(Boolean));
   }
   id(path: string): string {
-    return `${this.repo}#${this.rev}:${path}`;
+    return `${this.name}#${this.rev}:${path}`;
   }
   descriptors(): string[] {
     return [...this.#files].filter((f) => posix.basename(f) === DESCRIPTOR).sort();
@@ -130,9 +203,8 @@ class GitReader implements Reader {
   async read(path: string): Promise<string> {
     if (!this.#files.has(path))
       throw Object.assign(new Error('not found in the repository'), { code: 'ENOENT' });
-    const { stdout } = await run('git', ['-C', this.repo, 'cat-file', '-p', `${this.rev}:${path}`], {
+    const stdout = await git(this.repo, ['cat-file', '-p', '--end-of-options', `${this.rev}:${path}`], {
       maxBuffer: MAX_FILE_BYTES * 4,
-      encoding: 'utf8',
     });
     if (Buffer.byteLength(stdout) > MAX_FILE_BYTES) {
       throw new TooLargeError(`file is over ${MAX_FILE_BYTES} bytes (1 MiB)`);
@@ -142,7 +214,7 @@ class GitReader implements Reader {
   async expand(target: string, fromDir: string): Promise<string[]> {
     const joined = posix.normalize(posix.join(fromDir, target));
     if (joined.startsWith('..') || posix.isAbsolute(target)) {
-      throw new OutsideRootError(`${target} is outside the repository`);
+      throw new OutsideRootError('is outside the repository');
     }
     if (!isGlob(target)) return [joined];
     return [...this.#files].filter((f) => posix.matchesGlob(f, joined)).sort();
@@ -182,6 +254,12 @@ export async function collectLocations({
     return result;
   }
   const fsReader = new FileReader(realRoot);
+  // Problems are shown to every reader of the API: paths in them are relative to the root.
+  const describe = (error: unknown): string =>
+    ((error as Error).message ?? String(error))
+      .split('\n')[0]!
+      .replaceAll(realRoot + sep, '')
+      .replaceAll(realRoot, '.');
   const visited = new Set<string>();
 
   const problem = (location: string, file: string, message: string, line = 1, column = 1) =>
@@ -219,7 +297,7 @@ export async function collectLocations({
         result.files.push({ location, parsed });
       } else if (code === 'ENOENT') {
         if (!optional) problem(location, chain.at(-1) ?? id, `${id} does not exist`);
-      } else result.unreadable.push({ location, file: id, message: (error as Error).message });
+      } else result.unreadable.push({ location, file: id, message: describe(error) });
       return;
     }
     const here = reader instanceof GitReader ? posix.dirname(path) : dirname(path);
@@ -257,10 +335,11 @@ export async function collectLocations({
         try {
           paths = await reader.expand(target, here);
         } catch (error) {
+          const message = (error as Error).message;
           problem(
             location,
             id,
-            `target ${target}: ${(error as Error).message}`,
+            `target ${target}${error instanceof OutsideRootError ? ' ' : ': '}${message}`,
             position.line,
             position.column,
           );
@@ -278,8 +357,8 @@ export async function collectLocations({
       if (l.type === 'git') {
         const [repoPath = '', rev = 'HEAD'] = l.target.split('#');
         const repo = await fsReader.inside(resolve(baseDir, repoPath));
-        const git = await GitReader.open(repo, rev);
-        for (const path of git.descriptors()) await readOne(key, git, path, [], false);
+        const reader = await GitReader.open(repo, fsReader.id(repo) || '.', rev);
+        for (const path of reader.descriptors()) await readOne(key, reader, path, [], false);
       } else if (l.type === 'dir') {
         for (const path of await fsReader.walk(resolve(baseDir, l.target)))
           await readOne(key, fsReader, path, [], false);
@@ -295,7 +374,7 @@ export async function collectLocations({
           ? error.message
           : code === 'ENOENT'
             ? 'does not exist'
-            : (error as Error).message.split('\n')[0]!;
+            : describe(error);
       problem(key, l.target, `location ${key}: ${message}`);
     }
   }

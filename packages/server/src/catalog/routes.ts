@@ -20,6 +20,11 @@ const entityQuery = z.object({
   cursor: z.string().optional().describe('nextCursor of the previous page'),
 });
 
+const problemQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(100).describe(`page size, at most ${MAX_PAGE}`),
+  cursor: z.string().optional().describe('nextCursor of the previous page'),
+});
+
 export function catalogRoutes(
   app: FastifyInstance,
   openapi: OpenApiRegistry,
@@ -98,9 +103,18 @@ export function catalogRoutes(
     path: '/api/catalog/problems',
     tag: 'catalog',
     summary:
-      'Problems found while reading locations that belong to no entity (bad YAML, loops, missing files)',
+      'Problems found while reading locations that belong to no entity (bad YAML, loops, missing files), one page at a time',
+    query: problemQuery,
   });
-  app.get('/api/catalog/problems', async () => ({ items: await catalog.problems() }));
+  app.get('/api/catalog/problems', async (request) => {
+    const q = parseQuery(problemQuery, request.query);
+    const page = await catalog.problems(q.limit, q.cursor);
+    return {
+      items: page.items,
+      totalItems: page.totalItems,
+      pageInfo: page.nextCursor ? { nextCursor: page.nextCursor } : {},
+    };
+  });
 
   openapi.add({
     method: 'post',

@@ -9,12 +9,18 @@ import { collectLocations, locationKey } from './collect.ts';
 import { readAddedLocations, writeAddedLocations } from './store/addedLocations.ts';
 import { getEntities } from './store/getEntities.ts';
 import { getTeam, type TeamView } from './store/getTeam.ts';
-import { listProblems } from './store/listProblems.ts';
+import { listProblems, type ProblemPage } from './store/listProblems.ts';
 import { type EntityFilter, type EntityPage, queryEntities, queryEntityJson } from './store/queryEntities.ts';
 import { countFields, type FieldQuery, queryFacets, queryFields } from './store/queryFields.ts';
 import { readSnapshot } from './store/readSnapshot.ts';
 import { recordToRow, rowToStored, type StoredEntity, selectStored } from './store/rows.ts';
 import { type EntityWrite, writeChanges } from './store/writeChanges.ts';
+
+/**
+ * Problems kept per refresh. A broad glob over a folder of non-descriptors finds one per file;
+ * past this, one more problem says how many were left out.
+ */
+export const MAX_STORED_PROBLEMS = 1000;
 
 export interface RefreshSummary {
   startedAt: string;
@@ -142,7 +148,21 @@ export class CatalogService {
       ...collected.problems,
       ...problems.map((p) => ({ ...p, location: fileLocation.get(p.file) ?? '' })),
     ];
-    await writeChanges({ db, upserts, deletes, problems: allProblems });
+    const stored =
+      allProblems.length <= MAX_STORED_PROBLEMS
+        ? allProblems
+        : [
+            ...allProblems.slice(0, MAX_STORED_PROBLEMS),
+            {
+              location: '',
+              file: '',
+              line: 1,
+              column: 1,
+              severity: 'error' as const,
+              message: `${allProblems.length - MAX_STORED_PROBLEMS} more problems were found and not kept (at most ${MAX_STORED_PROBLEMS} are); fix these first`,
+            },
+          ];
+    await writeChanges({ db, upserts, deletes, problems: stored });
     const summary: RefreshSummary = {
       startedAt: now.toISOString(),
       durationMs: Math.round(performance.now() - started),
@@ -181,8 +201,9 @@ export class CatalogService {
     return getTeam({ db: this.#options.db, ref });
   }
 
-  problems() {
-    return listProblems({ db: this.#options.db });
+  /** Problems that belong to no entity, one page at a time (by file and position). */
+  problems(limit = 500, cursor?: string): Promise<ProblemPage> {
+    return listProblems({ db: this.#options.db, limit, cursor });
   }
 
   /** Entities matched by Backstage-style filters, as the API's JSON text. */

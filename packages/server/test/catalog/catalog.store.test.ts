@@ -1,14 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TEST_DATABASES } from '../../../../test/support/databases.ts';
-import { CatalogService } from '../../src/catalog/service.ts';
+import { aliasBomb } from '../../../../test/support/hostile.ts';
+import { MAX_GLOB_MATCHES } from '../../src/catalog/collect.ts';
+import { CatalogService, MAX_STORED_PROBLEMS } from '../../src/catalog/service.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import type { LocationConfig } from '../../src/config/schema.ts';
 import type { Database } from '../../src/db/database.ts';
+import { createApp } from '../../src/http/app.ts';
 
 const EXAMPLES = join(import.meta.dirname, '../../../../examples/catalog');
 const logger = pino({ level: 'silent' });
@@ -192,7 +195,7 @@ describe.each(TEST_DATABASES)('catalog store on $id', (engine) => {
     const one = await catalog.get('component:default/one');
     expect(one?.problems[0]?.message).toMatch(/a\.yaml cannot be read right now .*last good version/);
     expect(await catalog.get('component:default/two')).toBeDefined();
-    const problems = await catalog.problems();
+    const problems = (await catalog.problems()).items;
     expect(problems).toEqual([expect.objectContaining({ file: 'a.yaml', line: 8, severity: 'error' })]);
     expect(problems[0]!.message).toMatch(/^YAML: /);
     // Fixed again: the error goes away.
@@ -200,7 +203,7 @@ describe.each(TEST_DATABASES)('catalog store on $id', (engine) => {
     await catalog.refresh();
     const after = (await catalog.get('component:default/one'))?.problems ?? [];
     expect(after.filter((p) => p.severity === 'error')).toEqual([]);
-    expect(await catalog.problems()).toEqual([]);
+    expect((await catalog.problems()).items).toEqual([]);
   });
 
   it('removes entities no longer emitted, or marks them orphan when the location keeps orphans', async () => {
@@ -234,7 +237,7 @@ describe.each(TEST_DATABASES)('catalog store on $id', (engine) => {
     expect(dup?.problems.map((p) => p.message)).toContainEqual(
       expect.stringContaining('also defined in second.yaml:1'),
     );
-    expect(await catalog.problems()).toContainEqual(
+    expect((await catalog.problems()).items).toContainEqual(
       expect.objectContaining({
         file: 'second.yaml',
         message: expect.stringContaining('already defined in first.yaml:1'),
@@ -276,7 +279,7 @@ describe.each(TEST_DATABASES)('catalog store on $id', (engine) => {
     expect(await catalog.get('component:default/good')).toBeDefined();
     expect(await catalog.get('component:default/stolen')).toBeUndefined();
     expect(summary.entities).toBe(5); // good + 4 Location entities
-    const messages = (await catalog.problems()).map((p) => `${p.file}:${p.line}: ${p.message}`);
+    const messages = (await catalog.problems()).items.map((p) => `${p.file}:${p.line}: ${p.message}`);
     const expectMessage = (re: RegExp) =>
       expect(
         messages.some((m) => re.test(m)),
@@ -315,7 +318,131 @@ describe.each(TEST_DATABASES)('catalog store on $id', (engine) => {
     const catalog = catalogFor([{ type: 'git', target: './repo#main' }]);
     await catalog.refresh();
     const entity = await catalog.get('component:default/from-git');
-    expect(entity?.origin.file).toMatch(/repo#main:svc\/catalog-info\.yaml$/);
+    expect(entity?.origin.file).toBe('repo#main:svc/catalog-info.yaml');
     expect(await catalog.get('component:default/uncommitted')).toBeUndefined();
+  });
+  it('stores an alias bomb as a problem of its file, next to the entities of the others', async () => {
+    write('good.yaml', service('good'));
+    write('bomb.yaml', aliasBomb(10));
+    const catalog = catalogFor([{ type: 'file', target: './*.yaml' }]);
+    const started = performance.now();
+    const summary = await catalog.refresh();
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(summary.entities).toBe(1);
+    expect(await catalog.get('component:default/good')).toBeDefined();
+    expect(await catalog.get('component:default/bomb')).toBeUndefined();
+    expect((await catalog.problems()).items).toEqual([
+      expect.objectContaining({
+        file: 'bomb.yaml',
+        line: 1,
+        message: expect.stringMatching(/^YAML: expands to more than 1048576 bytes/),
+      }),
+    ]);
+  });
+
+  it('checks the root before expanding a glob, and names nothing found outside it', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'portolan-outside-'));
+    temps.push(outside);
+    for (const name of ['secret-one.yaml', 'secret-two.yaml']) writeFileSync(join(outside, name), 'x: [');
+    const away = `../${outside.split('/').at(-1)}`;
+    symlinkSync(outside, join(root, 'linked'));
+    const targets = [
+      `${away}/*.yaml`,
+      `${outside}/*.yaml`,
+      '../**/*.yaml',
+      '{..,x}/*.yaml',
+      `*/../${away}/*`,
+      './linked/*.yaml',
+    ];
+    write('probe.yaml', doc('Location', 'probe', JSON.stringify({ targets })));
+    const catalog = catalogFor([{ type: 'file', target: './probe.yaml' }]);
+    await catalog.refresh();
+    const problems = (await catalog.problems()).items;
+    const text = JSON.stringify(problems);
+    expect(text).not.toContain('secret-');
+    expect(text).not.toContain(root);
+    // Each target that leads out is refused as written, before anything is listed.
+    expect(problems.map((p) => p.message).sort()).toEqual(
+      targets.map((t) => `target ${t} is outside the catalog root`).sort(),
+    );
+  });
+
+  it('refuses a glob that matches too many files, and keeps a bounded number of problems', async () => {
+    mkdirSync(join(root, 'many'));
+    for (let i = 0; i <= MAX_GLOB_MATCHES; i++) writeFileSync(join(root, 'many', `f${i}.txt`), '');
+    mkdirSync(join(root, 'bad'));
+    for (let i = 0; i < MAX_STORED_PROBLEMS + 5; i++)
+      writeFileSync(join(root, 'bad', `b${String(i).padStart(4, '0')}.yaml`), 'x: [');
+    const catalog = catalogFor([
+      { type: 'file', target: './many/*' },
+      { type: 'file', target: './bad/*.yaml' },
+    ]);
+    const summary = await catalog.refresh();
+    expect(summary.problems).toBe(MAX_STORED_PROBLEMS + 6);
+    const first = await catalog.problems(10);
+    expect(first.totalItems).toBe(MAX_STORED_PROBLEMS + 1);
+    const all = [...first.items];
+    let cursor = first.nextCursor;
+    while (cursor) {
+      const page = await catalog.problems(300, cursor);
+      all.push(...page.items);
+      cursor = page.nextCursor;
+    }
+    expect(all).toHaveLength(MAX_STORED_PROBLEMS + 1);
+    expect(new Set(all.map((p) => p.id)).size).toBe(all.length);
+    expect(all.map((p) => p.message)).toContain(
+      `6 more problems were found and not kept (at most ${MAX_STORED_PROBLEMS} are); fix these first`,
+    );
+    expect(all.map((p) => p.message)).toContain(
+      `location file:./many/*: ./many/* matches more than ${MAX_GLOB_MATCHES} files; narrow the glob`,
+    );
+    // The same pages over HTTP, with the one error body for a bad cursor.
+    const app = await createApp({ logger, catalog });
+    try {
+      const res = await app.inject({ method: 'GET', url: '/api/catalog/problems?limit=2' });
+      const body = res.json() as { items: unknown[]; totalItems: number; pageInfo: { nextCursor: string } };
+      expect(body.items).toHaveLength(2);
+      expect(body.totalItems).toBe(MAX_STORED_PROBLEMS + 1);
+      const next = await app.inject({
+        method: 'GET',
+        url: `/api/catalog/problems?limit=2&cursor=${body.pageInfo.nextCursor}`,
+      });
+      expect(next.json().items).toEqual(all.slice(2, 4));
+      const bad = await app.inject({ method: 'GET', url: '/api/catalog/problems?cursor=nope' });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().error.name).toBe('InputError');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('never passes a revision to git as an option, and shows git errors without host paths', async () => {
+    const repo = join(root, 'repo');
+    mkdirSync(repo);
+    writeFileSync(join(repo, 'catalog-info.yaml'), service('from-git'));
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
+        stdio: 'ignore',
+      });
+    git('init', '-q', '-b', 'main');
+    git('add', '.');
+    git('commit', '-qm', 'one');
+    const written = join(root, 'written-by-git');
+    const catalog = catalogFor([
+      { type: 'git', target: `./repo#--output=${written}` },
+      { type: 'git', target: './repo#no-such-branch' },
+    ]);
+    await catalog.refresh();
+    expect(existsSync(written)).toBe(false);
+    const messages = (await catalog.problems()).items.map((p) => p.message);
+    expect(messages).toContain(
+      // Paths under the root are shown relative to it, wherever they occur.
+      `location git:./repo#--output=${written}: "--output=written-by-git" is not a revision Portolan reads (a branch, tag or commit)`,
+    );
+    const unknown = messages.find((m) => m.startsWith('location git:./repo#no-such-branch: git: '));
+    expect(unknown, messages.join('\n')).toBeDefined();
+    expect(unknown).not.toContain(root);
+    expect(unknown).not.toContain('Command failed');
+    expect(unknown).not.toContain('ls-tree');
   });
 });
