@@ -14,7 +14,18 @@ export type ErrorName =
   | 'NotFoundError'
   | 'ConflictError'
   | 'ForbiddenError'
-  | 'UnavailableError';
+  | 'UnavailableError'
+  | RequestErrorName;
+
+/**
+ * What is wrong with the HTTP request itself rather than with what it asks for; only the HTTP
+ * layer raises these, so that each keeps its own status under the one error body.
+ */
+export type RequestErrorName =
+  | 'MethodNotAllowedError'
+  | 'PayloadTooLargeError'
+  | 'UnsupportedMediaTypeError'
+  | 'HeadersTooLargeError';
 
 export abstract class PortolanError extends Error {
   abstract override readonly name: ErrorName;
@@ -44,11 +55,29 @@ export class UnavailableError extends PortolanError {
   override readonly name = 'UnavailableError' as const;
 }
 
+/** The route exists, for other methods (the response's Allow header lists them). */
+export class MethodNotAllowedError extends PortolanError {
+  override readonly name = 'MethodNotAllowedError' as const;
+}
+export class PayloadTooLargeError extends PortolanError {
+  override readonly name = 'PayloadTooLargeError' as const;
+}
+export class UnsupportedMediaTypeError extends PortolanError {
+  override readonly name = 'UnsupportedMediaTypeError' as const;
+}
+export class HeadersTooLargeError extends PortolanError {
+  override readonly name = 'HeadersTooLargeError' as const;
+}
+
 export const HTTP_STATUS: Record<ErrorName, number> = {
   InputError: 400,
   ForbiddenError: 403,
   NotFoundError: 404,
+  MethodNotAllowedError: 405,
   ConflictError: 409,
+  PayloadTooLargeError: 413,
+  UnsupportedMediaTypeError: 415,
+  HeadersTooLargeError: 431,
   UnavailableError: 503,
 };
 
@@ -66,6 +95,10 @@ const CONSTRUCTORS: Record<ErrorName, new (message: string, context?: ErrorConte
   ConflictError,
   ForbiddenError,
   UnavailableError,
+  MethodNotAllowedError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  HeadersTooLargeError,
 };
 
 /** Client side: turn an API error body back into the matching error class. */

@@ -56,6 +56,20 @@ const refine =
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   };
 
+/** A custom message only for a missing value; a value of the wrong type is described as such. */
+const required = (message = 'is required') => ({
+  error: (issue: { input?: unknown }) => (issue.input === undefined ? message : undefined),
+});
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `a ${typeof value}`;
+}
+
+const EXPECTED: Record<string, string> = { object: 'a mapping', array: 'a list', string: 'a string' };
+
 const labelKey = z
   .string()
   .refine(
@@ -71,7 +85,7 @@ const labelValue = z
 
 const metadataSchema = z
   .object({
-    name: z.string({ error: 'is required' }).superRefine(refine(nameProblem)),
+    name: z.string(required()).superRefine(refine(nameProblem)),
     namespace: z.string().superRefine(refine(namespaceProblem)).optional(),
     title: z.string().optional(),
     description: z.string().optional(),
@@ -95,7 +109,7 @@ const metadataSchema = z
   })
   .loose();
 
-const nonEmpty = z.string({ error: 'is required' }).min(1, 'must not be empty');
+const nonEmpty = z.string(required()).min(1, 'must not be empty');
 const refList = z.array(nonEmpty);
 
 const SPEC_SCHEMAS: Record<Kind, z.ZodType> = {
@@ -117,7 +131,7 @@ const SPEC_SCHEMAS: Record<Kind, z.ZodType> = {
       type: nonEmpty,
       lifecycle: nonEmpty,
       owner: nonEmpty,
-      definition: z.string({ error: 'is required (the API definition text)' }),
+      definition: z.string(required('is required (the API definition text)')),
       system: nonEmpty.optional(),
     })
     .loose(),
@@ -181,7 +195,11 @@ function issuesOf(error: z.ZodError, prefix: (string | number)[]): ValidationIss
     const path = [...prefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
     const where = path.length > 0 ? `${path.join('.')}: ` : '';
     const message =
-      issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+      issue.code !== 'invalid_type'
+        ? issue.message
+        : issue.input === undefined
+          ? 'is required'
+          : `must be ${EXPECTED[issue.expected] ?? `a ${issue.expected}`}, not ${typeName(issue.input)}`;
     return { path, message: `${where}${message}` };
   });
 }
@@ -214,10 +232,10 @@ export function validateEntity(doc: unknown): ValidationResult {
       issues.push({ path: ['kind'], message: `kind: unknown kind "${raw.kind}"${hint}` });
     }
   }
-  const metadata = metadataSchema.safeParse(raw.metadata);
+  const metadata = metadataSchema.safeParse(raw.metadata, { reportInput: true });
   if (!metadata.success) issues.push(...issuesOf(metadata.error, ['metadata']));
   if (kind) {
-    const spec = SPEC_SCHEMAS[kind].safeParse(raw.spec ?? {});
+    const spec = SPEC_SCHEMAS[kind].safeParse(raw.spec ?? {}, { reportInput: true });
     if (!spec.success) issues.push(...issuesOf(spec.error, ['spec']));
   }
   if (issues.length > 0) return { ok: false, issues };

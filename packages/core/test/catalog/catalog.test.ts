@@ -56,6 +56,15 @@ describe('validateEntity', () => {
     ['invalid name', component({}, { name: 'check out!' }), 'metadata.name: must be letters, digits'],
     ['bad tag', component({}, { tags: ['Has Space'] }), 'metadata.tags.0'],
     ['api without definition', { ...component({}), kind: 'API' }, 'spec.definition: is required'],
+    // A value of the wrong type is there: saying "is required" sends the author looking for nothing.
+    ['owner of the wrong type', component({ owner: 42 }), 'spec.owner: must be a string, not a number'],
+    ['name of the wrong type', component({}, { name: ['x'] }), 'metadata.name: must be a string, not a list'],
+    ['tags as one string', component({}, { tags: 'a' }), 'metadata.tags: must be a list, not a string'],
+    [
+      'definition as a mapping',
+      { ...component({ definition: { a: 1 } }), kind: 'API' },
+      'spec.definition: must be a string, not a mapping',
+    ],
     ['group without children', { ...component({}), kind: 'Group', spec: { type: 'team' } }, 'spec.children'],
     [
       'location without target',

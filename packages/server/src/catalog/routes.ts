@@ -15,7 +15,14 @@ const entityQuery = z.object({
   lifecycle: listParam('spec.lifecycle, e.g. production'),
   system: listParam('system ref or name'),
   tag: listParam('metadata.tags value'),
-  q: z.string().max(200).optional().describe('words that must all occur in name, title, description or tags'),
+  q: z
+    .string()
+    .max(200)
+    // A NUL ends the pattern early in SQLite's LIKE (so it matched everything) and is an error
+    // in PostgreSQL text; no name or description holds control characters anyway.
+    .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters')
+    .optional()
+    .describe('words that must all occur in name, title, description or tags'),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50).describe(`page size, at most ${MAX_PAGE}`),
   cursor: z.string().optional().describe('nextCursor of the previous page'),
 });

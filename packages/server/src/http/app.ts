@@ -2,7 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Logger } from 'pino';
 import { catalogRoutes } from '../catalog/routes.ts';
 import type { CatalogService } from '../catalog/service.ts';
-import { installErrorHandling } from './errors.ts';
+import { clientErrorHandler, frameworkErrors, installErrorHandling } from './errors.ts';
 import { OpenApiRegistry } from './openapi.ts';
 import { serveWebApp } from './static.ts';
 
@@ -41,6 +41,8 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     loggerInstance: options.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { maxParamLength: 500 },
+    frameworkErrors,
+    clientErrorHandler,
   });
   installErrorHandling(app);
   // Backstage's catalog client sends Content-Type: application/json on every request, DELETEs
