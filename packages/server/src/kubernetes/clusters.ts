@@ -24,6 +24,37 @@ export interface ClusterSpec {
 export interface ResolveOptions {
   configDir: string;
   env?: NodeJS.ProcessEnv;
+  /** Told about settings that work but are unsafe (credentials over plain HTTP). */
+  warn?: (message: string, fields: Record<string, unknown>) => void;
+}
+
+/**
+ * The client library sends a bearer token over plain `http://` when `skipTLSVerify` is set.
+ * Credentials go over plain HTTP only where the config says so by name, and then with a warning.
+ */
+function checkPlainHttp(name: string, kc: KubeConfig, allowed: boolean, opts: ResolveOptions): void {
+  const server = kc.getCurrentCluster()?.server ?? '';
+  if (!/^http:/i.test(server)) return;
+  const user = kc.getCurrentUser();
+  const sends =
+    !!user &&
+    !!(
+      user.token ||
+      user.authProvider ||
+      user.exec ||
+      user.password ||
+      (user as { tokenFile?: string }).tokenFile
+    );
+  if (!sends) return;
+  if (!allowed) {
+    throw new InputError(
+      `cluster ${name}: refusing to send credentials over plain http:// (${server}); use https://, or set insecureAllowHttp for this cluster if the network is trusted`,
+    );
+  }
+  opts.warn?.('sending cluster credentials over plain http://, as insecureAllowHttp allows', {
+    cluster: name,
+    url: server,
+  });
 }
 
 const REGION_HINT =
@@ -168,6 +199,7 @@ function fromClusterConfig(c: ClusterConfig, opts: ResolveOptions): ClusterSpec 
     });
     kc = merged;
   }
+  checkPlainHttp(c.name, kc, c.insecureAllowHttp, opts);
   const region = c.region ?? regionFromName(c.name);
   const spec: ClusterSpec = {
     name: c.name,
@@ -197,6 +229,7 @@ export function resolveClusters(config: KubernetesConfig, opts: ResolveOptions):
     for (const name of wanted) {
       if (specs.some((s) => s.name === name)) continue;
       const one = forContext(kc, name);
+      checkPlainHttp(name, one, config.kubeconfig?.insecureAllowHttp.includes(name) ?? false, opts);
       const ctx = kc.getContextObject(name)!;
       const region = config.kubeconfig?.regions?.[name] ?? regionFromName(name) ?? regions.get(ctx.cluster);
       const spec: ClusterSpec = {

@@ -33,6 +33,11 @@ export const clusterConfigSchema = z
     /** CA bundle file, relative to the config file. */
     caFile: z.string().optional(),
     skipTLSVerify: z.boolean().default(false),
+    /**
+     * Allow credentials over a plain `http://` URL (anyone on the network can read them).
+     * Without it such a cluster is refused; with it, a warning is logged at every load.
+     */
+    insecureAllowHttp: z.boolean().default(false),
     auth: clusterAuthSchema,
     region: z.string().optional(),
     labels: z.record(z.string(), z.string()).default({}),
@@ -61,6 +66,8 @@ export const kubernetesConfigSchema = z
         contexts: z.array(z.string()).optional(),
         /** Region per context name, when neither the name nor an extension says it. */
         regions: z.record(z.string(), z.string()).optional(),
+        /** Contexts whose credentials may go over plain `http://` (see the cluster setting). */
+        insecureAllowHttp: z.array(z.string()).default([]),
       })
       .strict()
       .optional(),

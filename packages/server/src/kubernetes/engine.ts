@@ -132,7 +132,11 @@ export class KubernetesEngine {
   }
 
   #resolve(): ClusterSpec[] {
-    return resolveClusters(this.#config, { configDir: this.#configDir, env: this.#env });
+    return resolveClusters(this.#config, {
+      configDir: this.#configDir,
+      env: this.#env,
+      warn: (message, fields) => this.#log?.warn(fields, message),
+    });
   }
 
   /** Start watching every configured cluster. Returns at once; caches fill in the background. */

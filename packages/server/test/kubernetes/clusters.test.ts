@@ -98,6 +98,83 @@ describe('resolveClusters', () => {
   });
 });
 
+describe('credentials over plain http://', () => {
+  const tokenCluster = (extra: Record<string, unknown>) =>
+    kubernetesConfigSchema.parse({
+      clusters: [
+        {
+          name: 'lab',
+          url: 'http://10.0.0.1:8080',
+          skipTLSVerify: true,
+          auth: { type: 'token', tokenEnv: 'LAB_TOKEN' },
+          ...extra,
+        },
+      ],
+    });
+
+  it('refuses a token cluster on http:// (the client library would send the token in clear)', () => {
+    expect(() => resolveClusters(tokenCluster({}), { configDir: dir, env: { LAB_TOKEN: 't' } })).toThrow(
+      'cluster lab: refusing to send credentials over plain http:// (http://10.0.0.1:8080); use https://, or set insecureAllowHttp for this cluster if the network is trusted',
+    );
+  });
+
+  it('allows it when the cluster says insecureAllowHttp, with a warning that names the cluster', () => {
+    const warnings: unknown[] = [];
+    const [spec] = resolveClusters(tokenCluster({ insecureAllowHttp: true }), {
+      configDir: dir,
+      env: { LAB_TOKEN: 't' },
+      warn: (message, fields) => warnings.push({ message, ...fields }),
+    });
+    expect(spec?.url).toBe('http://10.0.0.1:8080');
+    expect(warnings).toEqual([
+      {
+        message: 'sending cluster credentials over plain http://, as insecureAllowHttp allows',
+        cluster: 'lab',
+        url: 'http://10.0.0.1:8080',
+      },
+    ]);
+    expect(JSON.stringify(warnings)).not.toContain('"t"');
+  });
+
+  it('applies to kubeconfig contexts, allowed by name', () => {
+    const plain = join(dir, 'plain-http.yaml');
+    writeFileSync(
+      plain,
+      `apiVersion: v1
+kind: Config
+clusters:
+  - name: h
+    cluster: { server: 'http://127.0.0.1:8080', insecure-skip-tls-verify: true }
+users:
+  - name: u
+    user: { token: secret-token }
+  - name: anonymous
+    user: {}
+contexts:
+  - name: with-token
+    context: { cluster: h, user: u }
+  - name: anonymous
+    context: { cluster: h, user: anonymous }
+current-context: with-token
+`,
+    );
+    expect(() =>
+      resolveClusters(kubernetesConfigSchema.parse({ kubeconfig: { path: plain } }), { configDir: dir }),
+    ).toThrow(/cluster with-token: refusing to send credentials over plain http:\/\//);
+    // Without credentials there is nothing to leak.
+    const anonymous = resolveClusters(
+      kubernetesConfigSchema.parse({ kubeconfig: { path: plain, contexts: ['anonymous'] } }),
+      { configDir: dir },
+    );
+    expect(anonymous.map((s) => s.name)).toEqual(['anonymous']);
+    const allowed = resolveClusters(
+      kubernetesConfigSchema.parse({ kubeconfig: { path: plain, insecureAllowHttp: ['with-token'] } }),
+      { configDir: dir },
+    );
+    expect(allowed.map((s) => s.name)).toEqual(['with-token', 'anonymous']);
+  });
+});
+
 describe('config schema', () => {
   it('rejects a token in place of an environment variable name, and unknown keys', () => {
     expect(
