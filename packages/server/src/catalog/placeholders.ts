@@ -4,7 +4,7 @@
 // when its host is allowed by the config, without following redirects, within a size and a time
 // limit. Anything that cannot be read becomes a warning and the placeholder is kept as written.
 import { type Placeholder, type PlaceholderValue, placeholderKey } from '@portolan/core/catalog/index';
-import { parse as parseYaml } from 'yaml';
+import { expandedBudget, measureExpansion, parseYamlBounded, YAML_LIMITS } from '@portolan/core/yaml/bounded';
 
 export interface PlaceholderConfig {
   /** Hosts (`host` or `host:port`) whose URLs may be fetched; none by default. */
@@ -34,10 +34,17 @@ async function fetchLimited(url: URL, config: PlaceholderConfig): Promise<string
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** The value of a placeholder's text, within the same limits as a descriptor's YAML. */
 function decode(kind: Placeholder['kind'], text: string): unknown {
   if (kind === 'text') return text;
-  if (kind === 'json') return JSON.parse(text);
-  return parseYaml(text, { maxAliasCount: 100 });
+  if (kind === 'json') {
+    const value: unknown = JSON.parse(text);
+    measureExpansion(value, { maxDepth: YAML_LIMITS.maxDepth, maxBytes: expandedBudget(text) });
+    return value;
+  }
+  const documents = parseYamlBounded(text);
+  if (documents.length > 1) throw new Error(`has ${documents.length} YAML documents; one is expected`);
+  return documents[0] ?? null;
 }
 
 const isUrl = (target: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(target);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aliasBomb } from '../../../../test/support/hostile.ts';
 import { CatalogService } from '../../src/catalog/service.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { type Database, openDatabase } from '../../src/db/database.ts';
@@ -36,6 +37,7 @@ describe('descriptor placeholders', () => {
     writeFileSync(join(root, 'svc/meta.yaml'), 'team: payments\nlinks: [a, b]\n');
     writeFileSync(join(root, 'svc/pinned.json'), '[1, 2]');
     writeFileSync(join(root, 'secret.txt'), 'outside the catalog root');
+    writeFileSync(join(root, 'svc/bomb.yaml'), aliasBomb(10));
     writeFileSync(
       join(root, 'svc/catalog-info.yaml'),
       [
@@ -48,6 +50,7 @@ describe('descriptor placeholders', () => {
         api('outside', '$text: ../secret.txt'),
         '---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: { name: team }\nspec: { type: team, children: [] }\n',
         '---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: svc\nspec:\n  type: service\n  lifecycle: production\n  owner: team\n  meta: { $yaml: ./meta.yaml }\n  pinned: { $json: ./pinned.json }\n',
+        '---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: bombed\nspec:\n  type: service\n  lifecycle: production\n  owner: team\n  meta: { $yaml: ./bomb.yaml }\n',
       ].join(''),
     );
     db = await openDatabase({ client: 'sqlite', connection: ':memory:' });
@@ -76,7 +79,7 @@ describe('descriptor placeholders', () => {
   it('reads, fetches or keeps each placeholder, and loses no entity', async () => {
     // The root is the config's folder (svc/): catalog.root bounds every read, placeholders included.
     const summary = await catalog.refresh();
-    expect(await catalog.problems()).toEqual([]);
+    expect((await catalog.problems()).items).toEqual([]);
     const get = async (name: string) => (await catalog.get(`api:default/${name}`))!;
 
     expect((await get('local')).entity.spec?.definition).toBe('openapi: 3.0.0\npaths: {}\n');
@@ -109,7 +112,13 @@ describe('descriptor placeholders', () => {
     const svc = (await catalog.get('component:default/svc'))!;
     expect(svc.entity.spec?.meta).toEqual({ team: 'payments', links: ['a', 'b'] });
     expect(svc.entity.spec?.pinned).toEqual([1, 2]);
-    expect(summary.entities).toBe(9);
+    // A placeholder's YAML is held to the same limits as the descriptor's own.
+    const bombed = (await catalog.get('component:default/bombed'))!;
+    expect(bombed.entity.spec?.meta).toEqual({ $yaml: './bomb.yaml' });
+    expect(bombed.problems[0]?.message).toMatch(
+      /^\$yaml \.\/bomb\.yaml: not valid YAML \(expands to more than 1048576 bytes .*\); kept as a reference$/,
+    );
+    expect(summary.entities).toBe(10);
   });
 
   it('reads a placeholder again when only the file it names changed', async () => {
