@@ -201,7 +201,8 @@ function locators(): { locator: ServiceLocator }[] {
 }
 
 describe('change routing against the service locator (property)', () => {
-  it('routes every change that alters a view to it, over generated fleets', () => {
+  // Compute-bound (2,400 changes, each selecting eight views before and after): give it room on a busy machine.
+  it('routes every change that alters a view to it, over generated fleets', { timeout: 60_000 }, () => {
     let changes = 0;
     let altering = 0;
     let routedNeedlessly = 0;
