@@ -140,6 +140,32 @@ describe('the web app', () => {
     await page.screenshot({ path: join(SHOTS, 'findings.png') });
   });
 
+  it('counts findings per cluster, and a cluster page lists what runs there by team', async () => {
+    const cluster = crash.object.cluster;
+    await page.goto(`${portal.url}/clusters`);
+    const row = page.locator(`tr[data-cluster="${cluster}"]`);
+    await expect
+      .poll(() => row.locator('.findings-cell').textContent(), { timeout: 15_000 })
+      .toMatch(/critical/);
+    await row.getByRole('link', { name: cluster, exact: true }).click();
+    await expect.poll(() => page.locator('h1').textContent()).toBe(cluster);
+    // The crash-looping service is listed under its owner, with a critical finding here.
+    const team = page.locator(`.team-block[data-owner="${crash.owner}"]`);
+    const service = team.locator('tr', { hasText: crash.service.split('/').pop()! });
+    await expect.poll(() => service.textContent(), { timeout: 15_000 }).toMatch(/critical/);
+    expect(await page.locator('.cluster-findings li').first().textContent()).toContain('critical');
+    await page.screenshot({ path: join(SHOTS, 'cluster.png'), fullPage: true });
+
+    // On a service page, a cluster where the service does not run leads to that cluster's page.
+    await page.goto(`${portal.url}${servicePath(crash.service)}`);
+    const idle = page.locator('.glance .cell[data-state="not-deployed"] a').first();
+    await idle.waitFor({ timeout: 20_000 });
+    const name = await idle.locator('.cell-name').textContent();
+    await idle.click();
+    await expect.poll(() => page.locator('h1').textContent()).toBe(name);
+    expect(new URL(page.url()).pathname).toBe(`/clusters/${name}`);
+  });
+
   it('filters the catalog by kind, lifecycle and owner, keeps "All kinds", and sorts', async () => {
     await page.goto(`${portal.url}/`);
     const count = page.locator('.filters [aria-live]');
@@ -210,6 +236,7 @@ describe('the web app', () => {
       ['service', servicePath(crash.service), ''],
       ['findings', '/findings', 'Findings'],
       ['clusters', '/clusters', 'Clusters'],
+      ['cluster', `/clusters/${crash.object.cluster}`, crash.object.cluster],
       ['team', `/teams/${encodeURIComponent(team)}`, ''],
       ['not-found', '/no/such/page', 'Page not found'],
     ];

@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { createBrowserRouter, RouterProvider } from 'react-router';
 import { Layout, RouteError } from './components/Layout.tsx';
 import { CatalogPage } from './pages/CatalogPage.tsx';
+import { ClusterPage } from './pages/ClusterPage.tsx';
 import { ClustersPage } from './pages/ClustersPage.tsx';
 import { EntityPage } from './pages/EntityPage.tsx';
 import { FindingsPage } from './pages/FindingsPage.tsx';
@@ -22,6 +23,7 @@ const router = createBrowserRouter([
       { path: '/teams/:ref', element: <TeamPage /> },
       { path: '/findings', element: <FindingsPage /> },
       { path: '/clusters', element: <ClustersPage /> },
+      { path: '/clusters/:name', element: <ClusterPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -2,9 +2,21 @@
 // belongs to and that service's owner and system, filtered, paged and summarised per service,
 // team and system. Pure over a snapshot, so it is tested without a cluster.
 import { tryNormalizeRef } from '@portolan/core/catalog/ref';
-import type { FleetSummaryView, ServiceFinding } from '@portolan/core/health/fleet';
+import type {
+  ClusterService,
+  ClusterServicesView,
+  FleetSummaryView,
+  Placement,
+  ServiceFinding,
+} from '@portolan/core/health/fleet';
 
-export type { FleetSummaryView, GroupSummary, ServiceFinding } from '@portolan/core/health/fleet';
+export type {
+  ClusterServicesView,
+  FleetSummaryView,
+  GroupSummary,
+  Placement,
+  ServiceFinding,
+} from '@portolan/core/health/fleet';
 
 import {
   compareFindings,
@@ -15,8 +27,9 @@ import {
   rollUp,
   type Severity,
   severityAtLeast,
+  summarizeFindings,
 } from '@portolan/core/health/index';
-import type { KubeObject } from '@portolan/core/k8s/types';
+import type { ClusterObject, KubeObject } from '@portolan/core/k8s/types';
 import {
   type CatalogEntity,
   entityRef,
@@ -43,6 +56,35 @@ export interface FleetSnapshot {
   services: ServiceContext[];
   /** Every finding, worst first. */
   findings: ServiceFinding[];
+  /** Where each service runs: one entry per service and cluster with workloads or pods. */
+  placements: Placement[];
+}
+
+const WORKLOAD_KINDS: ReadonlySet<string> = new Set([
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'CronJob',
+  'Job',
+]);
+
+/** Per cluster, how many workloads and pods of a service run there (clusters with neither left out). */
+export function placementsOf(service: string, objects: readonly ClusterObject[]): Placement[] {
+  const byCluster = new Map<string, Placement>();
+  for (const o of objects) {
+    const isPod = o.kind === 'Pod';
+    if (!isPod && !WORKLOAD_KINDS.has(o.kind)) continue;
+    // A Job a CronJob started is part of that CronJob, not a workload of its own.
+    if (o.kind === 'Job' && o.object.metadata?.ownerReferences?.some((r) => r.kind === 'CronJob')) continue;
+    let p = byCluster.get(o.cluster);
+    if (!p) {
+      p = { service, cluster: o.cluster, workloads: 0, pods: 0 };
+      byCluster.set(o.cluster, p);
+    }
+    if (isPod) p.pods++;
+    else p.workloads++;
+  }
+  return [...byCluster.values()];
 }
 
 // A malformed owner is the catalog's problem (it reports it); the service still has findings.
@@ -79,13 +121,18 @@ export function compareServiceFindings(a: ServiceFinding, b: ServiceFinding): nu
 }
 
 export function buildSnapshot(
-  evaluated: { service: ServiceContext; findings: readonly Finding[] }[],
+  evaluated: { service: ServiceContext; findings: readonly Finding[]; placements?: Placement[] }[],
   meta: { at: number; durationMs: number; entities: number },
 ): FleetSnapshot {
   const findings: ServiceFinding[] = [];
   for (const e of evaluated) for (const f of tagFindings(e.service, e.findings)) findings.push(f);
   findings.sort(compareServiceFindings);
-  return { ...meta, services: evaluated.map((e) => e.service), findings };
+  return {
+    ...meta,
+    services: evaluated.map((e) => e.service),
+    findings,
+    placements: evaluated.flatMap((e) => e.placements ?? []),
+  };
 }
 
 export interface FleetFilter {
@@ -155,6 +202,53 @@ export function summarizeFleet(
     worstServices,
     teams: groups(findings, (f) => (f as ServiceFinding).owner, top),
     systems: groups(findings, (f) => (f as ServiceFinding).system, top),
+    clusters: groups(findings, (f) => (f.object.cluster === '*' ? undefined : f.object.cluster), top),
+  };
+}
+
+/**
+ * What runs in one cluster, by team, with each service's findings there. Only services with
+ * workloads or pods in that cluster are listed; a service is listed once, under its owner.
+ */
+export function clusterServices(snapshot: FleetSnapshot, cluster: string): ClusterServicesView {
+  const contexts = new Map(snapshot.services.map((s) => [s.ref, s]));
+  const here = snapshot.findings.filter((f) => f.object.cluster === cluster);
+  const counts = new Map<string, ClusterService['findings']>();
+  for (const f of here) {
+    let c = counts.get(f.service);
+    if (!c) {
+      c = { critical: 0, warning: 0, info: 0 };
+      counts.set(f.service, c);
+    }
+    c[f.severity]++;
+  }
+  const teams = new Map<string, ClusterService[]>();
+  for (const p of snapshot.placements) {
+    if (p.cluster !== cluster) continue;
+    const ctx = contexts.get(p.service);
+    const owner = ctx?.owner ?? '';
+    const list = teams.get(owner) ?? [];
+    teams.set(owner, list);
+    list.push({
+      ...p,
+      name: ctx?.name ?? p.service,
+      ...(ctx?.owner ? { owner: ctx.owner } : {}),
+      ...(ctx?.system ? { system: ctx.system } : {}),
+      findings: counts.get(p.service) ?? { critical: 0, warning: 0, info: 0 },
+    });
+  }
+  const worstFirst = (a: ClusterService, b: ClusterService) =>
+    b.findings.critical - a.findings.critical ||
+    b.findings.warning - a.findings.warning ||
+    b.findings.info - a.findings.info ||
+    a.name.localeCompare(b.name);
+  return {
+    cluster,
+    generatedAt: new Date(snapshot.at).toISOString(),
+    teams: [...teams]
+      .sort(([a], [b]) => (a === '' ? 1 : b === '' ? -1 : a.localeCompare(b)))
+      .map(([owner, services]) => ({ ...(owner ? { owner } : {}), services: services.sort(worstFirst) })),
+    summary: summarizeFindings(here),
   };
 }
 

@@ -104,6 +104,17 @@ export function healthRoutes(
 
   openapi.add({
     method: 'get',
+    path: '/api/clusters/:cluster/services',
+    tag: 'health',
+    summary: "What runs in one cluster, by team, with each service's findings there",
+    responses: { '200': 'the services', '404': 'no such cluster' },
+  });
+  app.get<{ Params: { cluster: string } }>('/api/clusters/:cluster/services', async (request) =>
+    health.cluster(request.params.cluster),
+  );
+
+  openapi.add({
+    method: 'get',
     path: '/api/services/:ref/findings',
     tag: 'health',
     summary:

@@ -1,6 +1,7 @@
 // Health over the watch engine's memory: the findings of one service (with log tails of its
 // crash-looping containers), the whole fleet's findings mapped to service, team and system and
 // cached for a few seconds, a service's autoscaling, and findings pushed on a service's stream.
+import { NotFoundError } from '@portolan/core/errors';
 import {
   evaluateHealth,
   type Finding,
@@ -30,12 +31,16 @@ import type { ServiceResolver } from '../services/resolver.ts';
 import { RefreshingValue } from './cache.ts';
 import {
   buildSnapshot,
+  type ClusterServicesView,
+  clusterServices,
   FindingsTracker,
   type FleetFilter,
   type FleetSnapshot,
   type FleetSummaryView,
   labelPairs,
   mayHaveObjects,
+  type Placement,
+  placementsOf,
   queryFindings,
   type ServiceContext,
   type ServiceFinding,
@@ -278,6 +283,13 @@ export class HealthService {
     return summarizeFleet(await this.fleet(), filter, top);
   }
 
+  /** What runs in one cluster, by team, with its findings; 404 for a cluster the portal does not watch. */
+  async cluster(name: string): Promise<ClusterServicesView> {
+    if (!this.#engine.clusters().some((c) => c.cluster === name))
+      throw new NotFoundError(`no cluster named "${name}"`, { cluster: name });
+    return clusterServices(await this.fleet(), name);
+  }
+
   async #computeFleet(): Promise<FleetSnapshot> {
     const started = performance.now();
     const at = this.#now();
@@ -298,7 +310,7 @@ export class HealthService {
       await yieldNow();
     }
     const labelsMs = Math.round(performance.now() - started);
-    const evaluated: { service: ServiceContext; findings: Finding[] }[] = [];
+    const evaluated: { service: ServiceContext; findings: Finding[]; placements: Placement[] }[] = [];
     let sliceStart = performance.now();
     for (const { entity, locator } of located) {
       if (!mayHaveObjects(locator, present)) continue;
@@ -308,7 +320,7 @@ export class HealthService {
       const findings = evaluateHealth(objects, at, {
         ...(service.lifecycle ? { lifecycle: service.lifecycle } : {}),
       });
-      evaluated.push({ service, findings });
+      evaluated.push({ service, findings, placements: placementsOf(service.ref, objects) });
       // Let requests and streams in between slices: the whole fleet is seconds of CPU.
       if (performance.now() - sliceStart > 20) {
         await yieldNow();

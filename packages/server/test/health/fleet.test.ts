@@ -1,13 +1,15 @@
-import type { KubeObject } from '@portolan/core';
+import type { ClusterObject, KubeObject } from '@portolan/core';
 import type { Finding } from '@portolan/core/health/index';
 import { type CatalogEntity, locateService } from '@portolan/core/services/index';
 import { describe, expect, it } from 'vitest';
 import { RefreshingValue } from '../../src/health/cache.ts';
 import {
   buildSnapshot,
+  clusterServices,
   FindingsTracker,
   labelPairs,
   mayHaveObjects,
+  placementsOf,
   queryFindings,
   selectorKeys,
   serviceContext,
@@ -128,6 +130,78 @@ describe('fleet snapshot', () => {
       servicesWithObjects: 3,
     });
     expect(summarizeFleet(snapshot, { owner: ['group:default/shop-team'] }).summary.total).toBe(2);
+    expect(s.clusters.map((g) => [g.key, g.critical, g.warning, g.info, g.services])).toEqual([
+      ['eu-1', 1, 1, 0, 2],
+      ['us-1', 0, 1, 1, 2],
+    ]);
+  });
+});
+
+describe("placements and one cluster's services", () => {
+  const obj = (cluster: string, kind: string, name: string, owner?: string): ClusterObject => ({
+    cluster,
+    kind: kind as ClusterObject['kind'],
+    object: {
+      metadata: { name, ...(owner ? { ownerReferences: [{ kind: owner, name: 'x', uid: 'u' }] } : {}) },
+    } as KubeObject,
+  });
+
+  it("counts workloads and pods per cluster; a CronJob's Jobs and plain Services are not workloads", () => {
+    const objects = [
+      obj('eu-1', 'Deployment', 'web'),
+      obj('eu-1', 'Pod', 'web-1'),
+      obj('eu-1', 'Pod', 'web-2'),
+      obj('eu-1', 'Service', 'web'),
+      obj('us-1', 'CronJob', 'report'),
+      obj('us-1', 'Job', 'report-1', 'CronJob'),
+      obj('ap-1', 'Service', 'web'),
+    ];
+    expect(placementsOf('s', objects)).toEqual([
+      { service: 's', cluster: 'eu-1', workloads: 1, pods: 2 },
+      { service: 's', cluster: 'us-1', workloads: 1, pods: 0 },
+    ]);
+  });
+
+  it('lists what runs in a cluster by team, each service once with its findings there, worst first', () => {
+    const checkout = serviceContext(entity('checkout', { owner: 'payments' }));
+    const refunds = serviceContext(entity('refunds', { owner: 'payments' }));
+    const orphan = serviceContext(entity('orphan', undefined));
+    const cart = serviceContext(entity('cart', { owner: 'shop-team' }));
+    const place = (service: string, cluster: string) => ({ service, cluster, workloads: 1, pods: 2 });
+    const snap = buildSnapshot(
+      [
+        {
+          service: checkout,
+          findings: [finding('c1', 'critical', 'us-1'), finding('c2', 'warning', 'eu-1')],
+          placements: [place(checkout.ref, 'eu-1'), place(checkout.ref, 'us-1')],
+        },
+        {
+          service: refunds,
+          findings: [finding('r1', 'critical', 'eu-1')],
+          placements: [place(refunds.ref, 'eu-1')],
+        },
+        { service: orphan, findings: [], placements: [place(orphan.ref, 'eu-1')] },
+        { service: cart, findings: [], placements: [place(cart.ref, 'us-1')] },
+      ],
+      { at: 0, durationMs: 1, entities: 4 },
+    );
+    const eu = clusterServices(snap, 'eu-1');
+    expect(eu.teams.map((t) => [t.owner, t.services.map((s) => [s.name, s.findings])])).toEqual([
+      [
+        'group:default/payments',
+        [
+          ['refunds', { critical: 1, warning: 0, info: 0 }],
+          ['checkout', { critical: 0, warning: 1, info: 0 }],
+        ],
+      ],
+      [undefined, [['orphan', { critical: 0, warning: 0, info: 0 }]]],
+    ]);
+    expect(eu.summary).toMatchObject({ critical: 1, warning: 1, total: 2 });
+    expect(clusterServices(snap, 'us-1').teams.map((t) => t.owner)).toEqual([
+      'group:default/payments',
+      'group:default/shop-team',
+    ]);
+    expect(clusterServices(snap, 'nowhere').teams).toEqual([]);
   });
 });
 

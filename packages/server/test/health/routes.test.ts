@@ -213,6 +213,29 @@ describe('health routes', () => {
     expect(summary).toMatchObject({ entities: 3, servicesWithObjects: 2 });
   });
 
+  it('GET /api/clusters/:cluster/services lists what runs there by team, with its findings', async () => {
+    fakes.get('us-east-1')!.put('Pod', crashLoop(checkoutPods.get('us-east-1')!));
+    for (let i = 0; i < 300; i++) {
+      if ((await app.inject('/api/findings?cluster=us-east-1&severity=critical')).json().totalItems > 0)
+        break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const body = (await app.inject('/api/clusters/us-east-1/services')).json();
+    expect(body.teams.map((t: { owner: string }) => t.owner)).toEqual([
+      'group:default/payments',
+      'group:default/shop-team',
+    ]);
+    const checkout = body.teams[0].services[0];
+    expect(checkout).toMatchObject({ name: 'checkout', cluster: 'us-east-1', workloads: 1, pods: 1 });
+    expect(checkout.findings.critical).toBeGreaterThan(0);
+    expect(body.summary.critical).toBeGreaterThan(0);
+    // idle runs nowhere and is not listed.
+    expect(JSON.stringify(body)).not.toContain('idle');
+    const missing = await app.inject('/api/clusters/nope/services');
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error.context).toEqual({ cluster: 'nope' });
+  });
+
   it('GET /api/services/:ref/scaling shows each HPA per cluster and the spread', async () => {
     const res = await app.inject(`/api/services/${checkoutRef}/scaling`);
     expect(res.statusCode).toBe(200);

@@ -1,4 +1,6 @@
 import type { ClusterGlanceState, ServiceGlance as Glance } from '@portolan/core/health/glance';
+import { Link } from 'react-router';
+import { clusterPath } from '../clusters.ts';
 
 const STATE_WORDS: Record<ClusterGlanceState, string> = {
   healthy: 'healthy',
@@ -11,7 +13,8 @@ const STATE_WORDS: Record<ClusterGlanceState, string> = {
 
 /**
  * The service at a glance: its worst state in words and colour, the counts behind it, and every
- * cluster of the fleet by region, each a link to its card further down.
+ * cluster of the fleet by region, each a link to its card further down (or, where the service
+ * does not run, to the cluster's page).
  */
 export function ServiceGlance({ glance, apiVersion }: { glance: Glance; apiVersion?: string }) {
   return (
@@ -49,7 +52,10 @@ export function ServiceGlance({ glance, apiVersion }: { glance: Glance; apiVersi
                     data-state={c.state}
                   >
                     {c.state === 'not-deployed' ? (
-                      <span title={title}>{body}</span>
+                      // Nothing of the service to show here: the cluster's own page says what runs there.
+                      <Link to={clusterPath(c.cluster)} title={title}>
+                        {body}
+                      </Link>
                     ) : (
                       <a href={`#cluster-${c.cluster}`} title={title}>
                         {body}
