@@ -166,8 +166,66 @@ describe('the web app', () => {
     expect(new URL(page.url()).pathname).toBe(`/clusters/${name}`);
   });
 
+  it('remembers the teams picked on the home page and lists their services worst first', async () => {
+    const home = await browser.newContext({ viewport: { width: 1440, height: 900 }, bypassCSP: true });
+    const p = await home.newPage();
+    const team = crash.owner!;
+    const teamName = team.split('/').pop()!;
+    await p.goto(`${portal.url}/`);
+    await p.getByRole('combobox', { name: 'Team' }).fill(teamName);
+    await p.getByRole('button', { name: 'Add team' }).click();
+    const rows = p.getByRole('table', { name: 'My services' }).locator('tbody tr');
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    // The crash-looping service is failing, and the worst comes first, with its worst finding.
+    const first = rows.first();
+    await expect.poll(() => first.getAttribute('data-state'), { timeout: 15_000 }).toBe('failing');
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-service')))).toContain(
+      crash.service,
+    );
+    expect(await first.locator('td').last().textContent()).not.toBe('');
+    // The fleet's critical findings are listed.
+    await p.locator('.critical-findings li').first().waitFor();
+    // Remembered: after a reload the services come back without picking again.
+    await p.reload();
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    expect(await p.getByRole('combobox', { name: 'Team' }).count()).toBe(0);
+    expect(await axeProblems(p)).toEqual([]);
+    await p.screenshot({ path: join(SHOTS, 'home-mine.png'), fullPage: true });
+
+    // "/" focuses the header search; Enter searches the whole catalog.
+    await p.keyboard.press('/');
+    expect(await p.evaluate<string>('document.activeElement?.getAttribute("aria-label")')).toBe(
+      'Search the catalog',
+    );
+    await p.keyboard.type(teamName);
+    await p.keyboard.press('Enter');
+    await expect.poll(() => p.url()).toContain(`/catalog?kind=all&q=${teamName}`);
+    await expect
+      .poll(() => p.locator('table.catalog tbody tr td:first-child').allTextContents(), { timeout: 10_000 })
+      .toContain(teamName);
+    await home.close();
+  });
+
+  it("lists a team's running services once each, worst first, with their finding counts", async () => {
+    const team = crash.owner!;
+    const listed = await get<{ items: { ref: string; kind: string; summary: { workloads: number } }[] }>(
+      `/api/teams/${encodeURIComponent(team)}/services`,
+    );
+    const running = listed.items.filter((s) => s.summary.workloads > 0);
+    expect(new Set(listed.items.map((s) => s.kind))).toEqual(new Set(['Component']));
+    await page.goto(`${portal.url}/teams/${encodeURIComponent(team)}`);
+    const rows = page.getByRole('table', { name: 'Running services' }).locator('tbody tr');
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(running.length);
+    await expect.poll(() => rows.first().getAttribute('data-state'), { timeout: 15_000 }).toBe('failing');
+    const services = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-service')));
+    expect(new Set(services).size).toBe(services.length);
+    expect(await page.getByRole('heading', { name: /^Running services/ }).textContent()).toBe(
+      `Running services (${running.length})`,
+    );
+  });
+
   it('filters the catalog by kind, lifecycle and owner, keeps "All kinds", and sorts', async () => {
-    await page.goto(`${portal.url}/`);
+    await page.goto(`${portal.url}/catalog`);
     const count = page.locator('.filters [aria-live]');
     await expect.poll(() => count.textContent()).toMatch(/\d+ entit/);
     const components = Number((await count.textContent())!.split(' ')[0]);
@@ -200,13 +258,13 @@ describe('the web app', () => {
       .toBe(true);
 
     // Owner, then a search with no results: "no results" is not the loading state.
-    await page.goto(`${portal.url}/?owner=${encodeURIComponent(crash.owner!)}`);
+    await page.goto(`${portal.url}/catalog?owner=${encodeURIComponent(crash.owner!)}`);
     await expect
       .poll(
         async () => new Set(await page.locator('table.catalog tbody tr td:nth-child(5)').allTextContents()),
       )
       .toEqual(new Set([crash.owner!.split('/').pop()]));
-    await page.goto(`${portal.url}/?q=no-such-thing-anywhere`);
+    await page.goto(`${portal.url}/catalog?q=no-such-thing-anywhere`);
     await page.getByText('No results.').waitFor();
     expect(await page.locator('.loading').count()).toBe(0);
   });
@@ -232,7 +290,8 @@ describe('the web app', () => {
   it('gives every main page its title, and axe finds nothing serious or critical', async () => {
     const team = crash.owner!;
     const pages: [string, string, string][] = [
-      ['catalog', '/', 'Software catalog'],
+      ['home', '/', 'Home'],
+      ['catalog', '/catalog', 'Software catalog'],
       ['service', servicePath(crash.service), ''],
       ['findings', '/findings', 'Findings'],
       ['clusters', '/clusters', 'Clusters'],

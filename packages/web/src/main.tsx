@@ -7,6 +7,7 @@ import { ClusterPage } from './pages/ClusterPage.tsx';
 import { ClustersPage } from './pages/ClustersPage.tsx';
 import { EntityPage } from './pages/EntityPage.tsx';
 import { FindingsPage } from './pages/FindingsPage.tsx';
+import { HomePage } from './pages/HomePage.tsx';
 import { NotFoundPage } from './pages/NotFoundPage.tsx';
 import { TeamPage } from './pages/TeamPage.tsx';
 import './styles.css';
@@ -18,7 +19,8 @@ const router = createBrowserRouter([
     element: <Layout />,
     errorElement: <RouteError />,
     children: [
-      { path: '/', element: <CatalogPage /> },
+      { path: '/', element: <HomePage /> },
+      { path: '/catalog', element: <CatalogPage /> },
       { path: '/catalog/:kind/:namespace/:name', element: <EntityPage /> },
       { path: '/teams/:ref', element: <TeamPage /> },
       { path: '/findings', element: <FindingsPage /> },

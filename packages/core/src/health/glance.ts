@@ -1,7 +1,7 @@
 // A service at a glance: one word per cluster (healthy, degraded, failing, stale, syncing, not
 // deployed) and one for the whole service, from its view and its findings. The service page, the
 // team page and the benchmarks all read the same answer from here.
-import type { ClusterView, ServiceView } from '../services/types.ts';
+import type { ClusterView, ServiceSummary, ServiceView } from '../services/types.ts';
 import type { Finding, Severity } from './types.ts';
 
 export type ClusterGlanceState = 'healthy' | 'degraded' | 'failing' | 'stale' | 'syncing' | 'not-deployed';
@@ -110,4 +110,36 @@ export function serviceGlance(view: ServiceView, findings: readonly Finding[]): 
       reason += `; ${plural(fleetFindings.critical + fleetFindings.warning, 'finding')} across clusters`;
   }
   return { state, reason, counts, regions, fleetFindings };
+}
+
+/** How services are ranked by state: the worst first. */
+export const SERVICE_STATE_ORDER: Record<ServiceState, number> = {
+  failing: 0,
+  degraded: 1,
+  unknown: 2,
+  healthy: 3,
+};
+
+/**
+ * A service's state where only its summary and its finding counts are at hand (the team page, the
+ * home page: many services at once, no full view each). The same words as `serviceGlance`: a
+ * critical finding or a failed rollout is failing; a warning, a stale cluster or
+ * pods not ready is degraded; a service with no workloads anywhere is unknown.
+ */
+export function summaryState(
+  summary: ServiceSummary,
+  findings: Record<Severity, number>,
+): { state: ServiceState; reason: string } {
+  if (findings.critical > 0)
+    return { state: 'failing', reason: plural(findings.critical, 'critical finding') };
+  if (summary.workloads === 0) return { state: 'unknown', reason: 'not running in any cluster' };
+  const failed = summary.perCluster.filter((c) => c.rolloutStates.includes('failed'));
+  if (failed.length > 0)
+    return { state: 'failing', reason: `rollout failed in ${failed.map((c) => c.cluster).join(', ')}` };
+  if (findings.warning > 0) return { state: 'degraded', reason: plural(findings.warning, 'warning') };
+  const stale = summary.perCluster.filter((c) => c.stale && c.workloads > 0).length;
+  if (stale > 0) return { state: 'degraded', reason: `${plural(stale, 'cluster')} not answering` };
+  if (summary.readyPods < summary.pods)
+    return { state: 'degraded', reason: `${summary.readyPods}/${summary.pods} pods ready` };
+  return { state: 'healthy', reason: `${plural(summary.clusters, 'cluster')}, all pods ready` };
 }

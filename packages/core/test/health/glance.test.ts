@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { clusterGlance, serviceGlance } from '../../src/health/glance.ts';
+import { clusterGlance, SERVICE_STATE_ORDER, serviceGlance, summaryState } from '../../src/health/glance.ts';
 import type { Finding } from '../../src/health/types.ts';
-import type { ClusterView, ServiceView, WorkloadView } from '../../src/services/types.ts';
+import type {
+  ClusterSummary,
+  ClusterView,
+  ServiceSummary,
+  ServiceView,
+  WorkloadView,
+} from '../../src/services/types.ts';
 
 function workload(name: string, ready: number, desired: number, version = '1.0.0'): WorkloadView {
   return {
@@ -136,5 +142,72 @@ describe('serviceGlance', () => {
       reason: 'not deployed in any cluster',
     });
     expect(serviceGlance(view([cluster('a', [], 'syncing')]), []).state).toBe('unknown');
+  });
+});
+
+describe('summaryState', () => {
+  const cluster = (name: string, over: Partial<ClusterSummary> = {}): ClusterSummary => ({
+    cluster: name,
+    region: 'eu',
+    status: 'synced',
+    stale: false,
+    workloads: 1,
+    pods: 3,
+    readyPods: 3,
+    restarts: 0,
+    versions: ['1.0'],
+    rolloutStates: ['complete'],
+    ...over,
+  });
+  const summary = (perCluster: ClusterSummary[]): ServiceSummary => ({
+    clusters: perCluster.filter((c) => c.workloads > 0).length,
+    workloads: perCluster.reduce((n, c) => n + c.workloads, 0),
+    pods: perCluster.reduce((n, c) => n + c.pods, 0),
+    readyPods: perCluster.reduce((n, c) => n + c.readyPods, 0),
+    drift: false,
+    perCluster,
+  });
+  const none = { critical: 0, warning: 0, info: 3 };
+
+  it('is healthy when every pod is ready and nothing worse than info is found', () => {
+    expect(summaryState(summary([cluster('a'), cluster('b')]), none)).toEqual({
+      state: 'healthy',
+      reason: '2 clusters, all pods ready',
+    });
+  });
+
+  it('ranks a critical finding or a failed rollout as failing, before anything else', () => {
+    expect(summaryState(summary([cluster('a')]), { ...none, critical: 2 })).toEqual({
+      state: 'failing',
+      reason: '2 critical findings',
+    });
+    expect(summaryState(summary([cluster('a', { rolloutStates: ['failed'] })]), none).state).toBe('failing');
+  });
+
+  it('is degraded by a warning, a stale cluster where it runs, or pods not ready', () => {
+    expect(summaryState(summary([cluster('a')]), { ...none, warning: 1 }).reason).toBe('1 warning');
+    expect(summaryState(summary([cluster('a', { stale: true }), cluster('b')]), none)).toEqual({
+      state: 'degraded',
+      reason: '1 cluster not answering',
+    });
+    // A stale cluster where nothing of the service runs does not degrade it.
+    expect(
+      summaryState(
+        summary([cluster('a', { stale: true, workloads: 0, pods: 0, readyPods: 0 }), cluster('b')]),
+        none,
+      ).state,
+    ).toBe('healthy');
+    expect(summaryState(summary([cluster('a', { readyPods: 1 })]), none).reason).toBe('1/3 pods ready');
+  });
+
+  it('is unknown when it runs nowhere, and the states order worst first', () => {
+    expect(summaryState(summary([]), none).state).toBe('unknown');
+    const states = ['healthy', 'unknown', 'failing', 'degraded'] as const;
+    expect([...states].sort((a, b) => SERVICE_STATE_ORDER[a] - SERVICE_STATE_ORDER[b])).toEqual([
+      'failing',
+      'degraded',
+      'unknown',
+      'healthy',
+    ]);
   });
 });

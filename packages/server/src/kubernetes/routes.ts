@@ -251,12 +251,20 @@ export function kubernetesRoutes(
     })();
   });
 
-  doc('get', '/api/teams/:ref/services', 'Every service a team owns, with a per-cluster summary', {
-    responses: { '200': 'the services', '400': 'bad ref' },
-  });
+  doc(
+    'get',
+    '/api/teams/:ref/services',
+    'Every service (Component) a team owns, once, with a per-cluster summary',
+    {
+      responses: { '200': 'the services', '400': 'bad ref' },
+    },
+  );
   app.get<{ Params: { ref: string } }>('/api/teams/:ref/services', async (request) => {
     const { team, entities } = await resolver.owned(request.params.ref);
-    const items = entities.map((entity) => {
+    // APIs, systems and resources a team owns are not services, even when a label matches them.
+    const components = new Map<string, (typeof entities)[number]>();
+    for (const e of entities) if (e.kind.toLowerCase() === 'component') components.set(entityRef(e), e);
+    const items = [...components.values()].map((entity) => {
       const view = engine.view(locateService(entity));
       return {
         ref: entityRef(entity),

@@ -151,10 +151,22 @@ describe('kubernetes routes', () => {
     await waitFor(() => engine.events(locateService(component('checkout'))).length === 2);
     const res = await app.inject('/api/services/component%3Adefault%2Fcheckout/events');
     expect(res.json().items.map((e: { reason: string }) => e.reason)).toEqual(['R1', 'R0']);
-    const team = await app.inject('/api/teams/payments/services');
-    expect(
-      team.json().items.map((s: { ref: string; summary: { pods: number } }) => [s.ref, s.summary.pods]),
-    ).toEqual([['component:default/checkout', 2]]);
+    // A system and an API of the same team, named like the service, are not services; a
+    // component listed twice (through a sub-group) counts once.
+    const extra: CatalogEntity[] = [
+      { ...component('checkout'), kind: 'System' },
+      { ...component('checkout'), kind: 'API' },
+      component('checkout'),
+    ];
+    entities.push(...extra);
+    try {
+      const team = await app.inject('/api/teams/payments/services');
+      expect(
+        team.json().items.map((s: { ref: string; summary: { pods: number } }) => [s.ref, s.summary.pods]),
+      ).toEqual([['component:default/checkout', 2]]);
+    } finally {
+      entities.splice(-extra.length);
+    }
   });
 
   it('streams one pod log as text/plain and rejects pods of other services', async () => {

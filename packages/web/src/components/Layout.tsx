@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
-import { isRouteErrorResponse, NavLink, Outlet, useLocation, useRouteError } from 'react-router';
+import { useEffect, useRef } from 'react';
+import { isRouteErrorResponse, NavLink, Outlet, useLocation, useNavigate, useRouteError } from 'react-router';
 import { api, type Info } from '../api.ts';
 import { PageHeader } from './PageHeader.tsx';
 
@@ -17,12 +18,11 @@ export function Layout({ children }: { children?: React.ReactNode }) {
           {info.data?.title ?? 'Portolan'}
         </NavLink>
         <nav aria-label="Main">
-          <NavLink to="/" end>
-            Catalog
-          </NavLink>
+          <NavLink to="/catalog">Catalog</NavLink>
           <NavLink to="/findings">Findings</NavLink>
           <NavLink to="/clusters">Clusters</NavLink>
         </nav>
+        <HeaderSearch />
       </header>
       {info.data?.banner && (
         <div className="banner" role="status">
@@ -47,11 +47,52 @@ export function RouteError() {
       : String(error);
   return (
     <Layout>
-      <PageHeader title="This page failed" crumbs={[{ label: 'Catalog', to: '/' }]} />
+      <PageHeader title="This page failed" crumbs={[{ label: 'Home', to: '/' }]} />
       <div className="note bad" role="alert">
         Showing <code>{pathname}</code> failed: {message}
       </div>
       <p>Other pages still work; reload to try this one again.</p>
     </Layout>
+  );
+}
+
+/** True when a key press goes to something that takes text, so `/` must not steal it. */
+function typing(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  return !!el && (el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName));
+}
+
+/** Search over the whole catalog from every page; `/` focuses it. */
+function HeaderSearch() {
+  const navigate = useNavigate();
+  const input = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey || typing(e.target)) return;
+      e.preventDefault();
+      input.current?.focus();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, []);
+  return (
+    <search className="header-search">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          const q = input.current?.value.trim() ?? '';
+          navigate(`/catalog?${new URLSearchParams({ kind: 'all', ...(q ? { q } : {}) })}`);
+          input.current?.blur();
+        }}
+      >
+        <input
+          ref={input}
+          type="search"
+          aria-label="Search the catalog"
+          aria-keyshortcuts="/"
+          placeholder="Search (press /)"
+        />
+      </form>
+    </search>
   );
 }

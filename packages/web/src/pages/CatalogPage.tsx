@@ -29,6 +29,8 @@ export function CatalogPage() {
     ? (sortParam.replace(/^-/, '') as SortKey)
     : 'name';
   const [text, setText] = useState(q);
+  // A search from the header changes q while this page is open: the box follows it.
+  useEffect(() => setText(q), [q]);
 
   const setParam = (key: string, value: string) =>
     setSearch(
@@ -119,7 +121,7 @@ export function CatalogPage() {
 
   return (
     <section>
-      <PageHeader title="Software catalog" />
+      <PageHeader title="Software catalog" crumbs={[{ label: 'Home', to: '/' }]} />
       <search className="filters">
         <input
           type="search"
@@ -177,7 +179,7 @@ export function CatalogPage() {
           <p>
             <b>No results.</b> Nothing in the catalog matches these filters.
           </p>
-          <Link to="/">Clear all filters</Link>
+          <Link to="/catalog">Clear all filters</Link>
         </div>
       ) : (
         items.length > 0 && (

@@ -24,7 +24,7 @@ export function ClustersPage() {
   const items = query.data?.items ?? [];
   return (
     <section>
-      <PageHeader title="Clusters" crumbs={[{ label: 'Catalog', to: '/' }]} />
+      <PageHeader title="Clusters" crumbs={[{ label: 'Home', to: '/' }]} />
       {query.error && <ErrorNote error={query.error} what="Loading the clusters" />}
       {summary.error && <ErrorNote error={summary.error} what="Loading the findings per cluster" />}
       {query.isPending && <p className="muted">Loading clusters…</p>}

@@ -28,7 +28,7 @@ export function EntityPage() {
   const path = `/api/catalog/entities/by-name/${encodeURIComponent(kind)}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`;
   const query = useQuery({ queryKey: ['entity', path], queryFn: () => api<ApiEntity>(path) });
   const e = query.data;
-  const crumbs = [{ label: 'Catalog', to: '/' }];
+  const crumbs = [{ label: 'Catalog', to: '/catalog' }];
   if (!e) {
     return (
       <article>

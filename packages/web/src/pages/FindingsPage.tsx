@@ -48,7 +48,7 @@ export function FindingsPage() {
 
   return (
     <section>
-      <PageHeader title="Findings" crumbs={[{ label: 'Catalog', to: '/' }]} />
+      <PageHeader title="Findings" crumbs={[{ label: 'Home', to: '/' }]} />
       <search className="filters">
         <select
           aria-label="Severity"

@@ -4,6 +4,7 @@ import { Link, useParams } from 'react-router';
 import { type ApiEntity, api, entityPath, refOf, shortRef } from '../api.ts';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { PageHeader } from '../components/PageHeader.tsx';
+import { ServicesTable } from '../components/ServicesTable.tsx';
 
 interface TeamService {
   ref: string;
@@ -32,15 +33,12 @@ export function TeamPage() {
     retry: false,
   });
   const team = query.data;
+  // Services only (the server lists Components, each once); running means a workload somewhere.
   const running = (services.data?.items ?? []).filter((s) => s.summary.workloads > 0);
   if (!team) {
     return (
       <article>
-        <PageHeader
-          title={shortRef(teamRef, 'group')}
-          crumbs={[{ label: 'Catalog', to: '/' }]}
-          kicker="Team"
-        />
+        <PageHeader title={shortRef(teamRef, 'group')} crumbs={[{ label: 'Home', to: '/' }]} kicker="Team" />
         {query.error ? (
           <ErrorNote error={query.error} what={`Loading team ${teamRef}`} />
         ) : (
@@ -55,50 +53,19 @@ export function TeamPage() {
     <article>
       <PageHeader
         title={team.group.metadata.title ?? team.group.metadata.name}
-        crumbs={[{ label: 'Catalog', to: '/' }]}
+        crumbs={[{ label: 'Home', to: '/' }]}
         kicker="Team"
       />
       {services.error && <ErrorNote error={services.error} what="Loading the team's running services" />}
       {team.groups.length > 1 && <p className="muted">Including {team.groups.length - 1} sub-group(s)</p>}
-      {running.length > 0 && (
-        <section className="card">
-          <h2>Running services ({running.length})</h2>
-          <table className="grid compact">
-            <thead>
-              <tr>
-                <th>Service</th>
-                <th>Clusters</th>
-                <th>Pods ready</th>
-                <th>Versions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {running.map((s) => {
-                const versions = [...new Set(s.summary.perCluster.flatMap((c) => c.versions))];
-                const stale = s.summary.perCluster.filter((c) => c.stale).length;
-                return (
-                  <tr key={s.ref}>
-                    <td>
-                      <Link to={entityPath(s.ref) ?? '/'}>{s.title ?? s.name}</Link>
-                    </td>
-                    <td>
-                      {s.summary.clusters}
-                      {stale > 0 && <span className="pill bad">{stale} stale</span>}
-                    </td>
-                    <td className={s.summary.readyPods < s.summary.pods ? 'bad' : ''}>
-                      {s.summary.readyPods}/{s.summary.pods}
-                    </td>
-                    <td>
-                      <code>{versions.join(', ')}</code>
-                      {s.summary.drift && <span className="pill warn">drift</span>}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </section>
-      )}
+      <section className="card" aria-labelledby="running-title">
+        <h2 id="running-title">Running services{services.data ? ` (${running.length})` : ''}</h2>
+        {services.isPending && <p className="muted">Loading…</p>}
+        {services.isSuccess && running.length === 0 && (
+          <p className="muted">None of this team's services runs in a watched cluster.</p>
+        )}
+        {running.length > 0 && <ServicesTable services={running} label="Running services" />}
+      </section>
       {[...byKind].map(([kind, entities]) => (
         <section key={kind} className="card">
           <h2>
