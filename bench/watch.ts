@@ -18,7 +18,7 @@ import { createKubernetesEngine } from '../packages/server/src/kubernetes/engine
 import { kubernetesRoutes } from '../packages/server/src/kubernetes/routes.ts';
 import type { ServiceCatalog } from '../packages/server/src/services/catalog.ts';
 import { ServiceResolver } from '../packages/server/src/services/resolver.ts';
-import { sseBlocks } from '../test/support/sse.ts';
+import { liveViews } from '../test/support/sse.ts';
 
 const CLUSTERS = Number(process.env.CLUSTERS ?? 20);
 const PODS_PER_CLUSTER = Number(process.env.PODS_PER_CLUSTER ?? 10_000);
@@ -209,12 +209,9 @@ async function openPage(entity: CatalogEntity): Promise<Page> {
   const res = await fetch(url(entity, '/stream'), { signal: controller.signal });
   void (async () => {
     try {
-      for await (const block of sseBlocks(res.body!)) {
-        // Parse only when someone waits: the browser's parsing is not the server's latency.
-        if (block.event === 'view' && page.waiters.length > 0) {
-          const v = JSON.parse(block.data) as ServiceView;
-          for (const w of page.waiters) w(v);
-        }
+      // The stream sends the view, then patches: each is applied, as the web app does.
+      for await (const { view } of liveViews<ServiceView>(res.body!)) {
+        for (const w of page.waiters) w(view);
       }
     } catch {
       // aborted

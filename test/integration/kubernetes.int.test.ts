@@ -11,7 +11,7 @@ import type { KubernetesEngine } from '../../packages/server/src/kubernetes/engi
 import { kubernetesRoutes } from '../../packages/server/src/kubernetes/routes.ts';
 import { ServiceResolver } from '../../packages/server/src/services/resolver.ts';
 import { appsApi, coreApi, mergePatch, recordKubeletEvent, waitFor } from '../cluster/helpers.ts';
-import { sseBlocks } from '../support/sse.ts';
+import { liveViews } from '../support/sse.ts';
 import {
   cleanup,
   deployCheckout,
@@ -137,7 +137,7 @@ describe('service view on the real fleet', () => {
     const res = await fetch(`http://127.0.0.1:${port}/api/services/${ref}/kubernetes/stream`, {
       signal: controller.signal,
     });
-    const blocks = sseBlocks(res.body!);
+    const blocks = liveViews<ServiceView>(res.body!);
     let latest: ServiceView | undefined;
     let count = 0;
     const readUntil = async (cond: (v: ServiceView) => boolean, timeoutMs = 60_000) => {
@@ -146,10 +146,8 @@ describe('service view on the real fleet', () => {
         if (Date.now() > deadline) throw new Error('timed out waiting for a view on the stream');
         const { value, done } = await blocks.next();
         if (done) throw new Error('stream ended');
-        if (value.event === 'view') {
-          latest = JSON.parse(value.data) as ServiceView;
-          count++;
-        }
+        latest = value.view;
+        count++;
       }
     };
     await readUntil(() => true);

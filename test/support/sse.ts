@@ -1,4 +1,5 @@
 // Reading Server-Sent Events in tests and benchmarks: one parser for every reader.
+import { applyPatch, type Json } from '@portolan/core/json/patch';
 
 export interface SseBlock {
   event: string;
@@ -54,4 +55,21 @@ export function sseEvents(body: ReadableStream<Uint8Array>) {
       }
     },
   };
+}
+
+/**
+ * The service views of a `/kubernetes/stream` body, whole: the first `view` event as sent, each
+ * later `patch` event applied to the one before (as the web app does). `bytes` is what the event
+ * cost on the wire.
+ */
+export async function* liveViews<T = unknown>(
+  body: ReadableStream<Uint8Array>,
+): AsyncGenerator<{ view: T; event: 'view' | 'patch'; bytes: number }> {
+  let view: Json | undefined;
+  for await (const { event, data } of sseBlocks(body)) {
+    if (event === 'view') view = JSON.parse(data) as Json;
+    else if (event === 'patch' && view !== undefined) view = applyPatch(view, JSON.parse(data));
+    else continue;
+    yield { view: view as T, event, bytes: data.length };
+  }
 }

@@ -13,6 +13,7 @@ import type { ServiceResolver } from '../services/resolver.ts';
 import type { KubernetesConfigInput } from './config.ts';
 import type { KubernetesEngine } from './engine.ts';
 import { splitLines } from './logs.ts';
+import { patchingListener } from './stream.ts';
 
 export interface KubernetesRoutesOptions {
   engine: KubernetesEngine;
@@ -132,7 +133,7 @@ export function kubernetesRoutes(
   doc(
     'get',
     '/api/services/:ref/kubernetes/stream',
-    'The service view, then each change (Server-Sent Events)',
+    'The service view (event `view`), then each change as a JSON Patch (event `patch`); Server-Sent Events',
     {
       produces: 'text/event-stream',
       query: viewQuery,
@@ -143,7 +144,7 @@ export function kubernetesRoutes(
     const options = viewOptions(request.query);
     const locator = await locatorFor(request.params.ref);
     const sse = openSse(request, reply, heartbeatMs());
-    const unsubscribe = engine.subscribe(locator, (view) => sse.send('view', view), options);
+    const unsubscribe = engine.subscribe(locator, patchingListener(sse.send), options);
     sse.onClose(unsubscribe);
     if (opts.streamExtras) sse.onClose(opts.streamExtras(locator, sse.send));
   });

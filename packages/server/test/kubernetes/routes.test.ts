@@ -1,3 +1,4 @@
+import { applyPatch, type Json } from '@portolan/core/json/patch';
 import type { CatalogEntity, ServiceView } from '@portolan/core/services/index';
 import { locateService } from '@portolan/core/services/index';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -6,6 +7,7 @@ import { installErrorHandling } from '../../src/http/errors.ts';
 import { OpenApiRegistry } from '../../src/http/openapi.ts';
 import type { KubernetesEngine } from '../../src/kubernetes/engine.ts';
 import { kubernetesRoutes } from '../../src/kubernetes/routes.ts';
+import { streamedView } from '../../src/kubernetes/stream.ts';
 import type { ServiceCatalog } from '../../src/services/catalog.ts';
 import { ServiceResolver } from '../../src/services/resolver.ts';
 import { deployment, engineOverFakes, FakeCluster, pod, waitFor } from './fake-client.ts';
@@ -191,7 +193,7 @@ describe('kubernetes routes', () => {
     expect((await app.inject('/api/services/checkout/logs?workload=Deployment/nope')).statusCode).toBe(404);
   });
 
-  it('streams the view over SSE, then each change, with heartbeats, and cleans up on disconnect', async () => {
+  it('streams the view over SSE, then each change as a patch, with heartbeats, and cleans up on disconnect', async () => {
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.server.address() as { port: number };
     const controller = new AbortController();
@@ -202,11 +204,11 @@ describe('kubernetes routes', () => {
     const reader = res.body!.getReader();
     const decoder = new TextDecoder();
     let text = '';
-    const views = () =>
+    const blocks = () =>
       text
         .split('\n\n')
-        .filter((b) => b.startsWith('event: view'))
-        .map((b) => JSON.parse(b.slice(b.indexOf('data: ') + 6)) as ServiceView);
+        .filter((b) => b.startsWith('event: view') || b.startsWith('event: patch'))
+        .map((b) => ({ event: b.slice(7, b.indexOf('\n')), data: b.slice(b.indexOf('data: ') + 6) }));
     const readUntil = async (cond: () => boolean) => {
       while (!cond()) {
         const { value, done } = await reader.read();
@@ -214,12 +216,25 @@ describe('kubernetes routes', () => {
         text += decoder.decode(value, { stream: true });
       }
     };
-    await readUntil(() => views().length === 1);
+    await readUntil(() => blocks().length === 1);
+    expect(blocks()[0]!.event).toBe('view');
     const f = fakes.get('us-east-1')!;
     const d = f.objects.get('Deployment')!.get('pay/checkout')!;
     f.put('Pod', pod('checkout-new', 'pay', d));
-    await readUntil(() => views().length === 2);
-    expect(views()[1]!.clusters.find((c) => c.cluster === 'us-east-1')!.items[0]!.pods).toHaveLength(2);
+    await readUntil(() => blocks().length === 2);
+    const [first, second] = blocks() as [{ event: string; data: string }, { event: string; data: string }];
+    // The change comes as a patch, smaller than the view, and applied to the first view it gives
+    // the view the JSON route serves (without pod ages, which the stream leaves to the client).
+    expect(second.event).toBe('patch');
+    expect(second.data.length).toBeLessThan(first.data.length);
+    const applied = applyPatch(
+      JSON.parse(first.data) as Json,
+      JSON.parse(second.data),
+    ) as unknown as ServiceView;
+    expect(applied.clusters.find((c) => c.cluster === 'us-east-1')!.items[0]!.pods).toHaveLength(2);
+    const served = (await app.inject('/api/services/checkout/kubernetes')).json() as ServiceView;
+    expect({ ...applied, generatedAt: '' }).toEqual({ ...streamedView(served), generatedAt: '' });
+    expect(JSON.stringify(applied)).not.toContain('ageSeconds');
     await readUntil(() => text.includes(': heartbeat'));
     expect(engine.subscriptionCount).toBe(1);
     controller.abort();

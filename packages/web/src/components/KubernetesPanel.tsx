@@ -7,8 +7,15 @@ import { type LogTarget, LogViewer } from './LogViewer.tsx';
 import { ServiceGlance } from './ServiceGlance.tsx';
 import { useServiceView } from './useServiceView.ts';
 
-function age(seconds?: number): string {
-  if (seconds === undefined) return '';
+/** A pod's age when the view was built: the stream sends `createdAt`, not `ageSeconds`. */
+function podAge(p: PodView, generatedAt: string): string {
+  if (p.ageSeconds !== undefined) return age(p.ageSeconds);
+  if (!p.createdAt) return '';
+  return age(Math.max(0, (Date.parse(generatedAt) - Date.parse(p.createdAt)) / 1000));
+}
+
+function age(seconds: number): string {
+  if (Number.isNaN(seconds)) return '';
   if (seconds < 120) return `${Math.round(seconds)}s`;
   if (seconds < 7200) return `${Math.round(seconds / 60)}m`;
   if (seconds < 172800) return `${Math.round(seconds / 3600)}h`;
@@ -131,6 +138,7 @@ export function KubernetesPanel({ entityRef }: { entityRef: string }) {
             <div className="clusters">
               {shown.map((c) => (
                 <ClusterCard
+                  generatedAt={view.generatedAt}
                   key={c.cluster}
                   cluster={c}
                   showVersion={!sameApiVersion}
@@ -147,10 +155,12 @@ export function KubernetesPanel({ entityRef }: { entityRef: string }) {
 }
 
 function ClusterCard({
+  generatedAt,
   cluster: c,
   showVersion,
   onLogs,
 }: {
+  generatedAt: string;
   cluster: ClusterView;
   showVersion: boolean;
   onLogs: (pod: PodView, previous?: boolean) => void;
@@ -180,7 +190,13 @@ function ClusterCard({
       ))}
       {c.items.length === 0 && <p className="muted">Nothing of this service runs here.</p>}
       {c.items.map((w) => (
-        <Workload key={`${w.kind}/${w.namespace}/${w.name}`} cluster={c.cluster} w={w} onLogs={onLogs} />
+        <Workload
+          key={`${w.kind}/${w.namespace}/${w.name}`}
+          cluster={c.cluster}
+          w={w}
+          onLogs={onLogs}
+          generatedAt={generatedAt}
+        />
       ))}
     </section>
   );
@@ -190,7 +206,9 @@ function Workload({
   cluster,
   w,
   onLogs,
+  generatedAt,
 }: {
+  generatedAt: string;
   cluster: string;
   w: WorkloadView;
   onLogs: (pod: PodView, previous?: boolean) => void;
@@ -228,7 +246,15 @@ function Workload({
           ))}
         </div>
       )}
-      {open && <Pods workload={w.name} pods={w.pods} omitted={w.podsOmitted ?? 0} onLogs={onLogs} />}
+      {open && (
+        <Pods
+          workload={w.name}
+          pods={w.pods}
+          omitted={w.podsOmitted ?? 0}
+          onLogs={onLogs}
+          generatedAt={generatedAt}
+        />
+      )}
     </div>
   );
 }
@@ -239,7 +265,9 @@ function Pods({
   pods,
   omitted,
   onLogs,
+  generatedAt,
 }: {
+  generatedAt: string;
   workload: string;
   pods: PodView[];
   omitted: number;
@@ -281,7 +309,7 @@ function Pods({
               <td className="pod-node" title={p.node}>
                 {p.node}
               </td>
-              <td className="num pod-age">{age(p.ageSeconds)}</td>
+              <td className="num pod-age">{podAge(p, generatedAt)}</td>
               <td className="pod-actions">
                 <button
                   type="button"

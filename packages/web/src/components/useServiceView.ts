@@ -1,11 +1,16 @@
 import type { Finding } from '@portolan/core/health/types';
+import { applyPatch, type Json, type JsonPatch } from '@portolan/core/json/patch';
 import type { ServiceView } from '@portolan/core/services/types';
 import { useEffect, useState } from 'react';
 import { api } from '../api.ts';
 
 export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'failed';
 
-/** The live service view: the stream sends the whole view first, then each change. */
+/**
+ * The live service view: the stream sends the whole view first, then each change as a JSON Patch
+ * (core's json/patch.ts), applied here; parts of the view a patch does not touch keep their
+ * identity, so React re-renders what changed.
+ */
 export function useServiceView(entityRef: string): {
   view?: ServiceView;
   findings?: Finding[];
@@ -17,6 +22,9 @@ export function useServiceView(entityRef: string): {
   const [findings, setFindings] = useState<Finding[]>();
   const [state, setState] = useState<StreamState>('connecting');
   const [error, setError] = useState<unknown>();
+  // Bumped to start over with a fresh stream when a patch does not fit the view held here.
+  const [generation, setGeneration] = useState(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new generation is a new stream
   useEffect(() => {
     setView(undefined);
     setFindings(undefined);
@@ -28,6 +36,19 @@ export function useServiceView(entityRef: string): {
       setView(JSON.parse((event as MessageEvent<string>).data) as ServiceView);
       setState('live');
       setError(undefined);
+    });
+    source.addEventListener('patch', (event) => {
+      const patch = JSON.parse((event as MessageEvent<string>).data) as JsonPatch;
+      setView((old) => {
+        if (!old) return old;
+        try {
+          return applyPatch(old as unknown as Json, patch) as unknown as ServiceView;
+        } catch {
+          // Out of step with the server (a lost event): reconnect for a whole view.
+          setGeneration((g) => g + 1);
+          return old;
+        }
+      });
     });
     // Findings follow the view: all of them first, then whenever one appears or clears.
     source.addEventListener('findings', (event) => {
@@ -45,7 +66,7 @@ export function useServiceView(entityRef: string): {
       } else setState('reconnecting');
     };
     return () => source.close();
-  }, [entityRef]);
+  }, [entityRef, generation]);
   return {
     ...(view ? { view } : {}),
     ...(findings ? { findings } : {}),
