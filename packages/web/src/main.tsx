@@ -22,6 +22,8 @@ const router = createBrowserRouter([
       { path: '/', element: <HomePage /> },
       { path: '/catalog', element: <CatalogPage /> },
       { path: '/catalog/:kind/:namespace/:name', element: <EntityPage /> },
+      { path: '/catalog/:kind/:namespace/:name/api', element: <EntityPage tab="api" /> },
+      { path: '/catalog/:kind/:namespace/:name/docs/*', element: <EntityPage tab="docs" /> },
       { path: '/teams/:ref', element: <TeamPage /> },
       { path: '/findings', element: <FindingsPage /> },
       { path: '/clusters', element: <ClustersPage /> },

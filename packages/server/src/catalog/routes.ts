@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { OpenApiRegistry } from '../http/openapi.ts';
 import { listParam, parseQuery, refsParam } from '../http/query.ts';
 import { backstageCatalogRoutes, backstageList, wantsBackstageList } from './backstage/routes.ts';
+import { definitionRoutes } from './definitions/routes.ts';
 import type { CatalogService } from './service.ts';
 import { MAX_PAGE } from './store/queryEntities.ts';
 import { toApiEntity } from './store/rows.ts';
@@ -139,5 +140,6 @@ export function catalogRoutes(
     return catalog.refresh();
   });
 
+  definitionRoutes(app, openapi, { catalog });
   backstageCatalogRoutes(app, { catalog, openapi });
 }

@@ -1,12 +1,20 @@
 import { realpath } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
+import {
+  API_RELATIONS,
+  type ApiRelation,
+  type ApiRelations,
+  type RelatedEntity,
+} from '@portolan/core/apis/definition';
 import { assembleCatalog, type ParsedFile } from '@portolan/core/catalog/index';
 import { tryNormalizeRef } from '@portolan/core/catalog/ref';
 import type { LocationConfig, PortolanConfig } from '../config/schema.ts';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../log.ts';
 import { collectLocations, locationKey } from './collect.ts';
+import { DefinitionIndex } from './definitions/index.ts';
 import { readAddedLocations, writeAddedLocations } from './store/addedLocations.ts';
+import { getDefinition, getDefinitionSummaries } from './store/definitions.ts';
 import { getEntities } from './store/getEntities.ts';
 import { getTeam, type TeamView } from './store/getTeam.ts';
 import { listProblems, type ProblemPage } from './store/listProblems.ts';
@@ -54,6 +62,7 @@ export class CatalogService {
   #last: RefreshSummary | undefined;
   readonly #listeners = new Set<(summary: RefreshSummary) => void>();
   readonly #parsed = new Map<string, { text: string; parsed: ParsedFile }>();
+  readonly #definitions = new DefinitionIndex();
 
   constructor(options: CatalogServiceOptions) {
     this.#options = options;
@@ -163,6 +172,7 @@ export class CatalogService {
             },
           ];
     await writeChanges({ db, upserts, deletes, problems: stored });
+    await this.#definitions.update({ db, records });
     const summary: RefreshSummary = {
       startedAt: now.toISOString(),
       durationMs: Math.round(performance.now() - started),
@@ -217,6 +227,45 @@ export class CatalogService {
 
   facets(query: FieldQuery, facets: string[]) {
     return queryFacets({ db: this.#options.db, query, facets });
+  }
+
+  /** An API entity's definition, parsed; undefined for other entities. */
+  definition(ref: string) {
+    return getDefinition({ db: this.#options.db, ref });
+  }
+
+  /**
+   * The entities an entity's API relations name, with each API's definition summary: for a
+   * Component the APIs it provides and consumes, for an API its providers and consumers.
+   */
+  async apiRelations(ref: string): Promise<ApiRelations | undefined> {
+    const stored = await this.get(ref);
+    if (!stored) return undefined;
+    const wanted = new Map<ApiRelation, string[]>(API_RELATIONS.map((t) => [t, []]));
+    for (const r of stored.entity.relations ?? []) wanted.get(r.type as ApiRelation)?.push(r.targetRef);
+    const refs = [...new Set([...wanted.values()].flat())];
+    const [entities, summaries] = await Promise.all([
+      this.getMany(refs),
+      getDefinitionSummaries({ db: this.#options.db, refs: refs.filter((r) => r.startsWith('api:')) }),
+    ]);
+    const out = {} as ApiRelations;
+    for (const [type, targets] of wanted) {
+      out[type] = targets.map((target): RelatedEntity => {
+        const e = entities.get(target)?.entity;
+        const summary = summaries.get(target);
+        return {
+          ref: target,
+          found: e !== undefined,
+          ...(e?.metadata.title ? { title: e.metadata.title } : {}),
+          ...(e?.metadata.description ? { description: e.metadata.description } : {}),
+          ...(typeof e?.spec?.type === 'string' ? { type: e.spec.type } : {}),
+          ...(typeof e?.spec?.lifecycle === 'string' ? { lifecycle: e.spec.lifecycle } : {}),
+          ...(typeof e?.spec?.owner === 'string' ? { owner: e.spec.owner } : {}),
+          ...(summary ? { definition: summary } : {}),
+        };
+      });
+    }
+    return out;
   }
 
   async getByUid(uid: string): Promise<StoredEntity | undefined> {

@@ -6,6 +6,7 @@ import pg from 'pg';
 import * as m001 from './migrations/001_catalog.ts';
 import * as m002 from './migrations/002_search_index.ts';
 import * as m003 from './migrations/003_backstage_api.ts';
+import * as m004 from './migrations/004_api_definitions.ts';
 import { openSqlite } from './node-sqlite.ts';
 import type { Tables } from './tables.ts';
 
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '001_catalog': m001,
   '002_search_index': m002,
   '003_backstage_api': m003,
+  '004_api_definitions': m004,
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {

@@ -80,6 +80,17 @@ export interface CatalogFieldRow {
   original_value: string | null;
 }
 
+/** An API entity's definition, parsed (migration 004). */
+export interface CatalogDefinitionRow {
+  ref: string;
+  /** Over the API's type and definition text: unchanged definitions are not parsed again. */
+  hash: string;
+  /** DefinitionSummary (JSON): operation and channel counts, errors. */
+  summary: string;
+  /** DefinitionView (JSON), source included. */
+  view: string;
+}
+
 export interface KeyValueRow {
   key: string;
   value: string;
@@ -93,5 +104,6 @@ export interface Tables {
   catalog_relations: CatalogRelationRow;
   catalog_problems: CatalogProblemRow;
   catalog_fields: CatalogFieldRow;
+  catalog_definitions: CatalogDefinitionRow;
   portolan_state: KeyValueRow;
 }

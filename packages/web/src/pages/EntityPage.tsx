@@ -1,6 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
-import { useParams } from 'react-router';
+import { NavLink, useParams } from 'react-router';
 import { type ApiEntity, api, entityPath, refOf, safeHref, shortRef } from '../api.ts';
+import { ApiTab } from '../components/ApiTab.tsx';
+import { DocsTab } from '../components/DocsTab.tsx';
 import { EntityLink } from '../components/EntityLink.tsx';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { KubernetesPanel } from '../components/KubernetesPanel.tsx';
@@ -23,9 +25,14 @@ const RELATION_LABELS: Record<string, string> = {
   childOf: 'Parent group',
 };
 
-export function EntityPage() {
+export type EntityTab = 'overview' | 'api' | 'docs';
+
+const API_RELATION_TYPES = new Set(['providesApi', 'consumesApi']);
+
+export function EntityPage({ tab = 'overview' }: { tab?: EntityTab }) {
   const { kind = '', namespace = '', name = '' } = useParams();
   const path = `/api/catalog/entities/by-name/${encodeURIComponent(kind)}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`;
+  const pagePath = `/catalog/${encodeURIComponent(kind)}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`;
   const query = useQuery({ queryKey: ['entity', path], queryFn: () => api<ApiEntity>(path) });
   const e = query.data;
   const crumbs = [{ label: 'Catalog', to: '/catalog' }];
@@ -44,6 +51,8 @@ export function EntityPage() {
   const grouped = new Map<string, string[]>();
   for (const r of e.relations ?? []) grouped.set(r.type, [...(grouped.get(r.type) ?? []), r.targetRef]);
   const spec = e.spec ?? {};
+  const hasApiTab = e.kind === 'API' || (e.relations ?? []).some((r) => API_RELATION_TYPES.has(r.type));
+  const hasDocs = typeof e.metadata.annotations?.['backstage.io/techdocs-ref'] === 'string';
   return (
     <article>
       <PageHeader
@@ -83,62 +92,67 @@ export function EntityPage() {
           ))}
         </ul>
       )}
-      {e.kind === 'Component' && <KubernetesPanel entityRef={refOf(e)} />}
-      <div className="columns">
-        <section className="card">
-          <h2>Relations</h2>
-          {grouped.size === 0 && <p className="muted">None</p>}
-          <dl>
-            {[...grouped].map(([type, targets]) => (
-              <div key={type}>
-                <dt>{RELATION_LABELS[type] ?? type}</dt>
-                <dd>
-                  {targets.map((t) => (
-                    <span key={t} className="rel">
-                      <EntityLink entityRef={t} />
-                    </span>
-                  ))}
-                </dd>
-              </div>
-            ))}
-          </dl>
-        </section>
-        <section className="card">
-          <h2>About</h2>
-          <dl>
-            <dt>Reference</dt>
-            <dd>
-              <code>{refOf(e)}</code>
-            </dd>
-            <dt>Defined in</dt>
-            <dd>
-              <code>
-                {e.origin.file}:{e.origin.line}
-              </code>
-            </dd>
-            {(e.metadata.links ?? []).length > 0 && <dt>Links</dt>}
-            {(e.metadata.links ?? []).map((l) => {
-              const href = safeHref(l.url);
-              return (
-                <dd key={l.url}>
-                  {href ? (
-                    <a href={href} rel="noreferrer noopener" target="_blank">
-                      {l.title ?? l.url}
-                    </a>
-                  ) : (
-                    <span>{l.title ?? l.url}</span>
-                  )}
-                </dd>
-              );
-            })}
-          </dl>
-        </section>
-      </div>
-      {e.kind === 'API' && typeof spec.definition === 'string' && (
-        <section className="card">
-          <h2>Definition</h2>
-          <pre className="definition">{spec.definition}</pre>
-        </section>
+      <nav className="tabs" aria-label="Entity sections">
+        <NavLink to={pagePath} end>
+          Overview
+        </NavLink>
+        {hasApiTab && <NavLink to={`${pagePath}/api`}>API</NavLink>}
+        {hasDocs && <NavLink to={`${pagePath}/docs`}>Docs</NavLink>}
+      </nav>
+      {tab === 'api' && <ApiTab base={path} kind={e.kind} />}
+      {tab === 'docs' && <DocsTab base={path} pagePath={`${pagePath}/docs`} />}
+      {tab === 'overview' && e.kind === 'Component' && <KubernetesPanel entityRef={refOf(e)} />}
+      {tab === 'overview' && (
+        <div className="columns">
+          <section className="card">
+            <h2>Relations</h2>
+            {grouped.size === 0 && <p className="muted">None</p>}
+            <dl>
+              {[...grouped].map(([type, targets]) => (
+                <div key={type}>
+                  <dt>{RELATION_LABELS[type] ?? type}</dt>
+                  <dd>
+                    {targets.map((t) => (
+                      <span key={t} className="rel">
+                        <EntityLink entityRef={t} />
+                      </span>
+                    ))}
+                  </dd>
+                </div>
+              ))}
+            </dl>
+          </section>
+          <section className="card">
+            <h2>About</h2>
+            <dl>
+              <dt>Reference</dt>
+              <dd>
+                <code>{refOf(e)}</code>
+              </dd>
+              <dt>Defined in</dt>
+              <dd>
+                <code>
+                  {e.origin.file}:{e.origin.line}
+                </code>
+              </dd>
+              {(e.metadata.links ?? []).length > 0 && <dt>Links</dt>}
+              {(e.metadata.links ?? []).map((l) => {
+                const href = safeHref(l.url);
+                return (
+                  <dd key={l.url}>
+                    {href ? (
+                      <a href={href} rel="noreferrer noopener" target="_blank">
+                        {l.title ?? l.url}
+                      </a>
+                    ) : (
+                      <span>{l.title ?? l.url}</span>
+                    )}
+                  </dd>
+                );
+              })}
+            </dl>
+          </section>
+        </div>
       )}
     </article>
   );

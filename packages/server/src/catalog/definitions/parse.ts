@@ -1,0 +1,55 @@
+import { type DefinitionView, definitionFormat } from '@portolan/core/apis/definition';
+import { parseAsyncApi } from './asyncapi.ts';
+import { parseGraphql } from './graphql.ts';
+import { parseGrpc } from './grpc.ts';
+import { firstLine, parseOpenApi } from './openapi.ts';
+
+/** Definitions larger than this are shown as source only. */
+export const MAX_DEFINITION_BYTES = 1024 * 1024;
+
+/**
+ * An API entity's definition as the portal shows it. Never throws: whatever cannot be parsed is
+ * a problem on the view, and the source is always kept.
+ */
+export async function parseDefinition(type: unknown, definition: unknown): Promise<DefinitionView> {
+  const typeName = typeof type === 'string' ? type : '';
+  const source =
+    typeof definition === 'string'
+      ? definition
+      : definition === undefined
+        ? ''
+        : JSON.stringify(definition, null, 2);
+  const format = definitionFormat(typeName);
+  const plain: DefinitionView = {
+    type: typeName,
+    format: 'text',
+    operations: [],
+    channels: [],
+    source,
+    problems: [],
+  };
+  if (typeof definition !== 'string') {
+    plain.problems.push({
+      severity: 'warning',
+      message: 'spec.definition is not text (an unresolved placeholder?); shown as written',
+    });
+    return plain;
+  }
+  if (Buffer.byteLength(source) > MAX_DEFINITION_BYTES) {
+    plain.problems.push({
+      severity: 'warning',
+      message: 'the definition is over 1 MiB; shown as source only',
+    });
+    return { ...plain, format };
+  }
+  try {
+    if (format === 'openapi') return await parseOpenApi(typeName, source);
+    if (format === 'asyncapi') return await parseAsyncApi(typeName, source);
+    if (format === 'graphql') return parseGraphql(typeName, source);
+    if (format === 'grpc') return parseGrpc(typeName, source);
+  } catch (error) {
+    // A parser bug on odd input must fail only this definition.
+    return { ...plain, format, problems: [{ severity: 'error', message: firstLine(error) }] };
+  }
+  return plain;
+}
