@@ -26,8 +26,22 @@ export const MAX_GLOB_MATCHES = 5000;
 
 export type LocatedProblem = Problem & { location: string };
 
+/**
+ * Reads files beside one descriptor (docs, definitions), through the reader that read the
+ * descriptor: inside the catalog root, or inside the repository at the same revision.
+ */
+export interface BesideReader {
+  /** Text of a file, by a path relative to the descriptor's folder. */
+  read(relative: string): Promise<string>;
+  readBytes(relative: string): Promise<Buffer>;
+  /** Files below a folder (relative to the descriptor's folder), as paths relative to that folder. */
+  list(relative: string): Promise<string[]>;
+}
+
 export interface CollectResult {
   files: SourceFile[];
+  /** A reader beside each descriptor file, by the file's id. */
+  beside: Map<string, BesideReader>;
   unreadable: { location: string; file: string; message: string }[];
   problems: LocatedProblem[];
 }
@@ -49,6 +63,9 @@ interface Reader {
   /** A stable id for the file, shown to users (relative to the catalog root). */
   id(path: string): string;
   read(path: string): Promise<string>;
+  readBytes(path: string): Promise<Buffer>;
+  /** Every file below a folder, as absolute paths (repository paths for git). */
+  listFiles(dir: string): Promise<string[]>;
   /** Files a Location target names, relative to the referring file's folder. */
   expand(target: string, fromDir: string): Promise<string[]>;
 }
@@ -92,6 +109,27 @@ class FileReader implements Reader {
       );
     }
     return readFile(real, 'utf8');
+  }
+  async readBytes(path: string): Promise<Buffer> {
+    const real = await this.inside(path);
+    const info = await stat(real);
+    if (info.size > MAX_FILE_BYTES * 8) throw new TooLargeError(`file is ${info.size} bytes; at most 8 MiB`);
+    return readFile(real);
+  }
+  async listFiles(dir: string): Promise<string[]> {
+    const found: string[] = [];
+    const visit = async (d: string, depth: number) => {
+      if (depth > 20 || found.length > 20_000) return;
+      const entries = await readdir(d, { withFileTypes: true });
+      for (const e of entries) {
+        if (e.isDirectory() && !SKIP_DIRS.has(e.name)) await visit(join(d, e.name), depth + 1);
+        else if (e.isFile()) found.push(join(d, e.name));
+      }
+    };
+    const real = await this.inside(dir);
+    await visit(real, 0);
+    // Listed through the real folder: report paths under the folder as named.
+    return found.map((f) => join(dir, relative(real, f))).sort();
   }
   #lexicallyInside(path: string): boolean {
     return path === this.root || path.startsWith(this.root + sep);
@@ -211,6 +249,20 @@ class GitReader implements Reader {
     }
     return stdout;
   }
+  async readBytes(path: string): Promise<Buffer> {
+    if (!this.#files.has(path))
+      throw Object.assign(new Error('not found in the repository'), { code: 'ENOENT' });
+    try {
+      const args = ['-C', this.repo, 'cat-file', '-p', '--end-of-options', `${this.rev}:${path}`];
+      return (await run('git', args, { maxBuffer: MAX_FILE_BYTES * 8, encoding: 'buffer' })).stdout;
+    } catch {
+      throw new GitError(`git: cannot read ${path} at ${this.rev}`);
+    }
+  }
+  async listFiles(dir: string): Promise<string[]> {
+    const prefix = dir === '.' || dir === '' ? '' : `${posix.normalize(dir).replace(/\/$/, '')}/`;
+    return [...this.#files].filter((f) => f.startsWith(prefix)).sort();
+  }
   async expand(target: string, fromDir: string): Promise<string[]> {
     const joined = posix.normalize(posix.join(fromDir, target));
     if (joined.startsWith('..') || posix.isAbsolute(target)) {
@@ -219,6 +271,20 @@ class GitReader implements Reader {
     if (!isGlob(target)) return [joined];
     return [...this.#files].filter((f) => posix.matchesGlob(f, joined)).sort();
   }
+}
+
+function besideReader(reader: Reader, here: string): BesideReader {
+  const inRepo = reader instanceof GitReader;
+  const at = (rel: string) => (inRepo ? posix.normalize(posix.join(here, rel)) : resolve(here, rel));
+  return {
+    read: (rel) => reader.read(at(rel)),
+    readBytes: (rel) => reader.readBytes(at(rel)),
+    async list(rel) {
+      const dir = at(rel);
+      const files = await reader.listFiles(dir);
+      return files.map((f) => (inRepo ? posix.relative(dir, f) : relative(dir, f).split(sep).join('/')));
+    },
+  };
 }
 
 /** Reads all locations. Never throws for bad input: every problem is returned. */
@@ -238,7 +304,7 @@ export async function collectLocations({
   cache?: Map<string, { text: string; parsed: ParsedFile }>;
 }): Promise<CollectResult> {
   const seen = new Set<string>();
-  const result: CollectResult = { files: [], unreadable: [], problems: [] };
+  const result: CollectResult = { files: [], beside: new Map(), unreadable: [], problems: [] };
   let realRoot: string;
   try {
     realRoot = await realpath(resolve(baseDir, root));
@@ -315,6 +381,7 @@ export async function collectLocations({
     }
     cache?.set(id, { text, parsed });
     seen.add(id);
+    result.beside.set(id, besideReader(reader, here));
     result.files.push({ location, parsed, ...(parent ? { parent } : {}) });
     for (const { entity, position } of parsed.documents) {
       if (entity.kind !== 'Location') continue;

@@ -5,6 +5,7 @@ import type { OpenApiRegistry } from '../http/openapi.ts';
 import { listParam, parseQuery, refsParam } from '../http/query.ts';
 import { backstageCatalogRoutes, backstageList, wantsBackstageList } from './backstage/routes.ts';
 import { definitionRoutes } from './definitions/routes.ts';
+import { docsRoutes } from './docs/routes.ts';
 import type { CatalogService } from './service.ts';
 import { MAX_PAGE } from './store/queryEntities.ts';
 import { toApiEntity } from './store/rows.ts';
@@ -141,5 +142,6 @@ export function catalogRoutes(
   });
 
   definitionRoutes(app, openapi, { catalog });
+  docsRoutes(app, openapi, { catalog });
   backstageCatalogRoutes(app, { catalog, openapi });
 }

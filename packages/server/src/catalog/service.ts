@@ -13,8 +13,10 @@ import type { Database } from '../db/database.ts';
 import type { Logger } from '../log.ts';
 import { collectLocations, locationKey } from './collect.ts';
 import { DefinitionIndex } from './definitions/index.ts';
+import { DocsIndex } from './docs/index.ts';
 import { readAddedLocations, writeAddedLocations } from './store/addedLocations.ts';
 import { getDefinition, getDefinitionSummaries } from './store/definitions.ts';
+import { getDocsPage, getDocsSite } from './store/docs.ts';
 import { getEntities } from './store/getEntities.ts';
 import { getTeam, type TeamView } from './store/getTeam.ts';
 import { listProblems, type ProblemPage } from './store/listProblems.ts';
@@ -63,6 +65,7 @@ export class CatalogService {
   readonly #listeners = new Set<(summary: RefreshSummary) => void>();
   readonly #parsed = new Map<string, { text: string; parsed: ParsedFile }>();
   readonly #definitions = new DefinitionIndex();
+  readonly #docs = new DocsIndex();
 
   constructor(options: CatalogServiceOptions) {
     this.#options = options;
@@ -173,6 +176,7 @@ export class CatalogService {
           ];
     await writeChanges({ db, upserts, deletes, problems: stored });
     await this.#definitions.update({ db, records });
+    await this.#docs.update({ db, records, beside: collected.beside });
     const summary: RefreshSummary = {
       startedAt: now.toISOString(),
       durationMs: Math.round(performance.now() - started),
@@ -227,6 +231,20 @@ export class CatalogService {
 
   facets(query: FieldQuery, facets: string[]) {
     return queryFacets({ db: this.#options.db, query, facets });
+  }
+
+  /** An entity's docs site (nav, pages, problems), if it has docs. */
+  docsSite(ref: string) {
+    return getDocsSite({ db: this.#options.db, ref });
+  }
+
+  docsPage(ref: string, path: string) {
+    return getDocsPage({ db: this.#options.db, ref, path });
+  }
+
+  /** A file of an entity's docs folder, read through the catalog's readers. */
+  docsAsset(ref: string, path: string) {
+    return this.#docs.asset(ref, path);
   }
 
   /** An API entity's definition, parsed; undefined for other entities. */

@@ -91,6 +91,25 @@ export interface CatalogDefinitionRow {
   view: string;
 }
 
+/** An entity's docs site (migration 005). */
+export interface DocsSiteRow {
+  ref: string;
+  /** Over every file read for the site. */
+  hash: string;
+  /** DocsSite (JSON): nav, page paths, problems. */
+  site: string;
+}
+
+export interface DocsPageRow {
+  ref: string;
+  path: string;
+  title: string;
+  /** DocsPage (JSON): sanitised HTML or the page's problem. */
+  page: string;
+  /** Plain text, for search. */
+  text: string;
+}
+
 export interface KeyValueRow {
   key: string;
   value: string;
@@ -105,5 +124,7 @@ export interface Tables {
   catalog_problems: CatalogProblemRow;
   catalog_fields: CatalogFieldRow;
   catalog_definitions: CatalogDefinitionRow;
+  docs_sites: DocsSiteRow;
+  docs_pages: DocsPageRow;
   portolan_state: KeyValueRow;
 }

@@ -69,7 +69,8 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   }
   app.addHook('onSend', async (_request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
-    reply.header('content-security-policy', CSP);
+    // A route may set a stricter policy of its own (docs images do).
+    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', CSP);
     reply.header('referrer-policy', 'no-referrer');
   });
   const openapi = new OpenApiRegistry();

@@ -1,3 +1,4 @@
+import type { DocsSite } from '@portolan/core/docs/site';
 import { useQuery } from '@tanstack/react-query';
 import { NavLink, useParams } from 'react-router';
 import { type ApiEntity, api, entityPath, refOf, safeHref, shortRef } from '../api.ts';
@@ -34,6 +35,12 @@ export function EntityPage({ tab = 'overview' }: { tab?: EntityTab }) {
   const path = `/api/catalog/entities/by-name/${encodeURIComponent(kind)}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`;
   const pagePath = `/catalog/${encodeURIComponent(kind)}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`;
   const query = useQuery({ queryKey: ['entity', path], queryFn: () => api<ApiEntity>(path) });
+  // Docs may come from an annotation or from a mkdocs.yml beside the descriptor: the server knows.
+  const docs = useQuery({
+    queryKey: ['docs', path],
+    retry: false,
+    queryFn: () => api<DocsSite>(`${path}/docs`),
+  });
   const e = query.data;
   const crumbs = [{ label: 'Catalog', to: '/catalog' }];
   if (!e) {
@@ -52,7 +59,7 @@ export function EntityPage({ tab = 'overview' }: { tab?: EntityTab }) {
   for (const r of e.relations ?? []) grouped.set(r.type, [...(grouped.get(r.type) ?? []), r.targetRef]);
   const spec = e.spec ?? {};
   const hasApiTab = e.kind === 'API' || (e.relations ?? []).some((r) => API_RELATION_TYPES.has(r.type));
-  const hasDocs = typeof e.metadata.annotations?.['backstage.io/techdocs-ref'] === 'string';
+  const hasDocs = docs.data !== undefined;
   return (
     <article>
       <PageHeader
