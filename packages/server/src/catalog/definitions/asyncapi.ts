@@ -3,8 +3,7 @@
 // nothing rather than read: a definition is untrusted input.
 import { Parser } from '@asyncapi/parser';
 import type { ApiChannel, ChannelMessage, DefinitionView } from '@portolan/core/apis/definition';
-import { firstLine } from './openapi.ts';
-import { boundedSchema, optionalString } from './schema.ts';
+import { boundedSchema, firstLine, optionalString } from './schema.ts';
 
 const refuse = (schema: string) => ({ schema, order: 1, read: async () => 'null' });
 let parser: Parser | undefined;

@@ -2,7 +2,7 @@
 // every service is an operation, with its request and response message types.
 import type { ApiOperation, DefinitionView } from '@portolan/core/apis/definition';
 import protobuf from 'protobufjs';
-import { firstLine } from './openapi.ts';
+import { firstLine } from './schema.ts';
 
 export function parseGrpc(type: string, source: string): DefinitionView {
   const view: DefinitionView = {

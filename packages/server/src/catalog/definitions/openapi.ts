@@ -154,8 +154,4 @@ function validationProblems(error: unknown): DefinitionProblem[] {
   }));
 }
 
-export function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 500);
-}
-
 export type { DefinitionProblem };

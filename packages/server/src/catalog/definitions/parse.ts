@@ -1,8 +1,5 @@
 import { type DefinitionView, definitionFormat } from '@portolan/core/apis/definition';
-import { parseAsyncApi } from './asyncapi.ts';
-import { parseGraphql } from './graphql.ts';
-import { parseGrpc } from './grpc.ts';
-import { firstLine, parseOpenApi } from './openapi.ts';
+import { firstLine } from './schema.ts';
 
 /** Definitions larger than this are shown as source only. */
 export const MAX_DEFINITION_BYTES = 1024 * 1024;
@@ -43,10 +40,12 @@ export async function parseDefinition(type: unknown, definition: unknown): Promi
     return { ...plain, format };
   }
   try {
-    if (format === 'openapi') return await parseOpenApi(typeName, source);
-    if (format === 'asyncapi') return await parseAsyncApi(typeName, source);
-    if (format === 'graphql') return parseGraphql(typeName, source);
-    if (format === 'grpc') return parseGrpc(typeName, source);
+    // Each parser is loaded when first needed: together they take a second to load, which a
+    // CLI command or a catalog without APIs should not pay.
+    if (format === 'openapi') return (await import('./openapi.ts')).parseOpenApi(typeName, source);
+    if (format === 'asyncapi') return (await import('./asyncapi.ts')).parseAsyncApi(typeName, source);
+    if (format === 'graphql') return (await import('./graphql.ts')).parseGraphql(typeName, source);
+    if (format === 'grpc') return (await import('./grpc.ts')).parseGrpc(typeName, source);
   } catch (error) {
     // A parser bug on odd input must fail only this definition.
     return { ...plain, format, problems: [{ severity: 'error', message: firstLine(error) }] };

@@ -1,7 +1,6 @@
 import { NotFoundError } from '@portolan/core/errors';
 import type { FastifyInstance } from 'fastify';
 import type { OpenApiRegistry } from '../../http/openapi.ts';
-import { highlightCode, sanitizeDocHtml } from '../docs/html.ts';
 import type { CatalogService } from '../service.ts';
 
 type Params = { kind: string; namespace: string; name: string };
@@ -30,6 +29,7 @@ export function definitionRoutes(
   });
   app.get<{ Params: Params }>(`${BASE}/definition`, async (request) => {
     const view = await definition(request.params);
+    const { highlightCode, sanitizeDocHtml } = await import('../docs/html.ts');
     return { ...view, highlighted: sanitizeDocHtml(highlightCode(view.source, view.language)) };
   });
 

@@ -33,3 +33,7 @@ export const isRecord = (v: unknown): v is Record<string, unknown> =>
 
 export const optionalString = (v: unknown): string | undefined =>
   typeof v === 'string' && v !== '' ? v : undefined;
+
+export function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 500);
+}

@@ -7,7 +7,7 @@ import type { Database } from '../../db/database.ts';
 import type { DocsPageRow, DocsSiteRow } from '../../db/tables.ts';
 import type { BesideReader } from '../collect.ts';
 import { readDocsHashes, writeDocs } from '../store/docs.ts';
-import { type DocsLocation, docsLocation, loadSite } from './site.ts';
+import { type DocsLocation, docsLocation } from './location.ts';
 
 const enc = encodeURIComponent;
 
@@ -57,6 +57,8 @@ export class DocsIndex {
   }): Promise<string[]> {
     const sources = new Map<string, DocsSource>();
     this.#beside.clear();
+    // The Markdown renderer is loaded when a site is first read, not at start.
+    let loadSite: typeof import('./site.ts').loadSite | undefined;
     for (const [ref, record] of records) {
       const reader = beside.get(record.origin.file);
       if (!reader) continue;
@@ -71,6 +73,7 @@ export class DocsIndex {
     const pages: DocsPageRow[] = [];
     for (const [ref, source] of sources) {
       const { reader, location } = source;
+      loadSite ??= (await import('./site.ts')).loadSite;
       const loaded = await loadSite({
         reader,
         location,
