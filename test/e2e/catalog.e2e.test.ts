@@ -43,7 +43,7 @@ describe('the catalog in a browser', () => {
   });
 
   it('finds a service by typing and opens its page with owner, relations and origin', async () => {
-    await page.goto(portal.url);
+    await page.goto(`${portal.url}/catalog`);
     await page.getByLabel('Search the catalog').fill('basket');
     await expect.poll(() => page.locator('table.grid tbody tr').count()).toBe(1);
     await page.getByRole('link', { name: 'Checkout', exact: true }).click();

@@ -195,7 +195,7 @@ describe('the web app', () => {
     // "/" focuses the header search; Enter searches the whole catalog.
     await p.keyboard.press('/');
     expect(await p.evaluate<string>('document.activeElement?.getAttribute("aria-label")')).toBe(
-      'Search the catalog',
+      'Search everything',
     );
     await p.keyboard.type(teamName);
     await p.keyboard.press('Enter');

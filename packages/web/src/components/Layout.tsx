@@ -88,7 +88,7 @@ function HeaderSearch() {
         <input
           ref={input}
           type="search"
-          aria-label="Search the catalog"
+          aria-label="Search everything"
           aria-keyshortcuts="/"
           placeholder="Search (press /)"
         />
