@@ -53,6 +53,11 @@ export type DeploymentEventBody =
   | { type: 'resumed'; reason?: string }
   | { type: 'failed'; reason: string; findings?: FindingSummary[] }
   | { type: 'cancelled'; reason?: string }
+  /**
+   * A newer deployment of the service took over: this one stops where it is, without a rollback
+   * (the newer one is planned from the live state and changes every cluster again).
+   */
+  | { type: 'superseded'; by: string }
   | { type: 'rollback-requested'; reason?: string }
   | { type: 'rolled-back' }
   | { type: 'completed' };
@@ -224,6 +229,9 @@ export function applyEvent(state: DeploymentState, event: DeploymentEvent): Depl
     case 'cancelled':
       if (terminal || state.status === 'rolling-back') return state;
       return { ...s, status: 'rolling-back', outcome: 'cancelled' };
+    case 'superseded':
+      if (terminal) return state;
+      return { ...s, status: 'cancelled', failure: { reason: `superseded by ${event.by}` }, endedAt: event.at };
     case 'rollback-requested':
       if (state.status !== 'completed') return state;
       return { ...s, status: 'rolling-back', outcome: 'rolled-back', endedAt: undefined };

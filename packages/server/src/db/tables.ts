@@ -115,7 +115,36 @@ export interface KeyValueRow {
   value: string;
 }
 
+export interface DeploymentRow {
+  id: string;
+  service: string;
+  status: string;
+  /** 1 while the deployment holds its service (unique per service), NULL after. */
+  active: number | null;
+  idempotency_key: string | null;
+  external: number;
+  requested_by: string;
+  requested_at: string;
+  ended_at: string | null;
+  updated_at: string;
+  last_seq: number;
+  /** The fold of its events (JSON DeploymentState). */
+  state: string;
+}
+
+export interface DeploymentEventRow {
+  deployment_id: string;
+  seq: number;
+  type: string;
+  actor: string;
+  at: string;
+  /** The whole event (JSON). */
+  body: string;
+}
+
 export interface Tables {
+  deployments: DeploymentRow;
+  deployment_events: DeploymentEventRow;
   catalog_entities: CatalogEntityRow;
   catalog_documents: CatalogDocumentRow;
   catalog_tags: CatalogTagRow;
