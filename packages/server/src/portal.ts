@@ -7,6 +7,9 @@ import { CatalogService } from './catalog/service.ts';
 import { resolveFrom } from './config/load.ts';
 import type { PortolanConfig } from './config/schema.ts';
 import { type Database, openDatabase } from './db/database.ts';
+import { deployWriteAuthorizer } from './deploy/auth.ts';
+import { deployRoutes } from './deploy/routes.ts';
+import { DeployService } from './deploy/service.ts';
 import { healthRoutes } from './health/routes.ts';
 import { HealthService } from './health/service.ts';
 import { createApp } from './http/app.ts';
@@ -23,6 +26,8 @@ export interface Portal {
   catalog: CatalogService;
   /** Absent when the config has no `kubernetes:` section. */
   kubernetes?: KubernetesEngine;
+  /** Absent without a `kubernetes:` section. */
+  deploys?: DeployService;
   url: string;
   close(): Promise<void>;
 }
@@ -61,12 +66,21 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
       kubernetes && new ServiceResolver({ catalog: storedServiceCatalog(catalog), discovery: kubernetes });
     const health = kubernetes && resolver && new HealthService({ engine: kubernetes, resolver, logger });
     catalog.onRefresh(() => health?.invalidate());
+    const deploys =
+      kubernetes &&
+      resolver &&
+      new DeployService({
+        db,
+        live: kubernetes,
+        resolver,
+        ...(config.deploy.strategy ? { strategy: config.deploy.strategy } : {}),
+      });
     const app = await createApp({
       logger,
       requestLog: config.server.log.requests,
       catalog,
       routes:
-        kubernetes && resolver && health
+        kubernetes && resolver && health && deploys
           ? [
               (a, openapi) => healthRoutes(a, openapi, { health }),
               (a, openapi) =>
@@ -74,6 +88,12 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
                   engine: kubernetes,
                   resolver,
                   streamExtras: health.streamExtras,
+                }),
+              (a, openapi) =>
+                deployRoutes(a, openapi, {
+                  deploys,
+                  authorize: deployWriteAuthorizer(config.deploy),
+                  heartbeatMs: kubernetes.config.heartbeatSeconds * 1000,
                 }),
             ]
           : [withoutKubernetes],
@@ -95,6 +115,7 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
       db,
       catalog,
       ...(kubernetes ? { kubernetes } : {}),
+      ...(deploys ? { deploys } : {}),
       url: address.replace('[::1]', 'localhost'),
       async close() {
         catalog.stop();
@@ -143,6 +164,7 @@ function withoutKubernetes(app: App): void {
   app.get('/api/clusters', async () => ({ items: [] }));
   app.get('/api/services/discovered', async () => ({ items: [] }));
   app.get('/api/services/:ref/*', off);
+  app.post('/api/services/:ref/deployments', off);
   app.get('/api/teams/:ref/services', off);
   app.get('/api/findings', off);
   app.get('/api/findings/summary', off);

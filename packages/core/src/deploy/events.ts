@@ -231,7 +231,12 @@ export function applyEvent(state: DeploymentState, event: DeploymentEvent): Depl
       return { ...s, status: 'rolling-back', outcome: 'cancelled' };
     case 'superseded':
       if (terminal) return state;
-      return { ...s, status: 'cancelled', failure: { reason: `superseded by ${event.by}` }, endedAt: event.at };
+      return {
+        ...s,
+        status: 'cancelled',
+        failure: { reason: `superseded by ${event.by}` },
+        endedAt: event.at,
+      };
     case 'rollback-requested':
       if (state.status !== 'completed') return state;
       return { ...s, status: 'rolling-back', outcome: 'rolled-back', endedAt: undefined };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deployConfigSchema } from '../deploy/config.ts';
 import { kubernetesConfigSchema } from '../kubernetes/config.ts';
 import { LOG_LEVELS } from '../log.ts';
 
@@ -83,6 +84,8 @@ export const configSchema = z
       .prefault({}),
     /** Clusters to watch; without this section the portal shows the catalog only. */
     kubernetes: kubernetesConfigSchema.optional(),
+    /** Who may deploy and how (see the README's "Deploys"). */
+    deploy: deployConfigSchema.prefault({}),
   })
   .strict();
 

@@ -1,0 +1,28 @@
+// The `deploy:` section of the portal config. The write token is named by the environment
+// variable that holds it; it never appears in the file.
+import { strategySchema } from '@portolan/core/deploy/index';
+import { z } from 'zod';
+
+export const deployConfigSchema = z
+  .object({
+    /**
+     * Environment variable holding the bearer token the write routes (deploy, pause, resume,
+     * approve, cancel, rollback) require. Without it, and without `guest`, they answer 403.
+     */
+    tokenEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
+      .optional(),
+    /** Let anyone deploy, as `guest` (the demo on a simulated fleet; never on real clusters). */
+    guest: z.boolean().default(false),
+    /** The strategy of services whose annotation sets none (default: canary, then region by region). */
+    strategy: strategySchema.optional(),
+    /** How often the executor looks at a running deployment's clusters. */
+    pollIntervalMs: z.number().int().min(50).max(60_000).default(1000),
+    /** Record image changes the watch sees that no deployment made, as external deployments. */
+    recordExternal: z.boolean().default(true),
+  })
+  .strict();
+
+export type DeployConfig = z.infer<typeof deployConfigSchema>;
+export type DeployConfigInput = z.input<typeof deployConfigSchema>;
