@@ -8,6 +8,8 @@ import { resolveFrom } from './config/load.ts';
 import type { PortolanConfig } from './config/schema.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { deployWriteAuthorizer } from './deploy/auth.ts';
+import { DeployExecutor } from './deploy/executor.ts';
+import { deployIdentities } from './deploy/identities.ts';
 import { deployRoutes } from './deploy/routes.ts';
 import { DeployService } from './deploy/service.ts';
 import { healthRoutes } from './health/routes.ts';
@@ -66,6 +68,19 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
       kubernetes && new ServiceResolver({ catalog: storedServiceCatalog(catalog), discovery: kubernetes });
     const health = kubernetes && resolver && new HealthService({ engine: kubernetes, resolver, logger });
     catalog.onRefresh(() => health?.invalidate());
+    const writers = config.kubernetes && deployIdentities({ config: config.kubernetes, configDir: baseDir });
+    const executor =
+      kubernetes &&
+      resolver &&
+      writers &&
+      new DeployExecutor({
+        db,
+        live: kubernetes,
+        locate: async (ref) => (await resolver.resolve(ref)).locator,
+        writers,
+        pollIntervalMs: config.deploy.pollIntervalMs,
+        logger,
+      });
     const deploys =
       kubernetes &&
       resolver &&
@@ -74,6 +89,7 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
         live: kubernetes,
         resolver,
         ...(config.deploy.strategy ? { strategy: config.deploy.strategy } : {}),
+        onChange: (id) => executor?.wake(id),
       });
     const app = await createApp({
       logger,
@@ -108,6 +124,13 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
       opened.push(() => kubernetes.stop());
       await kubernetes.start();
     }
+    if (executor) {
+      // Resume the deployments a previous run left active. The gate reads workloads from the
+      // clusters themselves, so it does not wait for the caches.
+      opened.push(() => executor.stop());
+      opened.push(() => writers?.close());
+      await executor.start();
+    }
     const port = options.port ?? config.server.port;
     const address = await listen(app, config.server.host, port);
     return {
@@ -119,6 +142,8 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
       url: address.replace('[::1]', 'localhost'),
       async close() {
         catalog.stop();
+        await executor?.stop();
+        await writers?.close();
         await kubernetes?.stop();
         await app.close();
         await db.destroy();

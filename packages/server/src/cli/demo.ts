@@ -42,7 +42,15 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<Portal> {
         server: { port: options.port ?? 7007 },
         database: { client: 'sqlite', connection: './portolan.sqlite' },
         catalog: { root: '.', locations: [{ type: 'file', target: './catalog/catalog-info.yaml' }] },
-        kubernetes: { kubeconfig: { path: './kubeconfig.yaml' } },
+        kubernetes: {
+          kubeconfig: {
+            path: './kubeconfig.yaml',
+            // The simulated fleet's contexts may write: its guest deploys through them.
+            deployContexts: Object.fromEntries(sim.clusters.map((c) => [c.name, c.name])),
+          },
+        },
+        // Anyone may deploy on the simulated fleet, as the demo's guest.
+        deploy: { guest: true },
       },
       'the demo',
     );

@@ -49,8 +49,28 @@ export interface LogOptions {
   signal?: AbortSignal;
 }
 
-/** What the watch engine needs from one cluster. */
-export interface ClusterClient {
+/** How a PATCH body is read: a strategic merge (lists of containers merged by name) or a JSON patch. */
+export type PatchType = 'strategic-merge' | 'json';
+const PATCH_CONTENT_TYPE: Record<PatchType, string> = {
+  'strategic-merge': 'application/strategic-merge-patch+json',
+  json: 'application/json-patch+json',
+};
+
+/** A workload of apps/v1, by kind (Deployment, StatefulSet, DaemonSet), namespace and name. */
+export interface WorkloadRef {
+  kind: KindInfo;
+  namespace: string;
+  name: string;
+}
+
+/** What the deploy executor needs from one cluster, through its deploy identity. */
+export interface WorkloadClient {
+  get(ref: WorkloadRef, signal?: AbortSignal): Promise<KubeObject>;
+  patch(ref: WorkloadRef, type: PatchType, body: unknown, signal?: AbortSignal): Promise<KubeObject>;
+}
+
+/** What the watch engine (and, through its deploy identity, the executor) needs from one cluster. */
+export interface ClusterClient extends WorkloadClient {
   list(kind: KindInfo, options: ListOptions): Promise<ListPage>;
   /**
    * Start a watch. `onEvent` gets each event; `onDone` is called exactly once when the watch ends
@@ -119,6 +139,11 @@ async function errorFromResponse(res: {
 
 const AUTH_CACHE_MS = 30_000;
 
+function objectPath(ref: WorkloadRef): string {
+  const base = collectionPath(ref.kind, encodeURIComponent(ref.namespace));
+  return `${base}/${encodeURIComponent(ref.name)}`;
+}
+
 /** A ClusterClient for one KubeConfig whose current context is the cluster. */
 export class KubeConfigClient implements ClusterClient {
   readonly #kc: KubeConfig;
@@ -163,15 +188,18 @@ export class KubeConfigClient implements ClusterClient {
     query: Record<string, string | undefined>,
     signal?: AbortSignal,
     retried = false,
+    write?: { method: 'PATCH'; contentType: string; body: string },
   ): Promise<Awaited<ReturnType<typeof fetch>>> {
     const url = new URL(this.#server + path);
     for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
     const headers: Record<string, string> = { ...(await this.#auth()), accept: 'application/json' };
+    if (write) headers['content-type'] = write.contentType;
     let res: Awaited<ReturnType<typeof fetch>>;
     try {
       res = await fetch(url, {
-        method: 'GET',
+        method: write?.method ?? 'GET',
         headers,
+        ...(write ? { body: write.body } : {}),
         ...(this.#dispatcher ? { dispatcher: this.#dispatcher } : {}),
         ...(signal ? { signal } : {}),
       });
@@ -190,9 +218,25 @@ export class KubeConfigClient implements ClusterClient {
       // Maybe only our cached token expired: ask the library once more before reporting it.
       await res.body?.cancel().catch(() => {});
       this.#authCache = undefined;
-      return this.#request(path, query, signal, true);
+      return this.#request(path, query, signal, true, write);
     }
     return res;
+  }
+
+  async get(ref: WorkloadRef, signal?: AbortSignal): Promise<KubeObject> {
+    const res = await this.#request(objectPath(ref), {}, signal);
+    if (!res.ok) throw await errorFromResponse(res);
+    return (await res.json()) as KubeObject;
+  }
+
+  async patch(ref: WorkloadRef, type: PatchType, body: unknown, signal?: AbortSignal): Promise<KubeObject> {
+    const res = await this.#request(objectPath(ref), { fieldManager: 'portolan-deploy' }, signal, false, {
+      method: 'PATCH',
+      contentType: PATCH_CONTENT_TYPE[type],
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw await errorFromResponse(res);
+    return (await res.json()) as KubeObject;
   }
 
   async list(kind: KindInfo, options: ListOptions): Promise<ListPage> {

@@ -17,6 +17,8 @@ export interface ClusterSpec {
   dashboardUrl?: string;
   url: string;
   kubeConfig: KubeConfig;
+  /** The deploy identity's connection (the cluster's `deploy:` auth), when configured. */
+  deployKubeConfig?: KubeConfig;
   /** Changes when anything that affects the connection changes. */
   fingerprint: string;
 }
@@ -214,6 +216,8 @@ function fromClusterConfig(c: ClusterConfig, opts: ResolveOptions): ClusterSpec 
   };
   if (region) spec.region = region;
   if (c.dashboardUrl) spec.dashboardUrl = c.dashboardUrl;
+  if (c.deploy)
+    spec.deployKubeConfig = fromClusterConfig({ ...c, auth: c.deploy, deploy: undefined }, opts).kubeConfig;
   return spec;
 }
 
@@ -240,6 +244,17 @@ export function resolveClusters(config: KubernetesConfig, opts: ResolveOptions):
         fingerprint: fingerprint({ cluster: one.getCurrentCluster(), user: one.getCurrentUser() }),
       };
       if (region) spec.region = region;
+      const deployContext = config.kubeconfig?.deployContexts?.[name];
+      if (deployContext) {
+        const deployKc = forContext(kc, deployContext);
+        checkPlainHttp(
+          name,
+          deployKc,
+          config.kubeconfig?.insecureAllowHttp.includes(deployContext) ?? false,
+          opts,
+        );
+        spec.deployKubeConfig = deployKc;
+      }
       specs.push(spec);
     }
   }

@@ -39,6 +39,12 @@ export const clusterConfigSchema = z
      */
     insecureAllowHttp: z.boolean().default(false),
     auth: clusterAuthSchema,
+    /**
+     * The identity deploys write with (get and patch on Deployments, StatefulSets and DaemonSets;
+     * see deploy/kubernetes/portolan-deployer.yaml), never the read-only watch identity. Without
+     * it, deploys to this cluster are refused.
+     */
+    deploy: clusterAuthSchema.optional(),
     region: z.string().optional(),
     labels: z.record(z.string(), z.string()).default({}),
     /**
@@ -68,6 +74,8 @@ export const kubernetesConfigSchema = z
         regions: z.record(z.string(), z.string()).optional(),
         /** Contexts whose credentials may go over plain `http://` (see the cluster setting). */
         insecureAllowHttp: z.array(z.string()).default([]),
+        /** The context whose identity deploys write with, per context (the `deploy:` of a cluster). */
+        deployContexts: z.record(z.string(), z.string()).optional(),
       })
       .strict()
       .optional(),

@@ -1,14 +1,17 @@
 // An in-memory ClusterClient with real watch semantics (resourceVersions, history with
 // compaction -> 410, pagination, auth failures), for unit-testing the engine's logic.
 import type { KindInfo, KubeObject } from '@portolan/core';
+import { applyPatch } from '@portolan/sim/apiserver/patch';
 import {
   type ClusterClient,
   KubeApiError,
   type ListOptions,
   type ListPage,
   type LogOptions,
+  type PatchType,
   type WatchEvent,
   type WatchOptions,
+  type WorkloadRef,
 } from '../../src/kubernetes/client.ts';
 import type { KubernetesConfigInput } from '../../src/kubernetes/config.ts';
 import { createKubernetesEngine, type KubernetesEngineOptions } from '../../src/kubernetes/engine.ts';
@@ -59,6 +62,32 @@ export class FakeCluster implements ClusterClient {
     m.set(key, stored);
     this.#emit(kind, { type: exists ? 'MODIFIED' : 'ADDED', object: stored });
     return stored;
+  }
+
+  /** PATCH requests received, for tests that count changes. */
+  readonly patches: { ref: WorkloadRef; type: PatchType; body: unknown }[] = [];
+  /** Kinds whose PATCH is refused with 403 (a read-only identity). */
+  readonly patchForbidden = new Set<string>();
+
+  async get(ref: WorkloadRef): Promise<KubeObject> {
+    this.#check(ref.kind);
+    const obj = this.#kindMap(ref.kind.kind).get(`${ref.namespace}/${ref.name}`);
+    if (!obj) throw new KubeApiError(`${ref.kind.plural} "${ref.name}" not found`, 404, 'NotFound');
+    return structuredClone(obj);
+  }
+
+  async patch(ref: WorkloadRef, type: PatchType, body: unknown): Promise<KubeObject> {
+    this.#check(ref.kind);
+    if (this.patchForbidden.has(ref.kind.plural))
+      throw new KubeApiError(`${ref.kind.plural} "${ref.name}" is forbidden: cannot patch`, 403, 'Forbidden');
+    const current = await this.get(ref);
+    this.patches.push({ ref, type, body });
+    const contentType =
+      type === 'json' ? 'application/json-patch+json' : 'application/strategic-merge-patch+json';
+    const next = applyPatch(contentType, current as never, body as never) as KubeObject & { spec?: unknown };
+    const changed = JSON.stringify(next.spec) !== JSON.stringify((current as { spec?: unknown }).spec);
+    const generation = (current.metadata?.generation ?? 1) + (changed ? 1 : 0);
+    return this.put(ref.kind.kind, { ...next, metadata: { ...next.metadata, generation } });
   }
 
   remove(kind: string, namespace: string, name: string) {
