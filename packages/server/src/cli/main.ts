@@ -17,6 +17,11 @@ Usage:
   portolan catalog validate [--format text|json|github] [--refs] [--root <dir>] <file|folder|glob...>
                                                    check descriptors as CI would; file:line:column: message
   portolan explain [file... | -] [--output json]   explain what is wrong with Kubernetes objects
+  portolan deploy <service> --version <tag> [--reason <text>] [--cluster <name>...] [--wait]
+                                                   deploy a version to every cluster the service runs on
+  portolan deploy <service> --image <container>=<image>... [--wait]
+  portolan deploy pause|resume|approve|cancel|rollback <id> [--reason <text>] [--wait]
+  portolan deployments <service>                   the service's deployments, newest first
   portolan help                                    this text
 
 Exit codes:
@@ -31,6 +36,8 @@ Exit codes:
 Environment:
   LOG_LEVEL      log level, over the config's server.log.level (default info)
   KUBECONFIG     kubeconfig used when the config names no clusters
+  PORTOLAN_URL   the portal the deploy commands talk to (default http://127.0.0.1:7007)
+  PORTOLAN_TOKEN the deploy token they send (the portal's deploy.tokenEnv)
 `;
 
 const io: Io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
@@ -104,6 +111,16 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError(
         `unknown catalog command "${rest[0] ?? ''}"; try "portolan catalog validate <file...>"`,
       );
+    case 'deploy':
+    case 'deployments': {
+      const { deployCommand, deploymentsCommand, DeployUsageError } = await import('./deploy.ts');
+      try {
+        return await (command === 'deploy' ? deployCommand(rest, io) : deploymentsCommand(rest, io));
+      } catch (error) {
+        if (error instanceof DeployUsageError) throw new UsageError(error.message);
+        throw error;
+      }
+    }
     case 'explain': {
       const { explainCommand } = await import('./explain.ts');
       return explainCommand(rest, io);

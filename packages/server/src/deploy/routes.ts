@@ -38,6 +38,14 @@ const actionBody = z
   .strict()
   .optional();
 const idParams = z.object({ id: z.string().min(1).max(64) });
+const streamQuery = z.object({
+  after: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('send the events after this seq first (default: only new ones)'),
+});
 const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) });
 const metricsQuery = z.object({
   team: z.string().max(400).optional().describe('a group ref: its services'),
@@ -116,11 +124,15 @@ export function deployRoutes(
   );
   app.get<{ Params: { id: string } }>('/api/deployments/:id/stream', async (request, reply) => {
     const { id } = parseQuery(idParams, request.params);
-    let seq = 0;
+    const { after } = parseQuery(streamQuery, request.query);
     const first = await deploys.get(id); // 404 before the stream opens
     const stream = openSse(request, reply, opts.heartbeatMs ?? 15_000);
+    let seq = first.lastSeq;
+    if (after !== undefined && after < seq) {
+      const earlier = await deploys.events(id, after);
+      for (const e of earlier) stream.send('event', e);
+    }
     stream.send('deployment', first);
-    seq = first.lastSeq;
     let busy = false;
     const poll = async () => {
       if (busy || stream.closed) return;

@@ -1,11 +1,19 @@
 // The executor over in-memory clusters (a fake API server per cluster, with a tiny deployment
 // controller played by the test): what it patches, how often, and what it leaves behind.
+
+import { PassThrough } from 'node:stream';
 import { KIND_INFO, type KubeObject } from '@portolan/core';
 import type { CatalogEntity } from '@portolan/core/services/index';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { deployCommand, deploymentsCommand } from '../../src/cli/deploy.ts';
 import { type Database, openDatabase } from '../../src/db/database.ts';
+import { deployWriteAuthorizer } from '../../src/deploy/auth.ts';
 import { DeployExecutor } from '../../src/deploy/executor.ts';
+import { deployRoutes } from '../../src/deploy/routes.ts';
 import { DeployService } from '../../src/deploy/service.ts';
+import { installErrorHandling } from '../../src/http/errors.ts';
+import { OpenApiRegistry } from '../../src/http/openapi.ts';
 import type { KubernetesEngine } from '../../src/kubernetes/engine.ts';
 import { ServiceResolver } from '../../src/services/resolver.ts';
 import { deployment, engineOverFakes, FakeCluster, waitFor } from '../kubernetes/fake-client.ts';
@@ -37,6 +45,7 @@ let fakes: Map<string, FakeCluster>;
 let deploys: DeployService;
 let controller: NodeJS.Timeout;
 const executors: DeployExecutor[] = [];
+const apps: FastifyInstance[] = [];
 
 /** The deployment controller's part: a new generation is rolled out unless its image is `bad`. */
 function reconcile() {
@@ -132,6 +141,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   clearInterval(controller);
+  for (const a of apps.splice(0)) await a.close();
   for (const e of executors.splice(0)) await e.stop();
   await engine.stop();
   await db.destroy();
@@ -202,5 +212,63 @@ describe('the deploy executor', () => {
     expect(done.state.status).toBe('failed');
     expect(done.state.failure?.reason).toMatch(/cannot change the cluster: .*forbidden/);
     expect(Object.values(images())).toEqual(NAMES.map(() => OLD));
+  });
+});
+
+describe('portolan deploy and portolan deployments, against a portal', () => {
+  async function portal() {
+    const ex = executor();
+    await ex.start();
+    const app = Fastify();
+    installErrorHandling(app);
+    deployRoutes(app, new OpenApiRegistry(), {
+      deploys,
+      authorize: deployWriteAuthorizer({ tokenEnv: 'T', guest: false }, { T: 'tok' }),
+      heartbeatMs: 50,
+      streamPollMs: 20,
+    });
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    apps.push(app);
+    return { PORTOLAN_URL: url, PORTOLAN_TOKEN: 'tok' };
+  }
+  const capture = () => {
+    let out = '';
+    const stdout = Object.assign(new PassThrough(), { isTTY: false });
+    stdout.on('data', (b) => {
+      out += String(b);
+    });
+    return { io: { stdin: new PassThrough(), stdout, stderr: new PassThrough() }, text: () => out };
+  };
+
+  it('--wait follows the waves in plain lines and exits 0 when the deployment completes', async () => {
+    const env = await portal();
+    const { io, text } = capture();
+    const code = await deployCommand(
+      ['checkout', '--version', '1.5.0', '--reason', 'cli', '--wait'],
+      io,
+      env,
+    );
+    expect(code).toBe(0);
+    const out = text();
+    expect(out).toMatch(/deploying component:default\/checkout 1.5.0 to 3 clusters in 2 waves/);
+    expect(out).toMatch(/wave 1 started\n(.*\n)*eu-west-1: changed\n(.*\n)*eu-west-1: passed/);
+    expect(out).toMatch(/: completed\n$/);
+    const history = capture();
+    expect(await deploymentsCommand(['checkout'], history.io, env)).toBe(0);
+    expect(history.text()).toMatch(/ completed +1.5.0 +by token\n$/);
+  });
+
+  it('exits 1 when the deployment fails, and the actions need the token', async () => {
+    const env = await portal();
+    const { io, text } = capture();
+    expect(await deployCommand(['checkout', '--version', '9-bad', '--wait'], io, env)).toBe(1);
+    expect(text()).toMatch(/FAILED: .*eu-west-1/);
+    const id = /^(\S+): deploying/.exec(text())?.[1] as string;
+    await expect(
+      deployCommand(['rollback', id], capture().io, { PORTOLAN_URL: env.PORTOLAN_URL }),
+    ).rejects.toThrow(/Authorization: Bearer/);
+    await expect(deployCommand(['rollback', id], capture().io, env)).rejects.toThrow(
+      /cannot rollback .* it is failed/,
+    );
   });
 });
