@@ -105,7 +105,7 @@ const images = () =>
     [...fakes].map(([n, f]) => [
       n,
       (
-        f.objects.get('Deployment')?.get('pay/checkout') as {
+        f.objects.get('Deployment')!.get('pay/checkout') as {
           spec: { template: { spec: { containers: { image: string }[] } } };
         }
       ).spec.template.spec.containers[0]?.image,
