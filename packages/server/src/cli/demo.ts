@@ -3,7 +3,9 @@
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { startSimFleet } from '@portolan/sim';
+import { generateDeployHistory, historyServices } from '@portolan/sim/fleet/history';
 import { parseConfig } from '../config/load.ts';
+import { importDeployments } from '../deploy/store/importDeployments.ts';
 import { createLogger } from '../log.ts';
 import { type Portal, startPortal } from '../portal.ts';
 import type { Io } from './io.ts';
@@ -50,7 +52,16 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<Portal> {
           },
         },
         // Anyone may deploy on the simulated fleet, as the demo's guest.
-        deploy: { guest: true },
+        // Short soaks, so a visitor watches the waves go by.
+        deploy: {
+          guest: true,
+          strategy: {
+            waves: [
+              { name: 'canary', select: { count: 1 }, soakSeconds: 10, progressDeadlineSeconds: 60 },
+              { select: { each: 'region' }, soakSeconds: 5, maxConcurrency: 3, progressDeadlineSeconds: 60 },
+            ],
+          },
+        },
       },
       'the demo',
     );
@@ -61,6 +72,13 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<Portal> {
       destination: io.stdout,
     });
     const portal = await startPortal({ config, baseDir: dir, logger });
+    // Twelve weeks of deployments, so the delivery charts have shapes on first start.
+    const history = generateDeployHistory({
+      seed: options.seed,
+      now: Date.now(),
+      services: historyServices(sim.fleet.plan, sim.clusters),
+    });
+    await importDeployments({ db: portal.db, deployments: history });
     const close = portal.close;
     portal.close = async () => {
       await close();

@@ -223,8 +223,11 @@ async function follow(c: Client, id: string, io: Io): Promise<number> {
   let drawn = 0;
   let status = 'running';
   for await (const block of sseBlocks(res.body)) {
-    if (block.event === 'event' && !tty)
-      io.stdout.write(`${describeEvent(JSON.parse(block.data) as StoredEvent)}\n`);
+    if (block.event === 'event' && !tty) {
+      const e = JSON.parse(block.data) as StoredEvent;
+      // The request and its plan were printed when the deployment was created.
+      if (e.type !== 'requested' && e.type !== 'planned') io.stdout.write(`${describeEvent(e)}\n`);
+    }
     if (block.event === 'deployment') {
       const d = JSON.parse(block.data) as DeploymentJson;
       status = d.state.status;

@@ -42,6 +42,11 @@ export interface FleetPlan {
 
 const DAY = 86_400_000;
 
+/** The image repository of a placed service's own container. */
+export function imageRepositoryOf(p: { system: string; service: string }): string {
+  return `registry.portolan-music.example.com/${p.system}/${p.service}`;
+}
+
 function strip(ref: unknown): string {
   return typeof ref === 'string' ? ref.replace(/^[a-z]+:(default\/)?/, '') : 'default';
 }
@@ -453,7 +458,7 @@ export function loadCluster(
     const version = rnd.chance(0.15)
       ? p.version.replace(/\.(\d+)$/, (_, n) => `.${Math.max(0, Number(n) - 1)}`)
       : p.version;
-    const image = `registry.portolan-music.example.com/${p.system}/${p.service}:${version}`;
+    const image = `${imageRepositoryOf(p)}:${version}`;
     const d = deployment({ ...p, version }, ns, replicas, labels, image);
 
     add(SERVICE, {

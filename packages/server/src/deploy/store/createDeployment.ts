@@ -1,4 +1,4 @@
-import { type DeploymentEvent, foldDeployment } from '@portolan/core/deploy/index';
+import { type DeploymentEvent, foldDeployment, isActiveStatus } from '@portolan/core/deploy/index';
 import { ConflictError } from '@portolan/core/errors';
 import { type Database, isPostgres } from '../../db/database.ts';
 import { appendIn } from './appendEvents.ts';
@@ -71,7 +71,7 @@ export async function createDeployment({
           },
         ]);
         superseded = running.id;
-      } else if (running && !external) throw conflict(service, running);
+      } else if (running && !external && isActiveStatus(state.status)) throw conflict(service, running);
       await tx
         .insertInto('deployments')
         .values({
@@ -82,7 +82,7 @@ export async function createDeployment({
           requested_by: state.requestedBy ?? first?.actor ?? '',
           requested_at: state.requestedAt ?? first?.at ?? '',
           last_seq: events.length,
-          ...stateColumns(state, !external && state.status !== 'completed'),
+          ...stateColumns(state, !external && isActiveStatus(state.status)),
         })
         .execute();
       await tx
