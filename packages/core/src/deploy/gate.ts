@@ -4,9 +4,9 @@
 // the soak, no new warning or critical finding on the new pods.
 import { evaluateHealth } from '../health/engine.ts';
 import type { Finding } from '../health/types.ts';
+import { rolloutOf } from '../k8s/rollout.ts';
 import type { ClusterObject, KubeObject, Pod } from '../k8s/types.ts';
 import { podTemplateOf } from '../k8s/workloads.ts';
-import { rolloutOf } from '../k8s/rollout.ts';
 import type { FindingSummary } from './events.ts';
 import type { PlannedCluster, PlannedWorkload } from './plan.ts';
 
