@@ -9,6 +9,7 @@ import type { PortolanConfig } from './config/schema.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { deployWriteAuthorizer } from './deploy/auth.ts';
 import { DeployExecutor } from './deploy/executor.ts';
+import { ExternalRecorder } from './deploy/external.ts';
 import { deployIdentities } from './deploy/identities.ts';
 import { deployRoutes } from './deploy/routes.ts';
 import { DeployService } from './deploy/service.ts';
@@ -81,6 +82,17 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
         pollIntervalMs: config.deploy.pollIntervalMs,
         logger,
       });
+    const external =
+      kubernetes &&
+      resolver &&
+      config.deploy.recordExternal &&
+      new ExternalRecorder({
+        db,
+        live: kubernetes,
+        resolver,
+        intervalMs: config.deploy.externalScanSeconds * 1000,
+        logger,
+      });
     const deploys =
       kubernetes &&
       resolver &&
@@ -131,6 +143,10 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
       opened.push(() => writers?.close());
       await executor.start();
     }
+    if (external) {
+      opened.push(() => external.stop());
+      external.start();
+    }
     const port = options.port ?? config.server.port;
     const address = await listen(app, config.server.host, port);
     return {
@@ -143,6 +159,7 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
       async close() {
         catalog.stop();
         await executor?.stop();
+        if (external) await external.stop();
         await writers?.close();
         await kubernetes?.stop();
         await app.close();

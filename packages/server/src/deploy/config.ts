@@ -21,6 +21,8 @@ export const deployConfigSchema = z
     pollIntervalMs: z.number().int().min(50).max(60_000).default(1000),
     /** Record image changes the watch sees that no deployment made, as external deployments. */
     recordExternal: z.boolean().default(true),
+    /** How often the watch caches are compared for image changes no deployment made. */
+    externalScanSeconds: z.number().int().min(1).max(3600).default(30),
   })
   .strict();
 
