@@ -47,7 +47,7 @@ let engine: KubernetesEngine;
 let deploys: DeployService;
 let executor: DeployExecutor;
 let writers: ReturnType<typeof deployIdentities>;
-const services = ['alpha', 'bravo', 'charlie', 'delta'].map((s) => `${s}-${runId}`);
+const services = ['alpha', 'bravo', 'charlie', 'delta', 'echo'].map((s) => `${s}-${runId}`);
 
 async function createWorkload(cluster: string, svc: string) {
   const labels = { app: svc };
@@ -178,6 +178,24 @@ afterAll(async () => {
       .catch(() => undefined);
 });
 
+/** The new revision's pods crash in `cluster`, as a broken version's would. Returns the stopper. */
+function crashNewPods(cluster: string, svc: string): () => void {
+  const crashing = new Set<string>();
+  const timer = setInterval(async () => {
+    const pods = await coreApi(cluster)
+      .listNamespacedPod({ namespace, labelSelector: `app=${svc}` })
+      .catch(() => undefined);
+    for (const p of pods?.items ?? []) {
+      const name = p.metadata?.name as string;
+      if (p.spec?.containers?.[0]?.image?.includes('bad') && !crashing.has(name)) {
+        crashing.add(name);
+        await makeCrashLoop({ context: cluster, namespace, name }).catch(() => crashing.delete(name));
+      }
+    }
+  }, 300);
+  return () => clearInterval(timer);
+}
+
 function waveTimes(events: StoredEvent[]) {
   const starts = events.filter((e) => e.type === 'wave-started').map((e) => Date.parse(e.at));
   const end = Date.parse(events[events.length - 1]?.at ?? '');
@@ -216,27 +234,14 @@ describe('deploys on the real fleet', () => {
       'tester',
     );
     const canary = deployment.state.plan?.waves[0]?.clusters[0] as string;
-    // The new revision's pods crash, as a broken version's would.
-    const crashing = new Set<string>();
-    const crasher = setInterval(async () => {
-      const pods = await coreApi(canary)
-        .listNamespacedPod({ namespace, labelSelector: `app=${svc}` })
-        .catch(() => undefined);
-      for (const p of pods?.items ?? []) {
-        const name = p.metadata?.name as string;
-        if (p.spec?.containers?.[0]?.image?.includes('bad') && !crashing.has(name)) {
-          crashing.add(name);
-          await makeCrashLoop({ context: canary, namespace, name }).catch(() => crashing.delete(name));
-        }
-      }
-    }, 300);
+    const stop = crashNewPods(canary, svc);
     try {
       const done = await finished(deployment.id);
       expect(done.state.status).toBe('failed');
       expect(done.state.failure?.reason).toContain(canary);
       expect(done.state.failure?.findings?.some((f) => f.rule === 'pod-crash-loop')).toBe(true);
     } finally {
-      clearInterval(crasher);
+      stop();
     }
     for (const [i, cluster] of clusters.entries()) {
       const now = await read(cluster, svc);
@@ -244,6 +249,32 @@ describe('deploys on the real fleet', () => {
     }
     const changed = (await deploys.events(deployment.id)).filter((e) => e.type === 'cluster-changed');
     expect(changed.map((e) => (e.type === 'cluster-changed' ? e.cluster : ''))).toEqual([canary]);
+  });
+
+  it('a failure in the last wave rolls back the finished canary too: every cluster ends on its old template', async () => {
+    const svc = services[4] as string;
+    const before = await Promise.all(clusters.map((c) => read(c, svc)));
+    const { deployment } = await deploys.request(
+      svc,
+      { version: '3.0.0-bad', reason: 'integration' },
+      'tester',
+    );
+    const waves = deployment.state.plan?.waves ?? [];
+    const last = waves[waves.length - 1]?.clusters.at(-1) as string;
+    const stop = crashNewPods(last, svc);
+    try {
+      const done = await finished(deployment.id);
+      expect(done.state.status).toBe('failed');
+      expect(done.state.failure?.reason).toContain(last);
+      // The canary had passed its gate before the last wave failed.
+      const events = await deploys.events(deployment.id);
+      expect(events.some((e) => e.type === 'gate-passed' && e.cluster === waves[0]?.clusters[0])).toBe(true);
+      expect(events.filter((e) => e.type === 'cluster-rolled-back')).toHaveLength(clusters.length);
+    } finally {
+      stop();
+    }
+    for (const [i, cluster] of clusters.entries())
+      expect((await read(cluster, svc)).spec?.template).toEqual((before[i] as V1Deployment).spec?.template);
   });
 
   it('cancel in the middle halts and rolls back every changed cluster', async () => {
