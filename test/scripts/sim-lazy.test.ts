@@ -25,7 +25,7 @@ function loadedModules(script: string): string[] {
       ${script}
       `,
     ],
-    { cwd: ROOT, encoding: 'utf8', timeout: 60_000 },
+    { cwd: ROOT, encoding: 'utf8', timeout: 80_000 },
   );
   try {
     return JSON.parse(readFileSync(out, 'utf8'));
@@ -37,7 +37,8 @@ function loadedModules(script: string): string[] {
 }
 
 // The simulated fleet is for `portolan demo` and the benchmarks; a real portal never loads it.
-describe('the simulated fleet is loaded only by the demo', () => {
+// Each case starts a Node process that loads the whole server: slow on a busy machine.
+describe('the simulated fleet is loaded only by the demo', { timeout: 90_000 }, () => {
   it('is not in the module graph of the portal or of `portolan serve`', () => {
     const urls = loadedModules(
       `await import('./packages/server/src/portal.ts'); process.argv = [process.argv[0], 'x', 'help']; await import('./packages/server/src/cli/main.ts');`,
