@@ -287,6 +287,50 @@ describe('the web app', () => {
     await dark.close();
   });
 
+  it("shows each HPA's replicas against min and max, settings that differ across clusters, and replicas over time", async () => {
+    // A service autoscaled in several clusters whose HPAs do not agree (the simulated fleet draws
+    // max replicas and targets per cluster).
+    const components = await get<{ items: { metadata: { name: string } }[] }>(
+      '/api/catalog/entities?kind=component&limit=200',
+    );
+    let found: { name: string; clusters: string[] } | undefined;
+    for (const c of components.items) {
+      const s = await get<{ workloads: { clusters: { cluster: string }[]; differences: unknown[] }[] }>(
+        `/api/services/${encodeURIComponent(`component:default/${c.metadata.name}`)}/scaling`,
+      );
+      const w = s.workloads?.find((x) => x.clusters.length >= 2 && x.differences.length > 0);
+      if (w) {
+        found = { name: c.metadata.name, clusters: w.clusters.map((x) => x.cluster) };
+        break;
+      }
+    }
+    expect(found, 'a service autoscaled in several clusters with differing HPAs').toBeDefined();
+    // The server kept the series from its start, before any page opened.
+    const history = await get<{ items: { cluster: string; points: unknown[] }[] }>(
+      `/api/services/${encodeURIComponent(`component:default/${found!.name}`)}/scaling/history`,
+    );
+    for (const cluster of found!.clusters)
+      expect(history.items.find((i) => i.cluster === cluster)?.points.length).toBeGreaterThan(0);
+    await page.goto(`${portal.url}/catalog/component/default/${found!.name}`);
+    const section = page.locator('#autoscaling');
+    await section.waitFor();
+    const gauges = section.locator('.gauge');
+    await expect
+      .poll(() => gauges.count(), { timeout: 20_000 })
+      .toBeGreaterThanOrEqual(found!.clusters.length);
+    expect(await gauges.first().getAttribute('aria-label')).toMatch(/^\d+ replicas; min \d+, max \d+/);
+    expect(await section.locator('.metric').count()).toBeGreaterThan(0);
+    expect(await section.locator('.differences').first().textContent()).toMatch(
+      /Not the same in every cluster/,
+    );
+    // The chart is drawn (uPlot, loaded with the section) with one series per cluster.
+    await section.locator('.replica-chart canvas').first().waitFor({ timeout: 20_000 });
+    for (const cluster of found!.clusters)
+      expect(await section.locator('.replica-chart .u-legend').first().textContent()).toContain(cluster);
+    await section.scrollIntoViewIfNeeded();
+    await section.screenshot({ path: join(SHOTS, 'autoscaling.png') });
+  });
+
   it('gives every main page its title, and axe finds nothing serious or critical', async () => {
     const team = crash.owner!;
     const pages: [string, string, string][] = [

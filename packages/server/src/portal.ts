@@ -18,6 +18,8 @@ import { HealthService } from './health/service.ts';
 import { createApp } from './http/app.ts';
 import { createKubernetesEngine, type KubernetesEngine, kubernetesRoutes } from './kubernetes/index.ts';
 import { createLogger } from './log.ts';
+import { ScalingHistory } from './scaling/history.ts';
+import { scalingRoutes } from './scaling/routes.ts';
 import { storedServiceCatalog } from './services/catalog.ts';
 import { ServiceResolver } from './services/resolver.ts';
 
@@ -68,6 +70,7 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
     const resolver =
       kubernetes && new ServiceResolver({ catalog: storedServiceCatalog(catalog), discovery: kubernetes });
     const health = kubernetes && resolver && new HealthService({ engine: kubernetes, resolver, logger });
+    const history = kubernetes && new ScalingHistory({ engine: kubernetes });
     catalog.onRefresh(() => health?.invalidate());
     const writers = config.kubernetes && deployIdentities({ config: config.kubernetes, configDir: baseDir });
     const executor =
@@ -108,9 +111,10 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
       requestLog: config.server.log.requests,
       catalog,
       routes:
-        kubernetes && resolver && health && deploys
+        kubernetes && resolver && health && deploys && history
           ? [
               (a, openapi) => healthRoutes(a, openapi, { health }),
+              (a, openapi) => scalingRoutes(a, openapi, { history, resolver }),
               (a, openapi) =>
                 kubernetesRoutes(a, openapi, {
                   engine: kubernetes,

@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { ErrorNote } from './ErrorNote.tsx';
 import { Findings, workloadAnchor } from './Findings.tsx';
 import { type LogTarget, LogViewer } from './LogViewer.tsx';
+import { Scaling } from './Scaling.tsx';
 import { ServiceGlance } from './ServiceGlance.tsx';
 import { useServiceView } from './useServiceView.ts';
 
@@ -126,6 +127,7 @@ export function KubernetesPanel({ entityRef }: { entityRef: string }) {
           </div>
         </section>
       )}
+      {view.clusters.some((c) => c.items.some((w) => w.hpa)) && <Scaling entityRef={entityRef} />}
       {view.regions.map((region) => {
         // Clusters where nothing of the service runs, and nothing is wrong, are in the grid only.
         const shown = region.clusters.filter(
