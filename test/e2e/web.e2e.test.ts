@@ -331,6 +331,38 @@ describe('the web app', () => {
     await section.screenshot({ path: join(SHOTS, 'autoscaling.png') });
   });
 
+  it('opens any object of the service: its YAML, its events as a timeline, and its tree', async () => {
+    await page.goto(`${portal.url}${servicePath(crash.service)}`);
+    const card = page.locator(`.cluster[data-cluster="${crash.object.cluster}"]`);
+    await card.waitFor({ timeout: 20_000 });
+    await card
+      .getByRole('button', { name: new RegExp(`^YAML, events and tree of ${crash.object.kind} `) })
+      .first()
+      .click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    const yaml = dialog.locator('pre.yaml');
+    await yaml.waitFor();
+    expect(await yaml.textContent()).toContain(`kind: ${crash.object.kind}`);
+    expect(await yaml.locator('.tok-key').count(), 'YAML keys highlighted').toBeGreaterThan(3);
+    await dialog.getByRole('tab', { name: 'Tree' }).click();
+    const tree = dialog.locator('ul.tree');
+    expect(await tree.textContent()).toMatch(/Pod /);
+    // The crash-looping pod is in the tree; its events (back-off) are on the timeline.
+    await dialog.getByRole('tab', { name: /^Events/ }).click();
+    await expect.poll(() => dialog.locator('.timeline-item').count()).toBeGreaterThan(0);
+    expect(await axeProblems(page), 'axe on the object dialog').toEqual([]);
+    await page.screenshot({ path: join(SHOTS, 'object.png') });
+    // A node of the tree opens that object in the same dialog.
+    await dialog.getByRole('tab', { name: 'Tree' }).click();
+    await tree.getByRole('button', { name: /^Pod / }).first().click();
+    await dialog.getByRole('tab', { name: 'YAML' }).click();
+    await expect.poll(() => dialog.locator('h2').textContent()).toMatch(/^Pod /);
+    await expect.poll(async () => (await yaml.textContent()) ?? '').toContain('kind: Pod');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+  });
+
   it('gives every main page its title, and axe finds nothing serious or critical', async () => {
     const team = crash.owner!;
     const pages: [string, string, string][] = [

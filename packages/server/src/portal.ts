@@ -18,6 +18,7 @@ import { HealthService } from './health/service.ts';
 import { createApp } from './http/app.ts';
 import { createKubernetesEngine, type KubernetesEngine, kubernetesRoutes } from './kubernetes/index.ts';
 import { createLogger } from './log.ts';
+import { objectRoutes } from './objects/routes.ts';
 import { ScalingHistory } from './scaling/history.ts';
 import { scalingRoutes } from './scaling/routes.ts';
 import { storedServiceCatalog } from './services/catalog.ts';
@@ -115,6 +116,7 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
           ? [
               (a, openapi) => healthRoutes(a, openapi, { health }),
               (a, openapi) => scalingRoutes(a, openapi, { history, resolver }),
+              (a, openapi) => objectRoutes(a, openapi, { engine: kubernetes, resolver }),
               (a, openapi) =>
                 kubernetesRoutes(a, openapi, {
                   engine: kubernetes,
