@@ -363,6 +363,45 @@ describe('the web app', () => {
     await dialog.waitFor({ state: 'hidden' });
   });
 
+  it("shows pods' CPU and memory against requests and limits per cluster, and says where there is no metrics API", async () => {
+    // The simulated fleet's last cluster serves no metrics API; find a service that runs there too.
+    const components = await get<{ items: { metadata: { name: string } }[] }>(
+      '/api/catalog/entities?kind=component&limit=200',
+    );
+    type Use = { clusters: { cluster: string; metrics: { status: string }; cpu: { used?: number } }[] };
+    let found: { name: string; use: Use } | undefined;
+    for (const c of components.items) {
+      const use = await get<Use>(
+        `/api/services/${encodeURIComponent(`component:default/${c.metadata.name}`)}/resources`,
+      );
+      const statuses = new Set(use.clusters?.map((x) => x.metrics.status));
+      if (statuses.has('ok') && statuses.has('unavailable')) {
+        found = { name: c.metadata.name, use };
+        break;
+      }
+    }
+    expect(found, 'a service running both where metrics are served and where they are not').toBeDefined();
+    await page.goto(`${portal.url}/catalog/component/default/${found!.name}`);
+    const section = page.locator('#resources');
+    await section.waitFor({ timeout: 20_000 });
+    const measured = found!.use.clusters.find((c) => c.metrics.status === 'ok')!;
+    const missing = found!.use.clusters.find((c) => c.metrics.status === 'unavailable')!;
+    const ok = section.locator(`tbody[data-cluster="${measured.cluster}"]`);
+    await ok.waitFor();
+    expect(
+      await ok
+        .getByRole('img', { name: new RegExp(`^CPU in ${measured.cluster}: [\\d.]+m? used, `) })
+        .count(),
+    ).toBe(1);
+    const none = section.locator(`tbody[data-cluster="${missing.cluster}"]`);
+    expect(await none.textContent()).toContain('no metrics API');
+    expect(
+      await none.getByRole('img', { name: new RegExp(`^CPU in ${missing.cluster}: use unknown, `) }).count(),
+    ).toBe(1);
+    await section.scrollIntoViewIfNeeded();
+    await section.screenshot({ path: join(SHOTS, 'resources.png') });
+  });
+
   it('gives every main page its title, and axe finds nothing serious or critical', async () => {
     const team = crash.owner!;
     const pages: [string, string, string][] = [

@@ -47,6 +47,11 @@ export interface SimFleetOptions {
   historySize?: number;
   /** Serve plain HTTP instead of HTTPS (kubectl will then not send tokens). Default false. */
   plainHttp?: boolean;
+  /**
+   * Clusters that serve no metrics API (metrics.k8s.io), as a cluster without metrics-server.
+   * Default: the last cluster of a fleet of several, so the demo shows both.
+   */
+  withoutMetricsApi?: string[];
 }
 
 export interface SimCluster {
@@ -169,6 +174,9 @@ export class SimFleet {
         tokens,
         bookmarkIntervalMs: options.bookmarkIntervalMs,
         tls,
+        metricsApi: options.withoutMetricsApi
+          ? !options.withoutMetricsApi.includes(spec.name)
+          : specs.length === 1 || spec !== specs.at(-1),
       });
       clusters.push({ name: spec.name, region: spec.region, url: '', store, server, simulator });
     }

@@ -5,6 +5,7 @@ import { ErrorNote } from './ErrorNote.tsx';
 import { Findings, workloadAnchor } from './Findings.tsx';
 import { type LogTarget, LogViewer } from './LogViewer.tsx';
 import type { ObjectTarget } from './ObjectDialog.tsx';
+import { ResourceUse } from './ResourceUse.tsx';
 import { Scaling } from './Scaling.tsx';
 import { ServiceGlance } from './ServiceGlance.tsx';
 import { useServiceView } from './useServiceView.ts';
@@ -135,6 +136,7 @@ export function KubernetesPanel({ entityRef }: { entityRef: string }) {
         </section>
       )}
       {view.clusters.some((c) => c.items.some((w) => w.hpa)) && <Scaling entityRef={entityRef} />}
+      {view.clusters.some((c) => c.items.length > 0) && <ResourceUse entityRef={entityRef} />}
       {view.regions.map((region) => {
         // Clusters where nothing of the service runs, and nothing is wrong, are in the grid only.
         const shown = region.clusters.filter(
