@@ -52,6 +52,11 @@ export interface SimFleetOptions {
    * Default: the last cluster of a fleet of several, so the demo shows both.
    */
   withoutMetricsApi?: string[];
+  /**
+   * One service (the first planned) runs in every cluster with this many replicas in each: the
+   * fleet's largest, as the benchmarks measure a page at 14 clusters x 50 pods.
+   */
+  largestServiceReplicas?: number;
 }
 
 export interface SimCluster {
@@ -146,6 +151,8 @@ export class SimFleet {
       pipelines,
       podsPerCluster: options.podsPerCluster,
     });
+    const largest = options.largestServiceReplicas ? plan.placements[0] : undefined;
+    if (largest) for (const c of specs) largest.replicas.set(c.name, options.largestServiceReplicas!);
     const now = Date.now();
     let named: FleetTokens | undefined;
     let tokens = options.tokens;
