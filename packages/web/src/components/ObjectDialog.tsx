@@ -77,7 +77,7 @@ export default function ObjectDialog({
             Close
           </button>
         </header>
-        <div className="tabs" role="tablist" aria-label="Object">
+        <div className="object-tabs" role="tablist" aria-label="Object">
           {(['yaml', 'events', 'tree'] as const).map((t) => (
             <button
               key={t}
