@@ -329,6 +329,9 @@ describe('the web app', () => {
       expect(await section.locator('.replica-chart .u-legend').first().textContent()).toContain(cluster);
     await section.scrollIntoViewIfNeeded();
     await section.screenshot({ path: join(SHOTS, 'autoscaling.png') });
+    // The first screen of a service autoscaled in several clusters, chart drawn: the README's picture.
+    await page.evaluate('window.scrollTo(0, 0)');
+    await page.screenshot({ path: join(SHOTS, 'service-autoscaled.png') });
   });
 
   it('opens any object of the service: its YAML, its events as a timeline, and its tree', async () => {
