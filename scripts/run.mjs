@@ -71,7 +71,7 @@ const scripts = {
   fleet: 'test/cluster/fleet.ts',
   bench: 'bench/run.ts',
 };
-if (command === 'test' || command === 'demo' || command === 'serve') ensureWebBuild();
+if (command === 'test' || command === 'demo' || command === 'serve' || command === 'bench') ensureWebBuild();
 const script = scripts[command] ?? 'packages/server/src/cli/main.ts';
 const args = scripts[command] ? rest : [command, ...rest];
 process.exit(run(process.execPath, ['--disable-warning=ExperimentalWarning', join(root, script), ...args]));

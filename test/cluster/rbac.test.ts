@@ -13,8 +13,11 @@ const granted = (r: V1ClusterRole) =>
   );
 
 describe('portolan-reader ClusterRole', () => {
-  it('grants only get, list and watch', () => {
-    for (const rule of role.rules ?? []) expect([...rule.verbs].sort()).toEqual(['get', 'list', 'watch']);
+  it('grants only get, list and watch (get and list on metrics, which cannot be watched)', () => {
+    for (const rule of role.rules ?? [])
+      expect([...rule.verbs].sort()).toEqual(
+        rule.apiGroups?.includes('metrics.k8s.io') ? ['get', 'list'] : ['get', 'list', 'watch'],
+      );
   });
 
   it('grants exactly the kinds Portolan shows, and never secrets or configmaps', () => {
@@ -33,6 +36,7 @@ describe('portolan-reader ClusterRole', () => {
         'batch/cronjobs',
         'batch/jobs',
         'events.k8s.io/events',
+        'metrics.k8s.io/pods',
         'networking.k8s.io/ingresses',
         'policy/poddisruptionbudgets',
       ].sort(),

@@ -287,6 +287,124 @@ describe('the web app', () => {
     await dark.close();
   });
 
+  it("shows each HPA's replicas against min and max, settings that differ across clusters, and replicas over time", async () => {
+    // A service autoscaled in several clusters whose HPAs do not agree (the simulated fleet draws
+    // max replicas and targets per cluster).
+    const components = await get<{ items: { metadata: { name: string } }[] }>(
+      '/api/catalog/entities?kind=component&limit=200',
+    );
+    let found: { name: string; clusters: string[] } | undefined;
+    for (const c of components.items) {
+      const s = await get<{ workloads: { clusters: { cluster: string }[]; differences: unknown[] }[] }>(
+        `/api/services/${encodeURIComponent(`component:default/${c.metadata.name}`)}/scaling`,
+      );
+      const w = s.workloads?.find((x) => x.clusters.length >= 2 && x.differences.length > 0);
+      if (w) {
+        found = { name: c.metadata.name, clusters: w.clusters.map((x) => x.cluster) };
+        break;
+      }
+    }
+    expect(found, 'a service autoscaled in several clusters with differing HPAs').toBeDefined();
+    // The server kept the series from its start, before any page opened.
+    const history = await get<{ items: { cluster: string; points: unknown[] }[] }>(
+      `/api/services/${encodeURIComponent(`component:default/${found!.name}`)}/scaling/history`,
+    );
+    for (const cluster of found!.clusters)
+      expect(history.items.find((i) => i.cluster === cluster)?.points.length).toBeGreaterThan(0);
+    await page.goto(`${portal.url}/catalog/component/default/${found!.name}`);
+    const section = page.locator('#autoscaling');
+    await section.waitFor();
+    const gauges = section.locator('.gauge');
+    await expect
+      .poll(() => gauges.count(), { timeout: 20_000 })
+      .toBeGreaterThanOrEqual(found!.clusters.length);
+    expect(await gauges.first().getAttribute('aria-label')).toMatch(/^\d+ replicas; min \d+, max \d+/);
+    expect(await section.locator('.metric').count()).toBeGreaterThan(0);
+    expect(await section.locator('.differences').first().textContent()).toMatch(
+      /Not the same in every cluster/,
+    );
+    // The chart is drawn (uPlot, loaded with the section) with one series per cluster.
+    await section.locator('.replica-chart canvas').first().waitFor({ timeout: 20_000 });
+    for (const cluster of found!.clusters)
+      expect(await section.locator('.replica-chart .u-legend').first().textContent()).toContain(cluster);
+    await section.scrollIntoViewIfNeeded();
+    await section.screenshot({ path: join(SHOTS, 'autoscaling.png') });
+    // The first screen of a service autoscaled in several clusters, chart drawn: the README's picture.
+    await page.evaluate('window.scrollTo(0, 0)');
+    await page.screenshot({ path: join(SHOTS, 'service-autoscaled.png') });
+  });
+
+  it('opens any object of the service: its YAML, its events as a timeline, and its tree', async () => {
+    await page.goto(`${portal.url}${servicePath(crash.service)}`);
+    const card = page.locator(`.cluster[data-cluster="${crash.object.cluster}"]`);
+    await card.waitFor({ timeout: 20_000 });
+    await card
+      .getByRole('button', { name: new RegExp(`^YAML, events and tree of ${crash.object.kind} `) })
+      .first()
+      .click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    const yaml = dialog.locator('pre.yaml');
+    await yaml.waitFor();
+    expect(await yaml.textContent()).toContain(`kind: ${crash.object.kind}`);
+    expect(await yaml.locator('.tok-key').count(), 'YAML keys highlighted').toBeGreaterThan(3);
+    await dialog.getByRole('tab', { name: 'Tree' }).click();
+    const tree = dialog.locator('ul.tree');
+    expect(await tree.textContent()).toMatch(/Pod /);
+    // The crash-looping pod is in the tree; its events (back-off) are on the timeline.
+    await dialog.getByRole('tab', { name: /^Events/ }).click();
+    await expect.poll(() => dialog.locator('.timeline-item').count()).toBeGreaterThan(0);
+    expect(await axeProblems(page), 'axe on the object dialog').toEqual([]);
+    await page.screenshot({ path: join(SHOTS, 'object.png') });
+    // A node of the tree opens that object in the same dialog.
+    await dialog.getByRole('tab', { name: 'Tree' }).click();
+    await tree.getByRole('button', { name: /^Pod / }).first().click();
+    await dialog.getByRole('tab', { name: 'YAML' }).click();
+    await expect.poll(() => dialog.locator('h2').textContent()).toMatch(/^Pod /);
+    await expect.poll(async () => (await yaml.textContent()) ?? '').toContain('kind: Pod');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+  });
+
+  it("shows pods' CPU and memory against requests and limits per cluster, and says where there is no metrics API", async () => {
+    // The simulated fleet's last cluster serves no metrics API; find a service that runs there too.
+    const components = await get<{ items: { metadata: { name: string } }[] }>(
+      '/api/catalog/entities?kind=component&limit=200',
+    );
+    type Use = { clusters: { cluster: string; metrics: { status: string }; cpu: { used?: number } }[] };
+    let found: { name: string; use: Use } | undefined;
+    for (const c of components.items) {
+      const use = await get<Use>(
+        `/api/services/${encodeURIComponent(`component:default/${c.metadata.name}`)}/resources`,
+      );
+      const statuses = new Set(use.clusters?.map((x) => x.metrics.status));
+      if (statuses.has('ok') && statuses.has('unavailable')) {
+        found = { name: c.metadata.name, use };
+        break;
+      }
+    }
+    expect(found, 'a service running both where metrics are served and where they are not').toBeDefined();
+    await page.goto(`${portal.url}/catalog/component/default/${found!.name}`);
+    const section = page.locator('#resources');
+    await section.waitFor({ timeout: 20_000 });
+    const measured = found!.use.clusters.find((c) => c.metrics.status === 'ok')!;
+    const missing = found!.use.clusters.find((c) => c.metrics.status === 'unavailable')!;
+    const ok = section.locator(`tbody[data-cluster="${measured.cluster}"]`);
+    await ok.waitFor();
+    expect(
+      await ok
+        .getByRole('img', { name: new RegExp(`^CPU in ${measured.cluster}: [\\d.]+m? used, `) })
+        .count(),
+    ).toBe(1);
+    const none = section.locator(`tbody[data-cluster="${missing.cluster}"]`);
+    expect(await none.textContent()).toContain('no metrics API');
+    expect(
+      await none.getByRole('img', { name: new RegExp(`^CPU in ${missing.cluster}: use unknown, `) }).count(),
+    ).toBe(1);
+    await section.scrollIntoViewIfNeeded();
+    await section.screenshot({ path: join(SHOTS, 'resources.png') });
+  });
+
   it('gives every main page its title, and axe finds nothing serious or critical', async () => {
     const team = crash.owner!;
     const pages: [string, string, string][] = [

@@ -18,8 +18,13 @@ import { HealthService } from './health/service.ts';
 import { createApp } from './http/app.ts';
 import { createKubernetesEngine, type KubernetesEngine, kubernetesRoutes } from './kubernetes/index.ts';
 import { createLogger } from './log.ts';
+import { objectRoutes } from './objects/routes.ts';
+import { ScalingHistory } from './scaling/history.ts';
+import { scalingRoutes } from './scaling/routes.ts';
 import { storedServiceCatalog } from './services/catalog.ts';
 import { ServiceResolver } from './services/resolver.ts';
+import { ResourceMetrics } from './usage/metrics.ts';
+import { usageRoutes } from './usage/routes.ts';
 
 export const WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
@@ -68,6 +73,14 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
     const resolver =
       kubernetes && new ServiceResolver({ catalog: storedServiceCatalog(catalog), discovery: kubernetes });
     const health = kubernetes && resolver && new HealthService({ engine: kubernetes, resolver, logger });
+    const history = kubernetes && new ScalingHistory({ engine: kubernetes });
+    const usage =
+      kubernetes &&
+      new ResourceMetrics({
+        engine: kubernetes,
+        intervalMs: config.kubernetes!.metricsIntervalSeconds * 1000,
+        logger,
+      });
     catalog.onRefresh(() => health?.invalidate());
     const writers = config.kubernetes && deployIdentities({ config: config.kubernetes, configDir: baseDir });
     const executor =
@@ -108,9 +121,12 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
       requestLog: config.server.log.requests,
       catalog,
       routes:
-        kubernetes && resolver && health && deploys
+        kubernetes && resolver && health && deploys && history && usage
           ? [
               (a, openapi) => healthRoutes(a, openapi, { health }),
+              (a, openapi) => scalingRoutes(a, openapi, { history, resolver }),
+              (a, openapi) => objectRoutes(a, openapi, { engine: kubernetes, resolver }),
+              (a, openapi) => usageRoutes(a, openapi, { metrics: usage, resolver }),
               (a, openapi) =>
                 kubernetesRoutes(a, openapi, {
                   engine: kubernetes,
@@ -135,6 +151,8 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
     if (kubernetes) {
       opened.push(() => kubernetes.stop());
       await kubernetes.start();
+      usage?.start();
+      opened.push(() => usage?.stop());
     }
     if (executor) {
       // Resume the deployments a previous run left active. The gate reads workloads from the
@@ -158,6 +176,8 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
       url: address.replace('[::1]', 'localhost'),
       async close() {
         catalog.stop();
+        usage?.stop();
+        history?.close();
         await executor?.stop();
         if (external) await external.stop();
         await writers?.close();

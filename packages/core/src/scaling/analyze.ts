@@ -284,6 +284,63 @@ export interface WorkloadScaling {
   /** Spread of loadPercent (current/target across metrics) between clusters. */
   load?: Spread;
   cpuUtilization?: Spread;
+  /**
+   * Settings that are not the same in every cluster the workload is autoscaled in (max or min
+   * replicas, a metric's target, a metric missing somewhere): usually a copy that drifted.
+   */
+  differences: ScalingDifference[];
+}
+
+export interface ScalingDifference {
+  setting: 'maxReplicas' | 'minReplicas' | 'target';
+  /** For a target: the metric, as `name` or `name (container)` or `name (Kind/name)`. */
+  metric?: string;
+  /** Each distinct value with the clusters that have it, most clusters first; "none": no such metric. */
+  values: { value: string; clusters: string[] }[];
+}
+
+function metricLabel(m: MetricAnalysis): string {
+  const of = m.container ?? m.describedObject;
+  return of ? `${m.name} (${of})` : m.name || m.type;
+}
+
+/** Where max, min or a metric target is not the same across the clusters of one workload. */
+export function scalingDifferences(list: readonly HpaAnalysis[]): ScalingDifference[] {
+  if (list.length < 2) return [];
+  const out: ScalingDifference[] = [];
+  const differing = (values: Map<string, string[]>) =>
+    values.size > 1
+      ? [...values]
+          .map(([value, clusters]) => ({ value, clusters }))
+          .sort((a, b) => b.clusters.length - a.clusters.length || (a.value < b.value ? -1 : 1))
+      : undefined;
+  const group = (settingOf: (a: HpaAnalysis) => string) => {
+    const values = new Map<string, string[]>();
+    for (const a of list) {
+      const v = settingOf(a);
+      values.set(v, [...(values.get(v) ?? []), a.cluster]);
+    }
+    return differing(values);
+  };
+  const max = group((a) => String(a.maxReplicas));
+  if (max) out.push({ setting: 'maxReplicas', values: max });
+  const min = group((a) => String(a.minReplicas));
+  if (min) out.push({ setting: 'minReplicas', values: min });
+  const metrics = new Map<string, string>();
+  for (const a of list) for (const m of a.metrics) metrics.set(metricKey(m), metricLabel(m));
+  for (const [k, label] of metrics) {
+    const values = group((a) => {
+      const m = a.metrics.find((x) => metricKey(x) === k);
+      if (!m) return 'none';
+      return m.targetText ?? (m.target !== undefined ? String(m.target) : '?');
+    });
+    if (values) out.push({ setting: 'target', metric: label, values });
+  }
+  return out;
+}
+
+function metricKey(m: MetricAnalysis): string {
+  return `${m.type}|${m.name}|${m.container ?? ''}|${m.describedObject ?? ''}|${m.targetType ?? ''}`;
 }
 
 /**
@@ -326,6 +383,7 @@ export function analyzeScaling(
       nearLimit: list.filter((a) => a.nearMax || a.atMax).map((a) => a.cluster),
       atLimit: list.filter((a) => a.atMax).map((a) => a.cluster),
       replicas: spread(list.map((a) => a.currentReplicas)) ?? { min: 0, max: 0, mean: 0 },
+      differences: scalingDifferences(list),
     };
     const busiest = [...list].sort(
       (a, b) => b.currentReplicas - a.currentReplicas || (b.loadPercent ?? 0) - (a.loadPercent ?? 0),

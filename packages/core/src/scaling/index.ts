@@ -3,5 +3,7 @@
 //
 //   analyzeScaling(hpas.map(({ cluster, object }) => ({ cluster, object })))  // worst first
 //   analyzeHpa(cluster, hpa)                                                 // one HPA
+//   new ReplicaHistory().record(...) / .series(...)                          // replicas over time
 export * from './analyze.ts';
+export * from './history.ts';
 export * from './quantity.ts';

@@ -230,4 +230,46 @@ describe('analyzeScaling', () => {
     expect(analyzeScaling([])).toEqual([]);
     expect(analyzeScaling([{ cluster: 'c', object: {} }])).toHaveLength(1);
   });
+
+  it('flags max replicas and metric targets that differ across clusters, and says nothing when they agree', () => {
+    const same = analyzeScaling([at('eu-1', 3, 10, 50), at('us-1', 4, 10, 50)]);
+    expect(same[0]?.differences).toEqual([]);
+    const lowTarget = at('ap-1', 4, 20, 50);
+    lowTarget.object.spec!.metrics = [
+      {
+        type: 'Resource',
+        resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } },
+      },
+      {
+        type: 'Resource',
+        resource: { name: 'memory', target: { type: 'AverageValue', averageValue: '1Gi' } },
+      },
+    ];
+    const [w] = analyzeScaling([at('eu-1', 3, 10, 50), at('us-1', 4, 10, 50), lowTarget]);
+    expect(w?.differences).toEqual([
+      {
+        setting: 'maxReplicas',
+        values: [
+          { value: '10', clusters: ['eu-1', 'us-1'] },
+          { value: '20', clusters: ['ap-1'] },
+        ],
+      },
+      {
+        setting: 'target',
+        metric: 'cpu',
+        values: [
+          { value: '70%', clusters: ['eu-1', 'us-1'] },
+          { value: '50%', clusters: ['ap-1'] },
+        ],
+      },
+      {
+        setting: 'target',
+        metric: 'memory',
+        values: [
+          { value: 'none', clusters: ['eu-1', 'us-1'] },
+          { value: '1Gi', clusters: ['ap-1'] },
+        ],
+      },
+    ]);
+  });
 });

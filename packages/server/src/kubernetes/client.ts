@@ -7,6 +7,7 @@
 // object into a class instance, which costs memory we then trim away anyway.
 import { HttpMethod, type KubeConfig, RequestContext } from '@kubernetes/client-node';
 import { collectionPath, type KindInfo, type KubeObject } from '@portolan/core';
+import type { PodMetrics } from '@portolan/core/usage/index';
 import { type Dispatcher, fetch } from 'undici';
 
 export interface ListOptions {
@@ -85,8 +86,16 @@ export interface ClusterClient extends WorkloadClient {
   getVersion(signal?: AbortSignal): Promise<{ gitVersion: string }>;
   /** A pod's log as a byte stream. */
   logs(options: LogOptions): Promise<ReadableStream<Uint8Array>>;
+  /**
+   * Every pod's CPU and memory use from metrics.k8s.io (served by metrics-server where it is
+   * installed); a KubeApiError with status 404 when the cluster serves no metrics API.
+   */
+  podMetrics(signal?: AbortSignal): Promise<PodMetrics[]>;
   close(): Promise<void>;
 }
+
+/** The metrics API's path for every pod of the cluster. */
+export const POD_METRICS_PATH = '/apis/metrics.k8s.io/v1beta1/pods';
 
 /** An error from the API server or the network, with what the engine needs to react. */
 export class KubeApiError extends Error {
@@ -359,6 +368,13 @@ export class KubeConfigClient implements ClusterClient {
     if (!res.ok) throw await errorFromResponse(res);
     if (!res.body) throw new KubeApiError('log response has no body');
     return res.body as unknown as ReadableStream<Uint8Array>;
+  }
+
+  async podMetrics(signal?: AbortSignal): Promise<PodMetrics[]> {
+    const res = await this.#request(POD_METRICS_PATH, {}, signal);
+    if (!res.ok) throw await errorFromResponse(res);
+    const body = (await res.json()) as { items?: PodMetrics[] };
+    return Array.isArray(body.items) ? body.items : [];
   }
 
   async close(): Promise<void> {

@@ -96,6 +96,8 @@ export const kubernetesConfigSchema = z
     maxPodsPerWorkload: z.number().int().positive().default(50),
     /** Heartbeat interval for SSE streams. */
     heartbeatSeconds: z.number().positive().default(15),
+    /** How often each cluster's pod metrics (metrics.k8s.io) are read; never per page view. */
+    metricsIntervalSeconds: z.number().positive().default(30),
   })
   .strict();
 

@@ -67,6 +67,7 @@ export class KubernetesEngine {
   readonly #tuning: NonNullable<KubernetesEngineOptions['tuning']>;
   readonly #watchers = new Map<string, { watcher: ClusterWatcher; fingerprint: string }>();
   readonly #stateListeners = new Set<() => void>();
+  readonly #changeListeners = new Set<(cluster: string, changes: readonly Change[]) => void>();
   readonly #views: ServiceViews;
   readonly #logs: LogReader;
   readonly #discovery: Discovery;
@@ -255,13 +256,20 @@ export class KubernetesEngine {
     return () => this.#stateListeners.delete(listener);
   }
 
+  /** Listen to every object change the watches apply (history kept beside the caches). */
+  onObjectChanges(listener: (cluster: string, changes: readonly Change[]) => void): () => void {
+    this.#changeListeners.add(listener);
+    return () => this.#changeListeners.delete(listener);
+  }
+
   get subscriptionCount(): number {
     return this.#views.count;
   }
 
-  #onChanges(_cluster: string, changes: Change[]) {
+  #onChanges(cluster: string, changes: Change[]) {
     if (changes.some((c) => isWorkloadKind(c.kind))) this.#discovery.invalidate();
     this.#views.changed(changes);
+    for (const l of this.#changeListeners) l(cluster, changes);
   }
 
   #onState(_cluster: string) {

@@ -1,6 +1,7 @@
 // An in-memory ClusterClient with real watch semantics (resourceVersions, history with
 // compaction -> 410, pagination, auth failures), for unit-testing the engine's logic.
 import type { KindInfo, KubeObject } from '@portolan/core';
+import type { PodMetrics } from '@portolan/core/usage/index';
 import { applyPatch } from '@portolan/sim/apiserver/patch';
 import {
   type ClusterClient,
@@ -36,6 +37,9 @@ export class FakeCluster implements ClusterClient {
   watchCalls = 0;
   watchRvs: string[] = [];
   logText = 'line 1\nline 2\n';
+  /** What metrics.k8s.io answers; undefined: the cluster serves no metrics API (404). */
+  metrics: PodMetrics[] | undefined;
+  metricsCalls = 0;
 
   #kindMap(kind: string) {
     let m = this.objects.get(kind);
@@ -187,6 +191,14 @@ export class FakeCluster implements ClusterClient {
         c.close();
       },
     });
+  }
+
+  async podMetrics(): Promise<PodMetrics[]> {
+    this.metricsCalls++;
+    if (this.down) throw new KubeApiError('cannot reach fake: ECONNREFUSED');
+    if (!this.metrics)
+      throw new KubeApiError('the server could not find the requested resource', 404, 'NotFound');
+    return this.metrics;
   }
 
   async close() {

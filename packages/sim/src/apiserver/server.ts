@@ -14,6 +14,7 @@ import { authorize, bearerToken, forbiddenMessage, type Identity, type TokenMap 
 import { applyCreateDefaults, deleteWithDependents } from './defaults.ts';
 import { findByPlural, groupVersion, KIND_BY_NAME, SIM_KINDS, type SimKind } from './kinds.ts';
 import { existingLines, LINE_MS, LogError, logLine, logWindow } from './logs.ts';
+import { podMetricsList } from './metrics.ts';
 import { applyPatch, PatchError } from './patch.ts';
 import {
   type FieldRequirement,
@@ -39,6 +40,8 @@ export interface ClusterServerOptions {
   version?: { major: string; minor: string };
   /** Serve HTTPS with this key and certificate (kubectl sends tokens only over TLS). */
   tls?: { key: string; cert: string };
+  /** Serve metrics.k8s.io pod metrics, as a cluster with metrics-server does (default true). */
+  metricsApi?: boolean;
 }
 
 interface Watcher {
@@ -171,6 +174,7 @@ export class ClusterServer {
   #bookmarkTimer: NodeJS.Timeout | undefined;
   readonly #unsubscribe: () => void;
   readonly #followers = new Set<() => void>();
+  readonly #metricsApi: boolean;
   /** Requests seen, for tests and the benchmark. */
   requests = 0;
 
@@ -180,6 +184,7 @@ export class ClusterServer {
     this.#tokens = options.tokens;
     this.#bookmarkMs = options.bookmarkIntervalMs ?? 10_000;
     this.#version = options.version ?? { major: '1', minor: '32' };
+    this.#metricsApi = options.metricsApi ?? true;
     for (const k of SIM_KINDS) this.#watchers.set(k, new Set());
     const handler = (req: IncomingMessage, res: ServerResponse) => this.#handle(req, res);
     this.#server = options.tls
@@ -373,6 +378,26 @@ export class ClusterServer {
       [plural, name, sub] = [rest[2]!, rest[3], rest[4]];
     } else {
       [plural, name, sub] = [rest[0]!, rest[1], rest[2]];
+    }
+    if (
+      this.#metricsApi &&
+      group === 'metrics.k8s.io' &&
+      version === 'v1beta1' &&
+      plural === 'pods' &&
+      !name
+    ) {
+      if ((req.method ?? 'GET') !== 'GET')
+        throw new HttpError(
+          405,
+          'MethodNotAllowed',
+          'the server does not allow this method on the requested resource',
+        );
+      if (!authorize(id, 'list', 'pods'))
+        throw new HttpError(403, 'Forbidden', forbiddenMessage(id, 'list', 'pods', group, ns, undefined), {
+          group,
+          kind: 'pods',
+        });
+      return this.#json(res, 200, podMetricsList(this.store, ns, Date.now()));
     }
     const kind = findByPlural(group, version, plural);
     if (!kind || (ns !== undefined && !kind.namespaced)) {

@@ -47,6 +47,16 @@ export interface SimFleetOptions {
   historySize?: number;
   /** Serve plain HTTP instead of HTTPS (kubectl will then not send tokens). Default false. */
   plainHttp?: boolean;
+  /**
+   * Clusters that serve no metrics API (metrics.k8s.io), as a cluster without metrics-server.
+   * Default: the last cluster of a fleet of several, so the demo shows both.
+   */
+  withoutMetricsApi?: string[];
+  /**
+   * One service (the first planned) runs in every cluster with this many replicas in each: the
+   * fleet's largest, as the benchmarks measure a page at 14 clusters x 50 pods.
+   */
+  largestServiceReplicas?: number;
 }
 
 export interface SimCluster {
@@ -141,6 +151,8 @@ export class SimFleet {
       pipelines,
       podsPerCluster: options.podsPerCluster,
     });
+    const largest = options.largestServiceReplicas ? plan.placements[0] : undefined;
+    if (largest) for (const c of specs) largest.replicas.set(c.name, options.largestServiceReplicas!);
     const now = Date.now();
     let named: FleetTokens | undefined;
     let tokens = options.tokens;
@@ -169,6 +181,9 @@ export class SimFleet {
         tokens,
         bookmarkIntervalMs: options.bookmarkIntervalMs,
         tls,
+        metricsApi: options.withoutMetricsApi
+          ? !options.withoutMetricsApi.includes(spec.name)
+          : specs.length === 1 || spec !== specs.at(-1),
       });
       clusters.push({ name: spec.name, region: spec.region, url: '', store, server, simulator });
     }

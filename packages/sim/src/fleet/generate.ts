@@ -4,6 +4,7 @@
 // StatefulSets, the DaemonSets every cluster runs, CronJobs with their Jobs, a few crash-looping
 // pods, pinned HPAs and workloads nobody put in the catalog. Deterministic from the seed.
 
+import { parseQuantity } from '@portolan/core/scaling/quantity';
 import { kindFor } from '../apiserver/kinds.ts';
 import type { ClusterStore, Obj } from '../apiserver/store.ts';
 import type { CatalogEntity } from '../catalog/generate.ts';
@@ -312,14 +313,7 @@ export function loadCluster(
         name: containerName(p.service),
         image,
         ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
-        resources: {
-          // Canonical quantities, as the API server stores them ("1", not "1000m").
-          requests: {
-            cpu: rnd.pick(['100m', '250m', '500m', '1']),
-            memory: rnd.pick(['128Mi', '256Mi', '512Mi', '1Gi', '2Gi']),
-          },
-          limits: { memory: rnd.pick(['512Mi', '1Gi', '2Gi', '4Gi']) },
-        },
+        resources: appResources(rnd),
         readinessProbe: { httpGet: { path: '/ready', port: 8080 }, periodSeconds: 10, failureThreshold: 3 },
         livenessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 10, failureThreshold: 3 },
       },
@@ -836,4 +830,19 @@ export function loadCluster(
     }
   }
   return { pods, objects };
+}
+
+const MEMORY_REQUESTS = ['128Mi', '256Mi', '512Mi', '1Gi', '2Gi'];
+const MEMORY_LIMITS = ['512Mi', '1Gi', '2Gi', '4Gi'];
+
+/**
+ * An app container's requests and memory limit, in canonical quantities as the API server stores
+ * them ("1", not "1000m"). The API server rejects a limit below its request, so none is drawn.
+ */
+function appResources(rnd: Random) {
+  const cpu = rnd.pick(['100m', '250m', '500m', '1']);
+  const memory = rnd.pick(MEMORY_REQUESTS);
+  const drawn = rnd.pick(MEMORY_LIMITS);
+  const limit = (parseQuantity(drawn) ?? 0) >= (parseQuantity(memory) ?? 0) ? drawn : memory;
+  return { requests: { cpu, memory }, limits: { memory: limit } };
 }

@@ -1,11 +1,19 @@
 import { serviceGlance } from '@portolan/core/health/glance';
 import type { ClusterView, PodView, WorkloadView } from '@portolan/core/services/types';
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { ErrorNote } from './ErrorNote.tsx';
 import { Findings, workloadAnchor } from './Findings.tsx';
 import { type LogTarget, LogViewer } from './LogViewer.tsx';
+import type { ObjectTarget } from './ObjectDialog.tsx';
+import { ResourceUse } from './ResourceUse.tsx';
+import { Scaling } from './Scaling.tsx';
 import { ServiceGlance } from './ServiceGlance.tsx';
 import { useServiceView } from './useServiceView.ts';
+
+// The object dialog and its YAML highlighter load when an object is first opened.
+const ObjectDialog = lazy(() => import('./ObjectDialog.tsx'));
+
+type OpenObject = (kind: string, namespace: string, name: string) => void;
 
 /** A pod's age when the view was built: the stream sends `createdAt`, not `ageSeconds`. */
 function podAge(p: PodView, generatedAt: string): string {
@@ -41,6 +49,7 @@ const HEALTHY_SHOWN = 3;
 export function KubernetesPanel({ entityRef }: { entityRef: string }) {
   const { view, findings, state, error } = useServiceView(entityRef);
   const [logs, setLogs] = useState<LogTarget | undefined>();
+  const [object, setObject] = useState<ObjectTarget | undefined>();
   if (!view) {
     return (
       <section className="card" aria-labelledby="kube-title">
@@ -126,6 +135,8 @@ export function KubernetesPanel({ entityRef }: { entityRef: string }) {
           </div>
         </section>
       )}
+      {view.clusters.some((c) => c.items.some((w) => w.hpa)) && <Scaling entityRef={entityRef} />}
+      {view.clusters.some((c) => c.items.length > 0) && <ResourceUse entityRef={entityRef} />}
       {view.regions.map((region) => {
         // Clusters where nothing of the service runs, and nothing is wrong, are in the grid only.
         const shown = region.clusters.filter(
@@ -143,6 +154,9 @@ export function KubernetesPanel({ entityRef }: { entityRef: string }) {
                   cluster={c}
                   showVersion={!sameApiVersion}
                   onLogs={(p, previous) => openPod(c.cluster, p, previous)}
+                  onObject={(kind, namespace, name) =>
+                    setObject({ cluster: c.cluster, kind, namespace, name })
+                  }
                 />
               ))}
             </div>
@@ -150,6 +164,11 @@ export function KubernetesPanel({ entityRef }: { entityRef: string }) {
         );
       })}
       {logs && <LogViewer entityRef={entityRef} target={logs} onClose={() => setLogs(undefined)} />}
+      {object && (
+        <Suspense fallback={null}>
+          <ObjectDialog entityRef={entityRef} target={object} onClose={() => setObject(undefined)} />
+        </Suspense>
+      )}
     </section>
   );
 }
@@ -159,11 +178,13 @@ function ClusterCard({
   cluster: c,
   showVersion,
   onLogs,
+  onObject,
 }: {
   generatedAt: string;
   cluster: ClusterView;
   showVersion: boolean;
   onLogs: (pod: PodView, previous?: boolean) => void;
+  onObject: OpenObject;
 }) {
   const cls = c.status === 'synced' ? 'ok' : c.status === 'stale' ? 'bad' : 'info';
   return (
@@ -195,6 +216,7 @@ function ClusterCard({
           cluster={c.cluster}
           w={w}
           onLogs={onLogs}
+          onObject={onObject}
           generatedAt={generatedAt}
         />
       ))}
@@ -206,12 +228,14 @@ function Workload({
   cluster,
   w,
   onLogs,
+  onObject,
   generatedAt,
 }: {
   generatedAt: string;
   cluster: string;
   w: WorkloadView;
   onLogs: (pod: PodView, previous?: boolean) => void;
+  onObject: OpenObject;
 }) {
   const attention = w.pods.filter(needsAttention);
   // Pods needing attention are open from the start; a healthy workload folds its pods away.
@@ -224,7 +248,15 @@ function Workload({
       </button>{' '}
       <span className={`pill ${ROLLOUT_CLASS[w.rollout.state] ?? ''}`} title={w.rollout.message}>
         {w.rollout.state}
-      </span>
+      </span>{' '}
+      <button
+        type="button"
+        className="linklike small"
+        onClick={() => onObject(w.kind, w.namespace, w.name)}
+        aria-label={`YAML, events and tree of ${w.kind} ${w.namespace}/${w.name}`}
+      >
+        yaml · events
+      </button>
       <div className="muted small">
         {r.ready}/{r.desired} ready · {r.updated} updated · {r.available} available
         {w.version && (
@@ -246,8 +278,33 @@ function Workload({
           ))}
         </div>
       )}
+      {(w.services.length > 0 || w.ingresses.length > 0) && (
+        <div className="small related">
+          {w.services.map((x) => (
+            <button
+              key={`s/${x.namespace}/${x.name}`}
+              type="button"
+              className="linklike"
+              onClick={() => onObject('Service', x.namespace, x.name)}
+            >
+              Service {x.name}
+            </button>
+          ))}
+          {w.ingresses.map((x) => (
+            <button
+              key={`i/${x.namespace}/${x.name}`}
+              type="button"
+              className="linklike"
+              onClick={() => onObject('Ingress', x.namespace, x.name)}
+            >
+              Ingress {x.name}
+            </button>
+          ))}
+        </div>
+      )}
       {open && (
         <Pods
+          onObject={onObject}
           workload={w.name}
           pods={w.pods}
           omitted={w.podsOmitted ?? 0}
@@ -265,6 +322,7 @@ function Pods({
   pods,
   omitted,
   onLogs,
+  onObject,
   generatedAt,
 }: {
   generatedAt: string;
@@ -272,6 +330,7 @@ function Pods({
   pods: PodView[];
   omitted: number;
   onLogs: (pod: PodView, previous?: boolean) => void;
+  onObject: OpenObject;
 }) {
   const [all, setAll] = useState(false);
   const attention = pods.filter(needsAttention);
@@ -298,9 +357,16 @@ function Pods({
             <tr key={p.name} className={needsAttention(p) ? 'attention' : ''}>
               <td className="pod-name" title={p.name}>
                 {/* The workload's name is on the line above; the pod's own suffix tells pods apart. */}
-                <code>
-                  {p.name.startsWith(`${workload}-`) ? `…${p.name.slice(p.name.lastIndexOf('-'))}` : p.name}
-                </code>
+                <button
+                  type="button"
+                  className="linklike"
+                  onClick={() => onObject('Pod', p.namespace, p.name)}
+                  aria-label={`YAML, events and tree of pod ${p.name}`}
+                >
+                  <code>
+                    {p.name.startsWith(`${workload}-`) ? `…${p.name.slice(p.name.lastIndexOf('-'))}` : p.name}
+                  </code>
+                </button>
               </td>
               <td className={`pod-status ${p.ready ? '' : 'bad'}`} title={p.reason ?? p.phase}>
                 {p.reason ?? p.phase} <span className="muted">{p.readyContainers}</span>
