@@ -43,8 +43,10 @@ export interface ServingCert {
 
 export function selfSignedCert(commonName = 'portolan-sim'): ServingCert {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  // A DER INTEGER is minimal and positive: the first byte neither 0x00 (padding, which TLS
+  // libraries refuse as "illegal padding") nor above 0x7f (negative).
   const serial = randomBytes(16);
-  serial[0]! &= 0x7f;
+  serial[0] = 0x40 | (serial[0]! & 0x3f);
   const ecdsaSha256 = seq(oid('1.2.840.10045.4.3.2'));
   const now = Date.now();
   const tbs = seq(
