@@ -5,6 +5,7 @@ import { Layout, RouteError } from './components/Layout.tsx';
 import { CatalogPage } from './pages/CatalogPage.tsx';
 import { ClusterPage } from './pages/ClusterPage.tsx';
 import { ClustersPage } from './pages/ClustersPage.tsx';
+import { DeliveryPage } from './pages/DeliveryPage.tsx';
 import { EntityPage } from './pages/EntityPage.tsx';
 import { FindingsPage } from './pages/FindingsPage.tsx';
 import { HomePage } from './pages/HomePage.tsx';
@@ -24,8 +25,10 @@ const router = createBrowserRouter([
       { path: '/catalog/:kind/:namespace/:name', element: <EntityPage /> },
       { path: '/catalog/:kind/:namespace/:name/api', element: <EntityPage tab="api" /> },
       { path: '/catalog/:kind/:namespace/:name/docs/*', element: <EntityPage tab="docs" /> },
+      { path: '/catalog/:kind/:namespace/:name/deployments', element: <EntityPage tab="deployments" /> },
       { path: '/teams/:ref', element: <TeamPage /> },
       { path: '/findings', element: <FindingsPage /> },
+      { path: '/delivery', element: <DeliveryPage /> },
       { path: '/clusters', element: <ClustersPage /> },
       { path: '/clusters/:name', element: <ClusterPage /> },
       { path: '*', element: <NotFoundPage /> },

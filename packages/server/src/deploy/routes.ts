@@ -1,6 +1,7 @@
 // HTTP routes of deploys: request, list, read and stream deployments, act on them, and the
 // delivery metrics. Write routes ask one authorizer who the caller is (auth.ts).
 import { strategySchema } from '@portolan/core/deploy/index';
+import { ForbiddenError } from '@portolan/core/errors';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { OpenApiRegistry } from '../http/openapi.ts';
@@ -54,6 +55,7 @@ const metricsQuery = z.object({
   until: z.iso.datetime({ offset: true }).optional().describe('default: now'),
   bucket: z.enum(['week']).default('week'),
 });
+const teamsQuery = metricsQuery.pick({ since: true, until: true });
 const ACTIONS: DeploymentAction[] = ['pause', 'resume', 'approve', 'cancel', 'rollback'];
 const WEEK = 7 * 86_400_000;
 
@@ -193,8 +195,7 @@ export function deployRoutes(
   );
   app.get('/api/metrics/delivery', async (request) => {
     const q = parseQuery(metricsQuery, request.query);
-    const until = q.until ? new Date(q.until) : new Date();
-    const since = q.since ? new Date(q.since) : new Date(until.getTime() - 12 * WEEK);
+    const { since, until } = period(q);
     return {
       bucket: q.bucket,
       ...(q.team ? { team: q.team } : {}),
@@ -207,4 +208,42 @@ export function deployRoutes(
       })),
     };
   });
+
+  doc(
+    'get',
+    '/api/metrics/delivery/teams',
+    'Delivery metrics of every team owning deployed services, side by side',
+    {
+      query: teamsQuery,
+    },
+  );
+  app.get('/api/metrics/delivery/teams', async (request) => {
+    const q = parseQuery(teamsQuery, request.query);
+    const { since, until } = period(q);
+    return {
+      since: since.toISOString(),
+      until: until.toISOString(),
+      items: await deploys.teamMetrics({ since, until }),
+    };
+  });
+
+  doc('get', '/api/deploy/access', 'Whether this caller may deploy and act on deployments, and if not, why', {
+    responses: { '200': '{ allowed: true, actor } or { allowed: false, reason }' },
+  });
+  app.get('/api/deploy/access', async (request) => {
+    // The same one function the write routes ask, so the page offers what the routes accept.
+    try {
+      return { allowed: true, actor: authorize(request.headers) };
+    } catch (error) {
+      if (error instanceof ForbiddenError) return { allowed: false, reason: error.message };
+      throw error;
+    }
+  });
+}
+
+/** The period a metrics query names: twelve weeks up to now unless it says otherwise. */
+function period(q: { since?: string | undefined; until?: string | undefined }): { since: Date; until: Date } {
+  const until = q.until ? new Date(q.until) : new Date();
+  const since = q.since ? new Date(q.since) : new Date(until.getTime() - 12 * WEEK);
+  return { since, until };
 }

@@ -9,6 +9,7 @@ import {
   type CommitInfo,
   DEFAULT_STRATEGY,
   type DeliveryMetrics,
+  type DeliveryRecord,
   type DeploymentEvent,
   type DeploymentEventBody,
   type DeployRequest,
@@ -200,11 +201,7 @@ export class DeployService {
     return this.view(after);
   }
 
-  /**
-   * Delivery metrics of one service, one team's services, or every service, over [since, until).
-   * Deployments requested up to 90 days before `since` are read too: one that completed inside
-   * the period, or a later completion that ends a recovery, belongs to it.
-   */
+  /** Delivery metrics of one service, one team's services, or every service, over [since, until). */
   async metrics(q: {
     team?: string;
     service?: string;
@@ -218,13 +215,7 @@ export class DeployService {
       services = services ? services.filter((s) => owned.includes(s)) : owned;
     }
     if (q.until <= q.since) throw new InputError('until must be after since');
-    const rows = await listDeployments({
-      db: this.db,
-      ...(services ? { services } : {}),
-      since: new Date(q.since.getTime() - 90 * DAY).toISOString(),
-      limit: 1_000_000,
-    });
-    const records = rows.map((r) => deliveryRecord(r.id, r.state));
+    const records = await this.#records(q.since, services);
     const range = { since: q.since.getTime(), until: q.until.getTime() };
     const byService = new Map<string, typeof records>();
     for (const r of records) byService.set(r.service, [...(byService.get(r.service) ?? []), r]);
@@ -238,4 +229,57 @@ export class DeployService {
         .sort((a, b) => b.deployments - a.deployments || a.service.localeCompare(b.service)),
     };
   }
+
+  /**
+   * The fleet's teams side by side over [since, until): each team's figures over the services it
+   * owns directly (the catalog's ownedBy relation), with its completed deployments per week.
+   * Deployments of services no catalog entity owns are left out.
+   */
+  async teamMetrics(q: { since: Date; until: Date }): Promise<TeamDelivery[]> {
+    if (q.until <= q.since) throw new InputError('until must be after since');
+    const owner = new Map<string, string>();
+    for (const e of await this.#o.resolver.claimingEntities()) {
+      const by = e.relations?.find((r) => r.type === 'ownedBy')?.targetRef;
+      if (by) owner.set(entityRef(e), by);
+    }
+    const byTeam = new Map<string, DeliveryRecord[]>();
+    for (const r of await this.#records(q.since)) {
+      const team = owner.get(r.service);
+      if (team) byTeam.set(team, [...(byTeam.get(team) ?? []), r]);
+    }
+    const range = { since: q.since.getTime(), until: q.until.getTime() };
+    return [...byTeam]
+      .map(([team, rs]) => {
+        const { weeks, ...rest } = deliveryMetrics(rs, range);
+        return {
+          team,
+          services: new Set(rs.map((r) => r.service)).size,
+          ...rest,
+          weeks: weeks.map((w) => ({ week: w.week, deployments: w.deployments })),
+        };
+      })
+      .sort((a, b) => b.deploymentsPerWeek - a.deploymentsPerWeek || a.team.localeCompare(b.team));
+  }
+
+  /**
+   * Deployments requested up to 90 days before `since` are read too: one that completed inside
+   * the period, or a later completion that ends a recovery, belongs to it.
+   */
+  async #records(since: Date, services?: string[]): Promise<DeliveryRecord[]> {
+    const rows = await listDeployments({
+      db: this.db,
+      ...(services ? { services } : {}),
+      since: new Date(since.getTime() - 90 * DAY).toISOString(),
+      limit: 1_000_000,
+    });
+    return rows.map((r) => deliveryRecord(r.id, r.state));
+  }
+}
+
+/** One team's delivery figures, for comparing teams. */
+export interface TeamDelivery extends Omit<DeliveryMetrics, 'weeks'> {
+  team: string;
+  /** Services of the team with deployments read. */
+  services: number;
+  weeks: { week: string; deployments: number }[];
 }

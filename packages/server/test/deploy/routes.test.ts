@@ -6,6 +6,7 @@ import { type Database, openDatabase } from '../../src/db/database.ts';
 import { deployWriteAuthorizer } from '../../src/deploy/auth.ts';
 import { deployRoutes } from '../../src/deploy/routes.ts';
 import { DeployService, type LiveServices } from '../../src/deploy/service.ts';
+import { importDeployments } from '../../src/deploy/store/importDeployments.ts';
 import { installErrorHandling } from '../../src/http/errors.ts';
 import { OpenApiRegistry } from '../../src/http/openapi.ts';
 import type { ServiceCatalog } from '../../src/services/catalog.ts';
@@ -17,6 +18,7 @@ const component = (name: string, owner: string): CatalogEntity => ({
   kind: 'Component',
   metadata: { name, namespace: 'default' },
   spec: { owner, type: 'service', lifecycle: 'production' },
+  relations: [{ type: 'ownedBy', targetRef: owner }],
 });
 const entities = [component('checkout', 'group:default/payments'), component('cart', 'group:default/shop')];
 const catalog: ServiceCatalog = {
@@ -76,6 +78,22 @@ const deploy = (body: object, headers: Record<string, string> = bearer(), ref = 
   app.inject({ method: 'POST', url: `/api/services/${ref}/deployments`, payload: body, headers });
 
 describe('who may deploy', () => {
+  it('/api/deploy/access answers what the write routes would: allowed with the actor, or the reason refused', async () => {
+    await build({ tokenEnv: 'DEPLOY_TOKEN' }, { DEPLOY_TOKEN: TOKEN });
+    expect((await app.inject({ url: '/api/deploy/access', headers: bearer() })).json()).toEqual({
+      allowed: true,
+      actor: 'token',
+    });
+    const refused = (await app.inject({ url: '/api/deploy/access' })).json();
+    expect(refused).toEqual({ allowed: false, reason: expect.stringMatching(/Authorization: Bearer/) });
+    await app.close();
+    await build({ guest: true });
+    expect((await app.inject({ url: '/api/deploy/access' })).json()).toEqual({
+      allowed: true,
+      actor: 'guest',
+    });
+  });
+
   it('without a token configured, every write route answers 403 saying how to turn deploys on', async () => {
     await build({});
     const res = await deploy({ version: '1.1.0', reason: 'r' });
@@ -241,5 +259,98 @@ describe('deployments', () => {
       ).statusCode,
     ).toBe(400);
     expect((await app.inject({ url: '/api/metrics/delivery?bucket=day' })).statusCode).toBe(400);
+  });
+
+  it('compares teams: each team’s figures over the services it owns', async () => {
+    const at = (day: number, hour = 10) => new Date(Date.UTC(2025, 0, day, hour)).toISOString();
+    // Completed, or failed after changing its canary; one plan shape for all.
+    const history = (id: string, service: string, day: number, ok: boolean) => {
+      const plan = {
+        service,
+        clusters: [],
+        skipped: [],
+        unreachableLimitSeconds: 300,
+        waves: [
+          {
+            index: 0,
+            name: 'canary',
+            clusters: ['eu-1'],
+            maxConcurrency: 1,
+            soakSeconds: 60,
+            progressDeadlineSeconds: 600,
+            maxFailures: 0,
+            requiresApproval: false,
+          },
+        ],
+      };
+      const a = { actor: 'portolan' };
+      return {
+        id,
+        service,
+        events: [
+          { type: 'requested', service, request: { version: id }, reason: 'r', actor: 'ana', at: at(day) },
+          { type: 'planned', plan, ...a, at: at(day) },
+          { type: 'wave-started', wave: 0, ...a, at: at(day) },
+          { type: 'cluster-changed', cluster: 'eu-1', previous: [], ...a, at: at(day) },
+          ...(ok
+            ? [
+                { type: 'gate-passed', cluster: 'eu-1', ...a, at: at(day, 11) },
+                { type: 'completed', ...a, at: at(day, 11) },
+              ]
+            : [
+                { type: 'failed', reason: 'crash loop', ...a, at: at(day, 11) },
+                { type: 'cluster-rolled-back', cluster: 'eu-1', ...a, at: at(day, 11) },
+                { type: 'rolled-back', ...a, at: at(day, 11) },
+              ]),
+        ],
+      };
+    };
+    await importDeployments({
+      db,
+      deployments: [
+        history('c1', 'component:default/checkout', 6, true),
+        history('c2', 'component:default/checkout', 7, false),
+        history('c3', 'component:default/checkout', 8, true),
+        history('c4', 'component:default/checkout', 14, true),
+        history('k1', 'component:default/cart', 7, true),
+        // Nobody in the catalog owns it: left out.
+        history('x1', 'component:default/orphan', 7, true),
+      ] as Parameters<typeof importDeployments>[0]['deployments'],
+    });
+    const res = await app.inject({
+      url: '/api/metrics/delivery/teams?since=2025-01-06T00:00:00Z&until=2025-01-20T00:00:00Z',
+    });
+    expect(res.statusCode).toBe(200);
+    const items = res.json().items as {
+      team: string;
+      services: number;
+      deployments: number;
+      deploymentsPerWeek: number;
+      changeFailRate: number;
+      recoveryTime: { medianSeconds: number };
+      weeks: { week: string; deployments: number }[];
+    }[];
+    expect(items.map((t) => t.team)).toEqual(['group:default/payments', 'group:default/shop']);
+    const [payments, shop] = items;
+    expect(payments).toMatchObject({
+      services: 1,
+      deployments: 3,
+      deploymentsPerWeek: 1.5,
+      changeFailRate: 0.25,
+    });
+    // Failed on the 7th at 11:00, recovered by the completion on the 8th at 11:00.
+    expect(payments?.recoveryTime.medianSeconds).toBe(86_400);
+    expect(payments?.weeks).toEqual([
+      { week: '2025-01-06T00:00:00.000Z', deployments: 2 },
+      { week: '2025-01-13T00:00:00.000Z', deployments: 1 },
+    ]);
+    expect(shop).toMatchObject({ services: 1, deployments: 1, changeFailRate: 0 });
+    expect(
+      (
+        await app.inject({
+          url: '/api/metrics/delivery/teams?since=2025-01-20T00:00:00Z&until=2025-01-06T00:00:00Z',
+        })
+      ).statusCode,
+    ).toBe(400);
   });
 });

@@ -21,6 +21,7 @@ export function Layout({ children }: { children?: React.ReactNode }) {
           <NavLink to="/catalog">Catalog</NavLink>
           <NavLink to="/findings">Findings</NavLink>
           <NavLink to="/clusters">Clusters</NavLink>
+          <NavLink to="/delivery">Delivery</NavLink>
         </nav>
         <HeaderSearch />
       </header>

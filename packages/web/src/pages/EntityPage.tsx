@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { NavLink, useParams } from 'react-router';
 import { type ApiEntity, api, entityPath, refOf, safeHref, shortRef } from '../api.ts';
 import { ApiTab } from '../components/ApiTab.tsx';
+import { DeploymentsTab } from '../components/DeploymentsTab.tsx';
 import { DocsTab } from '../components/DocsTab.tsx';
 import { EntityLink } from '../components/EntityLink.tsx';
 import { ErrorNote } from '../components/ErrorNote.tsx';
@@ -26,7 +27,7 @@ const RELATION_LABELS: Record<string, string> = {
   childOf: 'Parent group',
 };
 
-export type EntityTab = 'overview' | 'api' | 'docs';
+export type EntityTab = 'overview' | 'api' | 'docs' | 'deployments';
 
 const API_RELATION_TYPES = new Set(['providesApi', 'consumesApi']);
 
@@ -60,6 +61,8 @@ export function EntityPage({ tab = 'overview' }: { tab?: EntityTab }) {
   const spec = e.spec ?? {};
   const hasApiTab = e.kind === 'API' || (e.relations ?? []).some((r) => API_RELATION_TYPES.has(r.type));
   const hasDocs = docs.data !== undefined;
+  // What runs in clusters, and so is deployed: the Components (their live view is on the overview).
+  const isService = e.kind === 'Component';
   return (
     <article>
       <PageHeader
@@ -105,10 +108,12 @@ export function EntityPage({ tab = 'overview' }: { tab?: EntityTab }) {
         </NavLink>
         {hasApiTab && <NavLink to={`${pagePath}/api`}>API</NavLink>}
         {hasDocs && <NavLink to={`${pagePath}/docs`}>Docs</NavLink>}
+        {isService && <NavLink to={`${pagePath}/deployments`}>Deployments</NavLink>}
       </nav>
       {tab === 'api' && <ApiTab base={path} kind={e.kind} />}
       {tab === 'docs' && <DocsTab base={path} pagePath={`${pagePath}/docs`} />}
-      {tab === 'overview' && e.kind === 'Component' && <KubernetesPanel entityRef={refOf(e)} />}
+      {tab === 'deployments' && isService && <DeploymentsTab entityRef={refOf(e)} />}
+      {tab === 'overview' && isService && <KubernetesPanel entityRef={refOf(e)} />}
       {tab === 'overview' && (
         <div className="columns">
           <section className="card">

@@ -2,6 +2,7 @@ import type { ServiceSummary } from '@portolan/core/services/types';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import { type ApiEntity, api, entityPath, refOf, shortRef } from '../api.ts';
+import { Delivery } from '../components/Delivery.tsx';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { PageHeader } from '../components/PageHeader.tsx';
 import { ServicesTable } from '../components/ServicesTable.tsx';
@@ -66,6 +67,7 @@ export function TeamPage() {
         )}
         {running.length > 0 && <ServicesTable services={running} label="Running services" />}
       </section>
+      <Delivery team={teamRef} />
       {[...byKind].map(([kind, entities]) => (
         <section key={kind} className="card">
           <h2>
