@@ -11,6 +11,8 @@ import { tryNormalizeRef } from '@portolan/core/catalog/ref';
 import type { LocationConfig, PortolanConfig } from '../config/schema.ts';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../log.ts';
+import { updateSearchIndex } from '../search/indexer.ts';
+import { type SearchQuery, search } from '../search/search.ts';
 import { collectLocations, locationKey } from './collect.ts';
 import { DefinitionIndex } from './definitions/index.ts';
 import { DocsIndex } from './docs/index.ts';
@@ -175,8 +177,15 @@ export class CatalogService {
             },
           ];
     await writeChanges({ db, upserts, deletes, problems: stored });
-    await this.#definitions.update({ db, records });
-    await this.#docs.update({ db, records, beside: collected.beside });
+    const definitionRefs = await this.#definitions.update({ db, records });
+    const docsRefs = await this.#docs.update({ db, records, beside: collected.beside });
+    // Last, so it reads what this refresh stored: an entity's rows carry its owner and type, and
+    // those of its docs pages and operations.
+    await updateSearchIndex({
+      db,
+      changed: [...upserts.map((u) => u.row.ref), ...deletes, ...definitionRefs, ...docsRefs],
+      allRefs: () => [...records.keys()],
+    });
     const summary: RefreshSummary = {
       startedAt: now.toISOString(),
       durationMs: Math.round(performance.now() - started),
@@ -192,6 +201,11 @@ export class CatalogService {
     logger.info({ refresh: summary }, 'catalog refreshed');
     for (const listener of this.#listeners) listener(summary);
     return summary;
+  }
+
+  /** Entities, docs pages and API operations matching a query, ranked, with facets. */
+  search(query: SearchQuery, limit: number, cursor?: string) {
+    return search({ db: this.#options.db, query, limit, cursor });
   }
 
   query(filter: EntityFilter, limit: number, cursor?: string): Promise<EntityPage> {

@@ -9,6 +9,7 @@ import * as m003 from './migrations/003_backstage_api.ts';
 import * as m004 from './migrations/004_api_definitions.ts';
 import * as m005 from './migrations/005_docs.ts';
 import * as m006 from './migrations/006_deployments.ts';
+import * as m007 from './migrations/007_search.ts';
 import { openSqlite } from './node-sqlite.ts';
 import type { Tables } from './tables.ts';
 
@@ -29,6 +30,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '004_api_definitions': m004,
   '005_docs': m005,
   '006_deployments': m006,
+  '007_search': m007,
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {

@@ -110,6 +110,30 @@ export interface DocsPageRow {
   text: string;
 }
 
+/** One row of the search index: an entity, a docs page or an API operation (migration 007). */
+export interface SearchDocumentRow {
+  id: string;
+  ref: string;
+  /** entity, docs or operation. */
+  hit: string;
+  kind: string;
+  owner: string | null;
+  type: string | null;
+  title: string;
+  /** Lower-cased title, for ranking. */
+  title_search: string;
+  target: string | null;
+  text: string;
+  /** Lower-cased title and text, for matching. */
+  search: string;
+}
+
+/** SQLite only: an FTS5 trigram index over search_documents.search (migration 007). */
+export interface SearchFtsRow {
+  id: string;
+  search: string;
+}
+
 export interface KeyValueRow {
   key: string;
   value: string;
@@ -155,5 +179,7 @@ export interface Tables {
   catalog_definitions: CatalogDefinitionRow;
   docs_sites: DocsSiteRow;
   docs_pages: DocsPageRow;
+  search_documents: SearchDocumentRow;
+  search_fts: SearchFtsRow;
   portolan_state: KeyValueRow;
 }

@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Logger } from 'pino';
 import { catalogRoutes } from '../catalog/routes.ts';
 import type { CatalogService } from '../catalog/service.ts';
+import { searchRoutes } from '../search/routes.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './errors.ts';
 import { OpenApiRegistry } from './openapi.ts';
 import { serveWebApp } from './static.ts';
@@ -79,6 +80,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/api/info', async () => ({ ...info, catalog: options.catalog.lastRefresh ?? null }));
   catalogRoutes(app, openapi, { catalog: options.catalog });
+  searchRoutes(app, openapi, { catalog: options.catalog });
   for (const routes of options.routes ?? []) routes(app, openapi);
   app.get('/api/openapi.json', async () =>
     openapi.document({ title: `${info.title} API`, version: info.version }),
