@@ -1,11 +1,12 @@
-// Catalog benchmark: ingest the 20,000-entity reference organisation into SQLite and PostgreSQL,
-// refresh again with nothing changed, then measure search and filtered lists through HTTP.
+// Catalog benchmark: ingest the 20,000-entity reference organisation, with 5,000 docs pages, into
+// SQLite and PostgreSQL, refresh again with nothing changed, then measure the catalog's search
+// and filtered lists, and the search box's /api/search, through HTTP.
 // Prints JSON lines. Run: npm run bench -- catalog  (PostgreSQL: set PORTOLAN_TEST_PG_URL or
 // let test/support/postgres.ts start the local one).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateCatalog, writeCatalog } from '@portolan/sim';
+import { generateCatalog, generateDocs, writeCatalog, writeDocsFiles } from '@portolan/sim';
 import pino from 'pino';
 import { CatalogService } from '../packages/server/src/catalog/service.ts';
 import { parseConfig } from '../packages/server/src/config/load.ts';
@@ -22,9 +23,20 @@ function percentile(sorted: number[], p: number): number {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'portolan-bench-catalog-'));
-const entities = generateCatalog({ seed: 42, scale });
+const docs = generateDocs(generateCatalog({ seed: 42, scale }), {
+  seed: 42,
+  pages: Math.round(5000 * scale),
+});
+const entities = docs.entities;
 const written = await writeCatalog(entities, dir);
-print({ step: 'generate', entities: entities.length, files: written.files.length + 1 });
+await writeDocsFiles(docs.files, dir);
+print({
+  step: 'generate',
+  entities: entities.length,
+  files: written.files.length + 1,
+  docsPages: docs.pages,
+  docsFiles: docs.files.length,
+});
 process.env.PORTOLAN_TEST_PG_URL ??= await ensurePostgres();
 
 const config = parseConfig(
@@ -105,6 +117,61 @@ for (const engine of TEST_DATABASES.filter((e) => !only || e.id === only)) {
       p50_ms: +percentile(latencies, 50).toFixed(2),
       p99_ms: +percentile(latencies, 99).toFixed(2),
       max_ms: +latencies.at(-1)!.toFixed(2),
+    });
+
+    // The search box: entities, docs pages and operations, ranked, with facets and highlights.
+    const searches = [
+      '/api/search?q=player',
+      '/api/search?q=payment+service',
+      '/api/search?q=playlist+royalty',
+      '/api/search?q=rollout+status',
+      '/api/search?q=items',
+      '/api/search?q=refund&kind=api',
+      '/api/search?q=stream&hit=docs',
+      '/api/search?q=ledger&type=service',
+      '/api/search?q=get+%2Fv1',
+      '/api/search?q=changed&hit=operation',
+      `/api/search?q=mix&owner=${owners[0]}`,
+      '/api/search?q=wallet&limit=50',
+    ];
+    const counts = new Map<string, number>();
+    const searchLatencies: number[] = [];
+    for (let i = 0; i < 1200; i++) {
+      const url = searches[i % searches.length]!;
+      const start = performance.now();
+      const res = await app.inject({ method: 'GET', url });
+      searchLatencies.push(performance.now() - start);
+      if (res.statusCode !== 200) throw new Error(`${url}: HTTP ${res.statusCode} ${res.body}`);
+      if (i < searches.length) counts.set(url, (res.json() as { totalItems: number }).totalItems);
+    }
+    if (process.env.BENCH_DETAIL) {
+      for (const url of searches) {
+        const times: number[] = [];
+        for (let i = 0; i < 50; i++) {
+          const start = performance.now();
+          await app.inject({ method: 'GET', url });
+          times.push(performance.now() - start);
+        }
+        times.sort((a, b) => a - b);
+        print({
+          engine: engine.id,
+          step: 'search-detail',
+          url,
+          results: counts.get(url),
+          p50_ms: +percentile(times, 50).toFixed(2),
+          p99_ms: +percentile(times, 99).toFixed(2),
+        });
+      }
+    }
+    searchLatencies.sort((a, b) => a - b);
+    print({
+      engine: engine.id,
+      step: 'search-everything-http',
+      requests: searchLatencies.length,
+      results_per_query: Object.fromEntries(counts),
+      p50_ms: +percentile(searchLatencies, 50).toFixed(2),
+      p99_ms: +percentile(searchLatencies, 99).toFixed(2),
+      max_ms: +searchLatencies.at(-1)!.toFixed(2),
     });
     await app.close();
   } finally {

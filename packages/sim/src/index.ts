@@ -8,6 +8,7 @@ import { SimFleet, type SimFleetOptions } from './fleet/fleet.ts';
 
 export type { Identity, TokenMap } from './apiserver/auth.ts';
 export type { Reachability } from './apiserver/server.ts';
+export { type GeneratedDocs, generateDocs, writeDocsFiles } from './catalog/docs.ts';
 export type { CatalogEntity, GenerateCatalogOptions } from './catalog/generate.ts';
 export {
   CATALOG_MIX,

@@ -10,6 +10,7 @@ import { EntityPage } from './pages/EntityPage.tsx';
 import { FindingsPage } from './pages/FindingsPage.tsx';
 import { HomePage } from './pages/HomePage.tsx';
 import { NotFoundPage } from './pages/NotFoundPage.tsx';
+import { SearchPage } from './pages/SearchPage.tsx';
 import { TeamPage } from './pages/TeamPage.tsx';
 import './styles.css';
 
@@ -26,6 +27,7 @@ const router = createBrowserRouter([
       { path: '/catalog/:kind/:namespace/:name/api', element: <EntityPage tab="api" /> },
       { path: '/catalog/:kind/:namespace/:name/docs/*', element: <EntityPage tab="docs" /> },
       { path: '/catalog/:kind/:namespace/:name/deployments', element: <EntityPage tab="deployments" /> },
+      { path: '/search', element: <SearchPage /> },
       { path: '/teams/:ref', element: <TeamPage /> },
       { path: '/findings', element: <FindingsPage /> },
       { path: '/delivery', element: <DeliveryPage /> },

@@ -96,25 +96,35 @@ function decodeOffset(cursor: string): number {
 
 type S = ExpressionBuilder<Tables & { s: SearchDocumentRow }, 's'>;
 
+/** An FTS5 query for the phrase of each term: with the trigram tokenizer, a substring match. */
+export function ftsQuery(terms: string[]): string {
+  return terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(' AND ');
+}
+
 /** Rows whose text holds every term (through the trigram index where it can serve the term). */
 function matchTerms(db: Database, terms: string[]) {
   const fts = !isPostgres(db);
+  // FTS5's trigrams need 3 characters: shorter terms scan the column.
+  const indexed = fts ? terms.filter((t) => [...t].length >= 3) : [];
+  const scanned = terms.filter((t) => !indexed.includes(t));
   return (eb: S): Expression<SqlBool> =>
-    eb.and(
-      terms.map((term) =>
-        // FTS5's LIKE takes no ESCAPE and its trigrams need 3 characters: other terms scan.
-        fts && term.length >= 3 && !/[\\%_]/.test(term)
-          ? eb(
+    eb.and([
+      // One MATCH for every indexed term: FTS5 intersects its postings without reading any text,
+      // where LIKE on the FTS table re-reads each candidate's text to confirm it.
+      ...(indexed.length > 0
+        ? [
+            eb(
               's.id',
               'in',
               eb
                 .selectFrom('search_fts')
                 .select('search_fts.id')
-                .where('search_fts.search', 'like', `%${term}%`),
-            )
-          : sql<SqlBool>`s.search like ${likeTerm(term)} escape '\\'`,
-      ),
-    );
+                .where(sql<SqlBool>`search_fts match ${ftsQuery(indexed)}`),
+            ),
+          ]
+        : []),
+      ...scanned.map((term) => sql<SqlBool>`s.search like ${likeTerm(term)} escape '\\'`),
+    ]);
 }
 
 function facetFilter(filter: SearchFilter, except?: SearchFacet) {
@@ -157,14 +167,22 @@ export async function querySearch({
   const offset = cursor ? decodeOffset(cursor) : 0;
   const match = matchTerms(db, filter.terms);
   const base = db.selectFrom('search_documents as s').where(match);
-  const pageQuery = base
+  // Ranked on narrow rows first; only the page's rows are read whole (a docs page's text is long).
+  const ranked = base
     .where(facetFilter(filter))
-    .select(['s.id', 's.ref', 's.hit', 's.kind', 's.owner', 's.type', 's.title', 's.target', 's.text'])
+    .select(['s.id as rid'])
     .select(score(filter.terms).as('score'))
     .orderBy('score', 'desc')
     .orderBy('s.id')
     .limit(limit + 1)
-    .offset(offset);
+    .offset(offset)
+    .as('r');
+  const pageQuery = db
+    .selectFrom(ranked)
+    .innerJoin('search_documents as d', 'd.id', 'r.rid')
+    .select(['d.id', 'd.ref', 'd.hit', 'd.kind', 'd.owner', 'd.type', 'd.title', 'd.target', 'd.text'])
+    .orderBy('r.score', 'desc')
+    .orderBy('d.id');
   // Each facet is counted with every other facet's filter applied, all in one statement over the
   // matched rows.
   const facetQuery = db

@@ -6,6 +6,8 @@ import type {
   RelatedEntity,
 } from '@portolan/core/apis/definition';
 import { useQuery } from '@tanstack/react-query';
+import { useEffect } from 'react';
+import { useLocation } from 'react-router';
 import { api } from '../api.ts';
 import { type FleetSummary, SEVERITY_CLASS } from '../findings.ts';
 import { EntityLink } from './EntityLink.tsx';
@@ -95,6 +97,11 @@ function Definition({ base }: { base: string }) {
     queryKey: ['definition', base],
     queryFn: () => api<DefinitionView>(`${base}/definition`),
   });
+  // A search result leads to one operation or channel (#op-3): it is opened and scrolled to.
+  const { hash } = useLocation();
+  useEffect(() => {
+    if (query.data && hash) document.getElementById(hash.slice(1))?.scrollIntoView();
+  }, [query.data, hash]);
   if (query.error) return <ErrorNote error={query.error} what="Loading the API definition" />;
   const d = query.data;
   if (!d) return <p className="muted">Loading…</p>;
@@ -125,13 +132,18 @@ function Definition({ base }: { base: string }) {
       )}
       {d.operations.length > 0 && (
         <ul className="operations">
-          {d.operations.map((op) => (
-            <Operation key={`${op.method} ${op.path}`} op={op} />
+          {d.operations.map((op, i) => (
+            <Operation
+              key={`${op.method} ${op.path}`}
+              op={op}
+              anchor={`op-${i}`}
+              open={hash === `#op-${i}`}
+            />
           ))}
         </ul>
       )}
-      {d.channels.map((c) => (
-        <details key={c.address} className="operation">
+      {d.channels.map((c, i) => (
+        <details key={c.address} id={`channel-${i}`} className="operation" open={hash === `#channel-${i}`}>
           <summary>
             <span className="method">{c.actions.join(' / ') || 'channel'}</span> <code>{c.address}</code>
             {c.description && <span className="muted"> {c.description}</span>}
@@ -164,10 +176,11 @@ function Definition({ base }: { base: string }) {
   );
 }
 
-function Operation({ op }: { op: ApiOperation }) {
+/** An operation; `anchor` is its id, which search results link to (and then open it). */
+function Operation({ op, anchor, open }: { op: ApiOperation; anchor: string; open: boolean }) {
   return (
-    <li>
-      <details className="operation">
+    <li id={anchor}>
+      <details className="operation" open={open}>
         <summary>
           <span className={`method m-${op.method.toLowerCase()}`}>{op.method}</span> <code>{op.path}</code>
           {op.summary && <span> {op.summary}</span>}

@@ -63,7 +63,7 @@ function typing(target: EventTarget | null): boolean {
   return !!el && (el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName));
 }
 
-/** Search over the whole catalog from every page; `/` focuses it. */
+/** Search over entities, docs pages and API operations from every page; `/` focuses it. */
 function HeaderSearch() {
   const navigate = useNavigate();
   const input = useRef<HTMLInputElement>(null);
@@ -82,7 +82,7 @@ function HeaderSearch() {
         onSubmit={(e) => {
           e.preventDefault();
           const q = input.current?.value.trim() ?? '';
-          navigate(`/catalog?${new URLSearchParams({ kind: 'all', ...(q ? { q } : {}) })}`);
+          navigate(`/search?${new URLSearchParams({ q })}`);
           input.current?.blur();
         }}
       >
