@@ -1,7 +1,9 @@
 // `portolan demo`: the portal on a simulated fleet, so a newcomer sees it work within a minute
 // with no cluster of their own. Everything it writes stays under ./data/demo.
-import { rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { cp, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startSimFleet } from '@portolan/sim';
 import { generateDeployHistory, historyServices } from '@portolan/sim/fleet/history';
 import { parseConfig } from '../config/load.ts';
@@ -20,6 +22,12 @@ export interface DemoOptions {
   clusters?: number;
 }
 
+/**
+ * The hand-written example catalog (docs and API definitions of every type) shown beside the
+ * generated one, so the demo's Docs and API tabs and its search have real content.
+ */
+const EXAMPLES = fileURLToPath(new URL('../../../../examples/catalog', import.meta.url));
+
 export async function runDemo(options: DemoOptions, io: Io): Promise<Portal> {
   const dir = resolve(options.dir ?? 'data/demo');
   const started = performance.now();
@@ -35,6 +43,11 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<Portal> {
     clusters: options.clusters ?? 14,
   });
   try {
+    const examples = existsSync(EXAMPLES);
+    if (examples) {
+      await rm(join(dir, 'examples'), { recursive: true, force: true });
+      await cp(EXAMPLES, join(dir, 'examples'), { recursive: true });
+    }
     const config = parseConfig(
       {
         app: {
@@ -43,7 +56,18 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<Portal> {
         },
         server: { port: options.port ?? 7007 },
         database: { client: 'sqlite', connection: './portolan.sqlite' },
-        catalog: { root: '.', locations: [{ type: 'file', target: './catalog/catalog-info.yaml' }] },
+        catalog: {
+          root: '.',
+          locations: [
+            { type: 'file', target: './catalog/catalog-info.yaml' },
+            ...(examples
+              ? [
+                  { type: 'file', target: './examples/org/*.yaml' },
+                  { type: 'dir', target: './examples/services' },
+                ]
+              : []),
+          ],
+        },
         kubernetes: {
           kubeconfig: {
             path: './kubeconfig.yaml',
@@ -90,6 +114,7 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<Portal> {
         '',
         `Portolan demo is running at ${portal.url}  (ready in ${seconds} s)`,
         `  ${sim.clusters.length} simulated clusters in ${new Set(sim.clusters.map((c) => c.region)).size} regions`,
+        ...(examples ? ['  With the example catalog: docs at /catalog/component/default/checkout/docs'] : []),
         `  kubectl works too: kubectl --kubeconfig ${join(dir, 'kubeconfig.yaml')} --context ${sim.clusters[0]?.name} get pods -A`,
         '  Stop with Ctrl-C.',
         '',
