@@ -32,9 +32,12 @@ class Statement implements SqliteStatement {
 
 export function openSqlite(path: string): SqliteDatabase {
   const db = new DatabaseSync(path);
-  // WAL lets readers (API requests) proceed while a refresh writes.
+  // WAL lets readers (API requests) proceed while a refresh writes. SQLite's default page cache
+  // is 2 MiB; a 20,000-entity catalog with its docs and search index is a few hundred, and a broad
+  // search reads thousands of its pages (counting the facets of a search matching all 5,000 docs
+  // pages of the bench catalog: 44 ms with the default cache, 17 ms with 64 MiB).
   db.exec(
-    'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;',
+    'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536;',
   );
   return {
     close: () => db.close(),

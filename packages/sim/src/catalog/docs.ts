@@ -14,7 +14,18 @@ export interface GeneratedDocs {
   pages: number;
 }
 
-const VERBS = ['deploy', 'rotate', 'debug', 'scale', 'migrate', 'monitor', 'roll back', 'page', 'restore', 'tune'];
+const VERBS = [
+  'deploy',
+  'rotate',
+  'debug',
+  'scale',
+  'migrate',
+  'monitor',
+  'roll back',
+  'page',
+  'restore',
+  'tune',
+];
 const TOPICS = ['Overview', 'Runbook', 'Architecture', 'On-call', 'Getting started', 'Data model', 'FAQ'];
 
 /**
