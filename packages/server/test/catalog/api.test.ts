@@ -55,6 +55,7 @@ describe('catalog HTTP API', () => {
     expect(names((await get('/api/catalog/entities?owner=payments-web')).body)).toEqual(['checkout-web']);
     expect(names((await get('/api/catalog/entities?owner=group:default/discovery&kind=api')).body)).toEqual([
       'search-api',
+      'search-graph',
     ]);
     expect(names((await get('/api/catalog/entities?lifecycle=experimental')).body)).toEqual([
       'order-events-pipeline',
@@ -71,16 +72,16 @@ describe('catalog HTTP API', () => {
 
   it('pages with cursors', async () => {
     const first = await get('/api/catalog/entities?limit=10');
-    expect(first.body.totalItems).toBe(16);
+    expect(first.body.totalItems).toBe(18);
     const next = (first.body.pageInfo as { nextCursor: string }).nextCursor;
     const second = await get(`/api/catalog/entities?limit=10&cursor=${encodeURIComponent(next)}`);
-    expect(names(second.body)).toHaveLength(6);
-    expect(second.body.totalItems).toBe(16);
+    expect(names(second.body)).toHaveLength(8);
+    expect(second.body.totalItems).toBe(18);
     expect(second.body.pageInfo).toEqual({});
     const refs = [...first.body.items!, ...second.body.items!].map(
       (i) => `${(i as { kind?: string }).kind}:${i.metadata.name}`,
     );
-    expect(new Set(refs).size).toBe(16);
+    expect(new Set(refs).size).toBe(18);
   });
 
   it('returns one entity with relations, origin and status', async () => {
@@ -124,7 +125,7 @@ describe('catalog HTTP API', () => {
 
   it('refreshes on demand and describes itself with OpenAPI', async () => {
     const refreshed = await app.inject({ method: 'POST', url: '/api/catalog/refresh' });
-    expect(refreshed.json()).toMatchObject({ entities: 16, added: 0, updated: 0, unchanged: 16 });
+    expect(refreshed.json()).toMatchObject({ entities: 18, added: 0, updated: 0, unchanged: 18 });
     const { body } = await get('/api/openapi.json');
     expect(body.openapi).toBe('3.1.0');
     const paths = body.paths as Record<string, Record<string, { parameters: { name: string }[] }>>;

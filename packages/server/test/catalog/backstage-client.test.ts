@@ -66,12 +66,12 @@ describe('@backstage/catalog-client against Portolan', () => {
 
   it('getEntities with no arguments returns every entity, as Portolan lists them', async () => {
     const { items } = await client.getEntities();
-    expect(all).toHaveLength(16);
+    expect(all).toHaveLength(18);
     expect(items).toEqual(all);
     for (const e of items as ApiEntity[]) expect(e.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
     // Portolan's own list without parameters still answers in its own shape.
     const plain = await own<{ items: unknown[]; totalItems: number }>('/api/catalog/entities');
-    expect(plain.totalItems).toBe(16);
+    expect(plain.totalItems).toBe(18);
   });
 
   it('getEntities ORs filters, ANDs the keys inside one, and matches key existence', async () => {
@@ -136,12 +136,12 @@ describe('@backstage/catalog-client against Portolan', () => {
       limit: 5,
       orderFields: { field: 'metadata.name', order: 'asc' },
     });
-    expect(first.totalItems).toBe(16);
+    expect(first.totalItems).toBe(18);
     const seen = [...first.items];
     let page = first;
     while (page.pageInfo.nextCursor) {
       page = await client.queryEntities({ cursor: page.pageInfo.nextCursor });
-      expect(page.totalItems).toBe(16);
+      expect(page.totalItems).toBe(18);
       seen.push(...page.items);
     }
     expect(seen.map((e) => e.metadata.name)).toEqual(
