@@ -58,7 +58,7 @@ describe.each(TEST_DATABASES)('catalog store on $id', (engine) => {
       { type: 'dir', target: './catalog/services' },
     ]);
     const summary = await catalog.refresh();
-    expect(summary).toMatchObject({ entities: 16, added: 16, removed: 0, problems: 0 });
+    expect(summary).toMatchObject({ entities: 18, added: 18, removed: 0, problems: 0 });
 
     const checkout = await catalog.get('component:default/checkout');
     expect(checkout?.origin).toEqual({
@@ -72,6 +72,7 @@ describe.each(TEST_DATABASES)('catalog store on $id', (engine) => {
       { type: 'ownedBy', targetRef: 'group:default/payments' },
       { type: 'partOf', targetRef: 'system:default/shop' },
       { type: 'providesApi', targetRef: 'api:default/checkout-api' },
+      { type: 'providesApi', targetRef: 'api:default/order-events' },
     ]);
     expect(checkout?.problems).toEqual([]);
     const api = await catalog.get('api:default/search-api');
@@ -88,6 +89,7 @@ describe.each(TEST_DATABASES)('catalog store on $id', (engine) => {
       'checkout',
       'checkout-api',
       'checkout-web',
+      'order-events',
       'order-events-pipeline',
       'orders-db',
       'shop',
