@@ -192,17 +192,19 @@ describe('the web app', () => {
     expect(await axeProblems(p)).toEqual([]);
     await p.screenshot({ path: join(SHOTS, 'home-mine.png'), fullPage: true });
 
-    // "/" focuses the header search; Enter searches the whole catalog.
+    // "/" focuses the header search; Enter searches everything: the team is an entity result.
     await p.keyboard.press('/');
     expect(await p.evaluate<string>('document.activeElement?.getAttribute("aria-label")')).toBe(
       'Search everything',
     );
     await p.keyboard.type(teamName);
     await p.keyboard.press('Enter');
-    await expect.poll(() => p.url()).toContain(`/catalog?kind=all&q=${teamName}`);
+    await expect.poll(() => p.url()).toContain(`/search?q=${teamName}`);
+    const entities = p.getByRole('region', { name: 'Results' }).locator('li[data-hit="entity"]');
     await expect
-      .poll(() => p.locator('table.catalog tbody tr td:first-child').allTextContents(), { timeout: 10_000 })
-      .toContain(teamName);
+      .poll(() => entities.locator('.result-meta').allTextContents(), { timeout: 10_000 })
+      .toContainEqual(expect.stringMatching(/^group/));
+    expect(await axeProblems(p)).toEqual([]);
     await home.close();
   });
 
