@@ -1,4 +1,6 @@
-// Wires the portal together in one place: config -> database -> catalog -> HTTP.
+// Wires the portal together in one place: config -> database -> replicas -> catalog -> HTTP.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { UnavailableError } from '@portolan/core/errors';
 import type { FastifyInstance as App, FastifyInstance } from 'fastify';
@@ -16,9 +18,15 @@ import { DeployService } from './deploy/service.ts';
 import { healthRoutes } from './health/routes.ts';
 import { HealthService } from './health/service.ts';
 import { createApp } from './http/app.ts';
+import { sseHub } from './http/sse.ts';
 import { createKubernetesEngine, type KubernetesEngine, kubernetesRoutes } from './kubernetes/index.ts';
 import { createLogger } from './log.ts';
 import { objectRoutes } from './objects/routes.ts';
+import { PortalMetrics } from './ops/metrics.ts';
+import { checkReadiness } from './ops/readiness.ts';
+import { type Bus, localBus, postgresBus } from './replicas/bus.ts';
+import { shareCatalog } from './replicas/catalog.ts';
+import { LeaderLease } from './replicas/lease.ts';
 import { ScalingHistory } from './scaling/history.ts';
 import { scalingRoutes } from './scaling/routes.ts';
 import { storedServiceCatalog } from './services/catalog.ts';
@@ -36,7 +44,18 @@ export interface Portal {
   kubernetes?: KubernetesEngine;
   /** Absent without a `kubernetes:` section. */
   deploys?: DeployService;
+  /** Prometheus metrics; other parts register theirs on `metrics.registry`. */
+  metrics: PortalMetrics;
+  /** The lease of work that runs on one replica at a time: `leader.whileLeader(work)`. */
+  leader: LeaderLease;
+  /** Announcements between replicas (in-process with SQLite). */
+  bus: Bus;
   url: string;
+  /**
+   * Graceful stop: readiness turns false, the listener stops accepting, event streams are told to
+   * reconnect and closed, leader work stops and the lease is released, within
+   * server.shutdownTimeoutSeconds (connections still open then are cut).
+   */
   close(): Promise<void>;
 }
 
@@ -49,6 +68,9 @@ export interface StartPortalOptions {
   /** Do not serve the web app (API-only tests). */
   apiOnly?: boolean;
 }
+
+/** One lease for all work that runs once: the catalog refresh, the deploy executor, external deploys. */
+const LEASE = 'leader';
 
 export async function startPortal(options: StartPortalOptions): Promise<Portal> {
   const { config, baseDir } = options;
@@ -65,6 +87,13 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
     for (const close of opened.reverse()) await Promise.resolve(close()).catch(() => {});
   };
   try {
+    const holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    // SQLite serves one process (openDatabase holds its file's lock), so a lease left in it
+    // belongs to a process that is gone: no need to wait for it to expire.
+    if (config.database.client === 'sqlite') await db.deleteFrom('leases').execute();
+    const bus =
+      config.database.client === 'pg' ? await postgresBus({ connection, logger }) : localBus(logger);
+    opened.push(() => bus.close());
     const catalog = new CatalogService({ db, catalog: config.catalog, baseDir, logger });
     const kubernetes =
       config.kubernetes === undefined
@@ -81,7 +110,25 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
         intervalMs: config.kubernetes!.metricsIntervalSeconds * 1000,
         logger,
       });
-    catalog.onRefresh(() => health?.invalidate());
+    let app: FastifyInstance | undefined;
+    const metrics = new PortalMetrics({
+      fleet: kubernetes,
+      sse: () => (app ? sseHub(app).stats : { clients: 0, bytes: 0, closed: {}, skipped: 0 }),
+    });
+    catalog.onRefresh((summary) => {
+      metrics.observeRefresh(summary);
+      health?.invalidate();
+    });
+    const leader = new LeaderLease({
+      db,
+      name: LEASE,
+      holder,
+      ttlMs: config.server.leaderLeaseSeconds * 1000,
+      logger,
+      onChange: (leads) => metrics.setLeader(LEASE, leads),
+    });
+    const sharedCatalog = shareCatalog({ catalog, bus, leader, logger });
+    let shuttingDown = false;
     const writers = config.kubernetes && deployIdentities({ config: config.kubernetes, configDir: baseDir });
     const executor =
       kubernetes &&
@@ -114,12 +161,44 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
         live: kubernetes,
         resolver,
         ...(config.deploy.strategy ? { strategy: config.deploy.strategy } : {}),
-        onChange: (id) => executor?.wake(id),
+        // A deployment requested or acted on through any replica wakes the leader's executor.
+        onChange: (id) => void bus.publish(DEPLOY_CHANGED, { id }).catch(() => {}),
       });
-    const app = await createApp({
+    if (executor) {
+      bus.subscribe(DEPLOY_CHANGED, (data) => {
+        const id = (data as { id?: unknown }).id;
+        if (leader.isLeader && typeof id === 'string') executor.wake(id);
+      });
+    }
+    // The executor and the external recorder run on the leader only: a cluster is changed by one
+    // replica, and a killed leader's deployments are resumed by the next one (executor.start()
+    // reads each cluster's live state to decide what is done).
+    let executorStarted: Promise<void> | undefined;
+    if (executor || external) {
+      leader.whileLeader(() => {
+        if (executor)
+          executorStarted = executor
+            .start()
+            .catch((error) => logger.error({ err: error }, 'deploy executor failed to start'));
+        if (external) external.start();
+        return async () => {
+          await executor?.stop();
+          if (external) await external.stop();
+        };
+      });
+    }
+    app = await createApp({
       logger,
       requestLog: config.server.log.requests,
       catalog,
+      metrics,
+      readiness: () =>
+        checkReadiness({
+          db,
+          catalogLoaded: () => catalog.lastRefresh !== undefined,
+          ...(kubernetes ? { clusters: () => kubernetes.clusters() } : {}),
+          shuttingDown: () => shuttingDown,
+        }),
       routes:
         kubernetes && resolver && health && deploys && history && usage
           ? [
@@ -144,9 +223,11 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
       ...(options.apiOnly ? {} : { webDir: WEB_DIR }),
       info: { title: config.app.title, banner: config.app.banner, version: '0.1.0' },
     });
-    opened.push(() => app.close());
-    await catalog.refresh().catch((error) => logger.error({ err: error }, 'first catalog refresh failed'));
-    catalog.start();
+    const server = app;
+    opened.push(() => server.close());
+    opened.push(() => leader.stop());
+    await leader.start();
+    await sharedCatalog.ready();
     opened.push(() => catalog.stop());
     if (kubernetes) {
       opened.push(() => kubernetes.stop());
@@ -155,35 +236,50 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
       opened.push(() => usage?.stop());
     }
     if (executor) {
-      // Resume the deployments a previous run left active. The gate reads workloads from the
-      // clusters themselves, so it does not wait for the caches.
-      opened.push(() => executor.stop());
+      // Resume the deployments a previous run left active (when this replica leads). The gate
+      // reads workloads from the clusters themselves, so it does not wait for the caches.
       opened.push(() => writers?.close());
-      await executor.start();
-    }
-    if (external) {
-      opened.push(() => external.stop());
-      external.start();
+      await executorStarted;
     }
     const port = options.port ?? config.server.port;
-    const address = await listen(app, config.server.host, port);
+    const address = await listen(server, config.server.host, port);
+    let closing: Promise<void> | undefined;
+    const shutdown = async (): Promise<void> => {
+      shuttingDown = true;
+      const deadline = Date.now() + config.server.shutdownTimeoutSeconds * 1000;
+      // Stop accepting first; then the streams (which never end by themselves) are told to come
+      // back in a second, to this replica's successor or another one.
+      const closed = server.close();
+      const streams = sseHub(server).drain(1000);
+      logger.info({ streams }, 'shutting down');
+      const cut = setTimeout(() => server.server.closeAllConnections(), Math.max(0, deadline - Date.now()));
+      cut.unref();
+      // The executor finishes its current step and the lease is given up, so the next leader
+      // need not wait for it to expire.
+      await leader.stop();
+      catalog.stop();
+      usage?.stop();
+      history?.close();
+      await writers?.close();
+      await closed;
+      clearTimeout(cut);
+      await kubernetes?.stop();
+      await bus.close();
+      await db.destroy();
+    };
     return {
-      app,
+      app: server,
       db,
       catalog,
       ...(kubernetes ? { kubernetes } : {}),
       ...(deploys ? { deploys } : {}),
+      metrics,
+      leader,
+      bus,
       url: address.replace('[::1]', 'localhost'),
-      async close() {
-        catalog.stop();
-        usage?.stop();
-        history?.close();
-        await executor?.stop();
-        if (external) await external.stop();
-        await writers?.close();
-        await kubernetes?.stop();
-        await app.close();
-        await db.destroy();
+      close() {
+        closing ??= shutdown();
+        return closing;
       },
     };
   } catch (error) {
@@ -191,6 +287,8 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
     throw error;
   }
 }
+
+const DEPLOY_CHANGED = 'deploy.changed';
 
 /** Listens, turning the usual socket errors into a sentence that says what to change. */
 async function listen(app: App, host: string, port: number): Promise<string> {

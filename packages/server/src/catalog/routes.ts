@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { OpenApiRegistry } from '../http/openapi.ts';
 import { listParam, parseQuery, refsParam } from '../http/query.ts';
+import { openSse } from '../http/sse.ts';
 import { backstageCatalogRoutes, backstageList, wantsBackstageList } from './backstage/routes.ts';
 import { definitionRoutes } from './definitions/routes.ts';
 import { docsRoutes } from './docs/routes.ts';
@@ -143,5 +144,18 @@ export function catalogRoutes(
 
   definitionRoutes(app, openapi, { catalog });
   docsRoutes(app, openapi, { catalog });
+  openapi.add({
+    method: 'get',
+    path: '/api/catalog/stream',
+    tag: 'catalog',
+    summary:
+      'Each catalog refresh, on whichever replica it ran, as a "refreshed" event with its summary (Server-Sent Events); the last one first',
+  });
+  app.get('/api/catalog/stream', async (request, reply) => {
+    const sse = openSse(request, reply, 25_000);
+    if (catalog.lastRefresh) sse.send('refreshed', catalog.lastRefresh);
+    sse.onClose(catalog.onRefresh((summary) => sse.send('refreshed', summary)));
+  });
+
   backstageCatalogRoutes(app, { catalog, openapi });
 }

@@ -46,6 +46,8 @@ export interface RefreshSummary {
   problems: number;
 }
 
+export type RefreshListener = (summary: RefreshSummary, where: 'here' | 'another replica') => void;
+
 function refOrNull(value: unknown, defaultKind: string, namespace: string): string | null {
   return tryNormalizeRef(value, { defaultKind, defaultNamespace: namespace }) ?? null;
 }
@@ -64,7 +66,8 @@ export class CatalogService {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<RefreshSummary> | undefined;
   #last: RefreshSummary | undefined;
-  readonly #listeners = new Set<(summary: RefreshSummary) => void>();
+  readonly #listeners = new Set<RefreshListener>();
+  #delegate: (() => Promise<RefreshSummary>) | undefined;
   readonly #parsed = new Map<string, { text: string; parsed: ParsedFile }>();
   readonly #definitions = new DefinitionIndex();
   readonly #docs = new DocsIndex();
@@ -77,9 +80,23 @@ export class CatalogService {
     return this.#last;
   }
 
-  onRefresh(listener: (summary: RefreshSummary) => void): () => void {
+  onRefresh(listener: RefreshListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /** Another replica refreshed the stored catalog: take its summary as this one's last. */
+  adopt(summary: RefreshSummary): void {
+    this.#last = summary;
+    for (const listener of this.#listeners) listener(summary, 'another replica');
+  }
+
+  /**
+   * Where refresh() goes instead of refreshing here (a replica that does not lead asks the leader,
+   * so the catalog is written by one replica at a time); undefined to refresh here.
+   */
+  delegateRefresh(delegate: (() => Promise<RefreshSummary>) | undefined): void {
+    this.#delegate = delegate;
   }
 
   /** Starts the periodic refresh; the first one runs at once. */
@@ -105,8 +122,18 @@ export class CatalogService {
     this.#timer = undefined;
   }
 
-  /** Runs a refresh, or joins the one already running. */
-  refresh(): Promise<RefreshSummary> {
+  /**
+   * Runs a refresh, or joins the one already running; `fresh` waits for that one and runs another,
+   * for a caller that needs files changed since it started to be read.
+   */
+  refresh(options: { fresh?: boolean } = {}): Promise<RefreshSummary> {
+    if (this.#delegate) return this.#delegate();
+    const running = this.#running;
+    if (options.fresh && running)
+      return running.then(
+        () => this.refresh(),
+        () => this.refresh(),
+      );
     this.#running ??= this.#refresh().finally(() => {
       this.#running = undefined;
     });
@@ -199,7 +226,7 @@ export class CatalogService {
     };
     this.#last = summary;
     logger.info({ refresh: summary }, 'catalog refreshed');
-    for (const listener of this.#listeners) listener(summary);
+    for (const listener of this.#listeners) listener(summary, 'here');
     return summary;
   }
 

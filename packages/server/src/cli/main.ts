@@ -52,11 +52,19 @@ function port(value: string | undefined): number | undefined {
 
 class UsageError extends Error {}
 
-function onSignal(close: () => Promise<void>): void {
+/**
+ * SIGTERM or SIGINT: a graceful close (see Portal.close), and exit at the latest `timeoutSeconds`
+ * later whatever is still open; a second signal exits at once.
+ */
+function onSignal(close: () => Promise<void>, timeoutSeconds: number): void {
   let closing = false;
   const stop = () => {
     if (closing) process.exit(1);
     closing = true;
+    setTimeout(() => {
+      io.stderr.write(`portolan: not closed within ${timeoutSeconds} s; exiting\n`);
+      process.exit(1);
+    }, timeoutSeconds * 1000).unref();
     close().then(
       () => process.exit(0),
       () => process.exit(1),
@@ -80,7 +88,7 @@ async function serve(args: string[]): Promise<number> {
   const p = port(values.port);
   const portal = await startPortal({ config, baseDir, ...(p === undefined ? {} : { port: p }) });
   io.stdout.write(`Portolan is running at ${portal.url}\n`);
-  onSignal(() => portal.close());
+  onSignal(() => portal.close(), config.server.shutdownTimeoutSeconds + 1);
   return new Promise(() => {});
 }
 
@@ -95,7 +103,7 @@ async function demo(args: string[]): Promise<number> {
     { ...(p === undefined ? {} : { port: p }), seed: values.seed ? Number(values.seed) : 1 },
     io,
   );
-  onSignal(() => portal.close());
+  onSignal(() => portal.close(), 10);
   return new Promise(() => {});
 }
 

@@ -41,6 +41,13 @@ export const configSchema = z
           })
           .strict()
           .prefault({}),
+        /** On SIGTERM: stop accepting, tell event streams to reconnect, and exit within this. */
+        shutdownTimeoutSeconds: z.number().positive().default(10),
+        /**
+         * With several replicas (PostgreSQL): how long the leader's lease lasts unrenewed, so how
+         * long work that runs once (catalog refresh) may pause when a leader dies.
+         */
+        leaderLeaseSeconds: z.number().min(1).default(15),
       })
       .strict()
       .prefault({}),

@@ -1,6 +1,7 @@
 // Kysely's SQLite dialect over Node's built-in node:sqlite, so the embedded database needs no
 // native addon (one less thing to compile against the right Node headers on every machine).
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { ConflictError } from '@portolan/core/errors';
 import type { SqliteDatabase, SqliteStatement } from 'kysely';
 
 function bind(parameters: ReadonlyArray<unknown>): SQLInputValue[] {
@@ -30,7 +31,32 @@ class Statement implements SqliteStatement {
   }
 }
 
+/**
+ * SQLite serves one process: a second portal on the same file would refresh the catalog twice and
+ * never see the first one's live changes. The first process holds an exclusive lock on a small
+ * file beside the database for as long as it runs; the operating system drops the lock when the
+ * process ends, however it ends, so a crash never leaves the file locked.
+ */
+function lockProcess(path: string): DatabaseSync {
+  const lock = new DatabaseSync(`${path}.lock`);
+  try {
+    lock.exec('PRAGMA locking_mode = EXCLUSIVE; PRAGMA busy_timeout = 0; BEGIN EXCLUSIVE;');
+    lock.exec('CREATE TABLE IF NOT EXISTS held_by (pid INTEGER)');
+  } catch (error) {
+    lock.close();
+    if (/locked|busy/i.test((error as Error).message)) {
+      throw new ConflictError(
+        `another Portolan process is using the SQLite database ${path}. SQLite serves one process; ` +
+          'to run several replicas, use PostgreSQL (database.client: pg).',
+      );
+    }
+    throw error;
+  }
+  return lock;
+}
+
 export function openSqlite(path: string): SqliteDatabase {
+  const lock = path === ':memory:' ? undefined : lockProcess(path);
   const db = new DatabaseSync(path);
   // WAL lets readers (API requests) proceed while a refresh writes. SQLite's default page cache
   // is 2 MiB; a 20,000-entity catalog with its docs and search index is a few hundred, and a broad
@@ -40,7 +66,10 @@ export function openSqlite(path: string): SqliteDatabase {
     'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536;',
   );
   return {
-    close: () => db.close(),
+    close: () => {
+      db.close();
+      lock?.close();
+    },
     prepare: (sql: string) => new Statement(db.prepare(sql)),
   };
 }

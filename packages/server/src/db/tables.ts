@@ -166,6 +166,14 @@ export interface DeploymentEventRow {
   body: string;
 }
 
+/** A named lease (see migrations/008_leases.ts). PostgreSQL returns bigints as strings. */
+export interface LeaseRow {
+  name: string;
+  holder: string;
+  token: number | string;
+  expires_at: number | string;
+}
+
 export interface Tables {
   deployments: DeploymentRow;
   deployment_events: DeploymentEventRow;
@@ -182,4 +190,5 @@ export interface Tables {
   search_documents: SearchDocumentRow;
   search_fts: SearchFtsRow;
   portolan_state: KeyValueRow;
+  leases: LeaseRow;
 }

@@ -128,7 +128,9 @@ export function deployRoutes(
     const { id } = parseQuery(idParams, request.params);
     const { after } = parseQuery(streamQuery, request.query);
     const first = await deploys.get(id); // 404 before the stream opens
-    const stream = openSse(request, reply, opts.heartbeatMs ?? 15_000);
+    // Every event counts: a client too slow to keep up is closed with a reason and comes back
+    // with ?after= (the sequence it last read) rather than be sent a gap.
+    const stream = openSse(request, reply, opts.heartbeatMs ?? 15_000, { whenBehind: 'disconnect' });
     let seq = first.lastSeq;
     if (after !== undefined && after < seq) {
       const earlier = await deploys.events(id, after);

@@ -1,10 +1,15 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { catalogRoutes } from '../catalog/routes.ts';
 import type { CatalogService } from '../catalog/service.ts';
+import type { PortalMetrics } from '../ops/metrics.ts';
+import type { Readiness } from '../ops/readiness.ts';
 import { searchRoutes } from '../search/routes.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './errors.ts';
 import { OpenApiRegistry } from './openapi.ts';
+import { installSseHub, type SseHubOptions } from './sse.ts';
 import { serveWebApp } from './static.ts';
 
 /**
@@ -24,6 +29,33 @@ export interface AppOptions {
   webDir?: string;
   /** Public facts the UI shows: title, banner (e.g. "simulated fleet"). */
   info?: { title: string; banner?: string | undefined; version: string };
+  /** Serves /metrics and observes every request's latency by route. */
+  metrics?: PortalMetrics;
+  /** Serves /readyz: 200 when ready, 503 with the failing checks otherwise. */
+  readiness?: () => Promise<Readiness>;
+  /** Bounds of event streams (what a client that stops reading may cost). */
+  sse?: SseHubOptions;
+}
+
+/**
+ * A request's id: the caller's X-Request-Id when it is a plain token (a proxy's id, so one request
+ * can be followed across both logs), else a fresh one. The header is untrusted: anything longer
+ * or with other characters is replaced rather than written to the log.
+ */
+function requestId(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,64}$/.test(given) ? given : randomUUID();
+}
+
+/** Query parameters whose values could be credentials, replaced in logged URLs. */
+const SECRET_PARAM = /token|secret|password|passwd|key|auth|code|session|cookie|signature|credential/i;
+
+export function loggableUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const params = new URLSearchParams(url.slice(q + 1));
+  for (const name of [...params.keys()]) if (SECRET_PARAM.test(name)) params.set(name, '[redacted]');
+  return `${url.slice(0, q)}?${params.toString()}`;
 }
 
 const CSP = [
@@ -44,8 +76,13 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 500 },
     frameworkErrors,
     clientErrorHandler,
+    genReqId: requestId,
   });
+  installSseHub(app, options.sse);
   installErrorHandling(app);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
   // Backstage's catalog client sends Content-Type: application/json on every request, DELETEs
   // with no body included; an empty JSON body is read as no body rather than refused.
   const json = app.getDefaultJsonParser('error', 'ignore');
@@ -60,7 +97,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       request.log[requestLog](
         {
           method: request.method,
-          url: request.url,
+          url: loggableUrl(request.url),
           status: reply.statusCode,
           ms: Math.round(reply.elapsedTime),
         },
@@ -77,7 +114,32 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   const openapi = new OpenApiRegistry();
   const info = options.info ?? { title: 'Portolan', version: '0.1.0' };
 
+  const metrics = options.metrics;
+  if (metrics) {
+    app.addHook('onResponse', async (request, reply) => {
+      metrics.observeRequest(
+        request.method,
+        request.routeOptions.url ?? 'unmatched',
+        reply.statusCode,
+        reply.elapsedTime / 1000,
+      );
+    });
+    app.get('/metrics', async (_request, reply) => {
+      reply.header('content-type', metrics.contentType);
+      return metrics.text();
+    });
+  }
+  // Liveness: the process answers. Readiness: it can serve users (see ops/readiness.ts).
   app.get('/healthz', async () => ({ status: 'ok' }));
+  const readiness = options.readiness;
+  if (readiness) {
+    app.get('/readyz', async (_request, reply) => {
+      const r = await readiness();
+      return reply
+        .status(r.ready ? 200 : 503)
+        .send({ status: r.ready ? 'ready' : 'not ready', checks: r.checks });
+    });
+  }
   app.get('/api/info', async () => ({ ...info, catalog: options.catalog.lastRefresh ?? null }));
   catalogRoutes(app, openapi, { catalog: options.catalog });
   searchRoutes(app, openapi, { catalog: options.catalog });

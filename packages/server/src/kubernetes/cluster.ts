@@ -168,6 +168,11 @@ export class ClusterWatcher implements ObjectSource {
     await this.#o.client.close();
   }
 
+  /** Per kind: relists and watch restarts so far (for the metrics). */
+  kindStats(): { kind: WatchedKind; relists: number; watchRestarts: number }[] {
+    return [...this.#kinds].map(([kind, rt]) => ({ kind, ...rt.reflector.stats }));
+  }
+
   store(kind: WatchedKind): KindStore | undefined {
     return this.#kinds.get(kind)?.store;
   }

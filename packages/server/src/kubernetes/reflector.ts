@@ -57,6 +57,8 @@ export class Reflector {
   #rv = '';
   #state: ReflectorState = { status: 'syncing' };
   #running: Promise<void> | undefined;
+  #lists = 0;
+  #watchRestarts = 0;
 
   constructor(options: ReflectorOptions) {
     this.#o = options;
@@ -72,6 +74,10 @@ export class Reflector {
   }
   get state(): ReflectorState {
     return this.#state;
+  }
+  /** Full LISTs after the first (410 Gone, errors), and watches reopened, for the metrics. */
+  get stats(): { relists: number; watchRestarts: number } {
+    return { relists: Math.max(0, this.#lists - 1), watchRestarts: this.#watchRestarts };
   }
 
   start(): void {
@@ -149,6 +155,7 @@ export class Reflector {
     const items: KubeObject[] = [];
     let cont: string | undefined;
     let rv = '';
+    this.#lists++;
     this.#listAbort = new AbortController();
     do {
       let page: Awaited<ReturnType<ClusterClient['list']>>;
@@ -234,6 +241,7 @@ export class Reflector {
       const { error, openedAt } = await this.#watchOnce();
       this.#abortWatch = undefined;
       if (this.#stopped) return;
+      this.#watchRestarts++;
       if (error instanceof Gone) {
         this.#o.log?.('watch expired (410 Gone); relisting', { kind: this.#o.kind.plural });
         return;

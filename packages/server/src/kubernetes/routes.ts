@@ -196,7 +196,7 @@ export function kubernetesRoutes(
           .header('cache-control', 'no-cache')
           .send(Readable.fromWeb(stream as import('node:stream/web').ReadableStream<Uint8Array>));
       }
-      const out = openSse(request, reply, heartbeatMs());
+      const out = openSse(request, reply, heartbeatMs(), { whenBehind: 'disconnect' });
       out.onClose(() => controller.abort());
       const tag = { cluster: q.cluster, namespace: q.namespace, pod: q.pod, container: q.container };
       void (async () => {
@@ -217,7 +217,7 @@ export function kubernetesRoutes(
     const lines = engine.workloadLogs(locator, { workload: q.workload, ...common });
     const first = await lines.next();
     if (sse) {
-      const out = openSse(request, reply, heartbeatMs());
+      const out = openSse(request, reply, heartbeatMs(), { whenBehind: 'disconnect' });
       out.onClose(() => controller.abort());
       void (async () => {
         try {

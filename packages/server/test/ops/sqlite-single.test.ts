@@ -1,0 +1,36 @@
+// SQLite serves one process: a second portal started on the same file is refused and told to use
+// PostgreSQL, and the file is free again once the first process is gone, however it ended.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { startPortalProcess } from './processes.ts';
+
+describe('two processes on one SQLite file', () => {
+  it('refuses the second with a message that says to use PostgreSQL', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portolan-sqlite-'));
+    const config = join(dir, 'portolan.yaml');
+    await writeFile(config, 'database:\n  client: sqlite\n  connection: ./data/portolan.sqlite\n');
+    const first = startPortalProcess(config);
+    try {
+      await first.url;
+      const second = startPortalProcess(config);
+      expect(await second.exited).toBe(1);
+      expect(second.output()).toContain(
+        `portolan: another Portolan process is using the SQLite database ${join(dir, 'data/portolan.sqlite')}. ` +
+          'SQLite serves one process; to run several replicas, use PostgreSQL (database.client: pg).',
+      );
+      // The first is untouched, and when it is killed outright the file is free again.
+      expect((await fetch(`${await first.url}/readyz`)).status).toBe(200);
+      first.child.kill('SIGKILL');
+      await first.exited;
+      const third = startPortalProcess(config);
+      await third.url;
+      third.child.kill('SIGTERM');
+      expect(await third.exited).toBe(0);
+    } finally {
+      first.child.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
