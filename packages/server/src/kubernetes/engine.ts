@@ -242,6 +242,11 @@ export class KubernetesEngine {
     return this.#views.view(locator, options);
   }
 
+  /** The same view as JSON text (kept with the view until something routed to it changes). */
+  viewJson(locator: ServiceLocator, options: ViewOptions = {}): string {
+    return this.#views.viewJson(locator, options);
+  }
+
   /**
    * Call `listener` with the view now and then after each change to the service's objects or its
    * clusters' state, coalesced over `streamDebounceMs`. Returns the unsubscribe function.

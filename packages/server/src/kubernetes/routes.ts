@@ -125,9 +125,10 @@ export function kubernetesRoutes(
     query: viewQuery,
     responses: BY_REF,
   });
-  app.get<{ Params: { ref: string } }>('/api/services/:ref/kubernetes', async (request) => {
+  app.get<{ Params: { ref: string } }>('/api/services/:ref/kubernetes', async (request, reply) => {
     const options = viewOptions(request.query);
-    return engine.view(await locatorFor(request.params.ref), options);
+    const json = engine.viewJson(await locatorFor(request.params.ref), options);
+    return reply.type('application/json; charset=utf-8').send(json);
   });
 
   doc(

@@ -33,6 +33,21 @@ interface Subscription {
   queued: boolean;
 }
 
+/** A view served to a request, kept until a change is routed to it (see ServiceViews.view). */
+interface CachedView {
+  locator: ServiceLocator;
+  key: string;
+  view: ServiceView;
+  /** The view as JSON, made on first ask: most of a small view's answer time is serialising it. */
+  json: string | undefined;
+  builtAt: number;
+}
+
+/** Views kept for requests; the least recently asked goes first. */
+const CACHED_VIEWS = 2000;
+/** A kept view is rebuilt after this long even if nothing changed, so pod ages stay near true. */
+const CACHED_VIEW_MAX_AGE_MS = 15_000;
+
 export interface ServiceViewsOptions {
   clusters: ClusterSet;
   now: () => number;
@@ -45,6 +60,8 @@ export class ServiceViews {
   readonly #o: ServiceViewsOptions;
   readonly #subs = new Map<string, Subscription>();
   readonly #router = new ChangeRouter<Subscription>();
+  readonly #cache = new Map<string, CachedView>();
+  readonly #cacheRouter = new ChangeRouter<CachedView>();
   #queue: Subscription[] = [];
   #draining = false;
 
@@ -87,9 +104,62 @@ export class ServiceViews {
     });
   }
 
-  /** The service view, from memory: never waits for a cluster. */
+  /**
+   * The service view, from memory: never waits for a cluster. A view asked for again is answered
+   * from the last one built unless a change was routed to it (the same routing that wakes live
+   * streams), a cluster's state changed, or it is older than CACHED_VIEW_MAX_AGE_MS. The view
+   * returned is shared: callers must not modify it.
+   */
   view(locator: ServiceLocator, options: ViewOptions = {}): ServiceView {
-    return this.#build(locator, this.#maxPods(options));
+    return this.#cached(locator, this.#maxPods(options)).view;
+  }
+
+  /** The same view as JSON text, kept with it. */
+  viewJson(locator: ServiceLocator, options: ViewOptions = {}): string {
+    const entry = this.#cached(locator, this.#maxPods(options));
+    entry.json ??= JSON.stringify(entry.view);
+    return entry.json;
+  }
+
+  #cached(locator: ServiceLocator, maxPods: number | undefined): CachedView {
+    const key = `${locator.ref}#${locatorKey(locator)}#${maxPods ?? 'all'}`;
+    const now = this.#o.now();
+    const hit = this.#cache.get(key);
+    if (hit) {
+      this.#cache.delete(key);
+      if (now - hit.builtAt < CACHED_VIEW_MAX_AGE_MS) {
+        this.#cache.set(key, hit); // most recently used last
+        return hit;
+      }
+      this.#cacheRouter.delete(hit);
+    }
+    const footprint = emptyFootprint();
+    const entry: CachedView = {
+      locator,
+      key,
+      view: this.#build(locator, maxPods, footprint),
+      json: undefined,
+      builtAt: now,
+    };
+    this.#cache.set(key, entry);
+    this.#cacheRouter.add(entry);
+    this.#cacheRouter.update(entry, footprint);
+    if (this.#cache.size > CACHED_VIEWS) {
+      const oldest = this.#cache.values().next().value;
+      if (oldest) this.#forget(oldest);
+    }
+    return entry;
+  }
+
+  #forget(entry: CachedView) {
+    if (this.#cache.get(entry.key) !== entry) return;
+    this.#cache.delete(entry.key);
+    this.#cacheRouter.delete(entry);
+  }
+
+  #forgetAll() {
+    for (const entry of this.#cache.values()) this.#cacheRouter.delete(entry);
+    this.#cache.clear();
   }
 
   /**
@@ -168,11 +238,17 @@ export class ServiceViews {
 
   /** Every open view is due (a cluster's state changed, or the clusters did). */
   markAllDirty(): void {
+    this.#forgetAll();
     for (const sub of this.#subs.values()) this.#schedule(sub);
   }
 
   /** Schedule the views these changes may alter. */
   changed(changes: readonly Change[]): void {
+    if (this.#cache.size > 0) {
+      const stale = new Set<CachedView>();
+      for (const change of changes) this.#cacheRouter.route(change, stale);
+      for (const entry of stale) this.#forget(entry);
+    }
     if (this.#subs.size === 0) return;
     const due = new Set<Subscription>();
     for (const change of changes) this.#router.route(change, due);
@@ -181,6 +257,7 @@ export class ServiceViews {
 
   /** Drop every subscription (the engine stops). */
   clear(): void {
+    this.#forgetAll();
     for (const sub of this.#subs.values()) {
       if (sub.timer) clearTimeout(sub.timer);
       this.#router.delete(sub);
