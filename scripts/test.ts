@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { binDir } from '../test/cluster/build.ts';
+import { ensureHelm } from '../test/helm/build.ts';
 import { ensurePostgres } from '../test/support/postgres.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -76,13 +77,18 @@ async function runTier(tier: Tier): Promise<number> {
       return vitest('store', { PORTOLAN_TEST_PG_URL: await ensurePostgres() });
     case 'integration': {
       if (!existsSync(fleetScript)) return vitest('integration');
+      // The chart's tests run Helm, built once from the Go module proxy like the fleet.
+      const helm = ensureHelm();
       const clusters = process.env.PORTOLAN_FLEET_CLUSTERS ?? '3';
       if (node(fleetScript, 'up', clusters) !== 0) {
         node(fleetScript, 'down');
         return 1;
       }
       try {
-        return vitest('integration', { PORTOLAN_FLEET_KUBECONFIG: join(root, '.fleet/kubeconfig') });
+        return vitest('integration', {
+          PORTOLAN_FLEET_KUBECONFIG: join(root, '.fleet/kubeconfig'),
+          PORTOLAN_HELM: helm,
+        });
       } finally {
         node(fleetScript, 'down');
       }
