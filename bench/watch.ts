@@ -1,14 +1,16 @@
 // The watch engine at scale, against the simulated fleet (run in a child process so the engine's
-// memory is measured alone): 20 clusters x 10,000 pods by default. Prints JSON lines:
+// memory is measured alone): 20 clusters x 10,000 pods by default, 150 clusters x 3,334 pods
+// changing at 2,000 objects/s with `company`. Prints JSON lines:
 //   sync       time to first full sync, objects and pods cached
 //   memory     RSS and heap of the engine process, bytes of heap per cached pod (target < 2 KiB)
-//   view       service view latency through HTTP, p50/p99 (targets 5 ms / 25 ms)
+//   view       service view latency through HTTP while the fleet changes, p50/p99 (targets 5 ms /
+//              25 ms), and API server requests meanwhile (target 0 per view)
+//   small-view a view of about a dozen pods in eight clusters, serially (targets 1 ms / 5 ms)
 //   freshness  change in a cluster -> open SSE stream, p50/p99 (target p99 < 1 s)
 //   requests   API requests per minute per apiserver with 0 and with 100 open service pages
 // Env: CLUSTERS, PODS_PER_CLUSTER, CHANGE_RATE, VIEW_REQUESTS, FRESHNESS_SAMPLES, REQUEST_WINDOW_S.
 // Run with `node --expose-gc bench/watch.ts` for steadier heap figures (npm run bench adds none).
-import { fork } from 'node:child_process';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { type CatalogEntity, locateService, type ServiceView } from '@portolan/core/services/index';
@@ -19,11 +21,16 @@ import { kubernetesRoutes } from '../packages/server/src/kubernetes/routes.ts';
 import type { ServiceCatalog } from '../packages/server/src/services/catalog.ts';
 import { ServiceResolver } from '../packages/server/src/services/resolver.ts';
 import { liveViews } from '../test/support/sse.ts';
+import { startSimChild } from './support/sim-child.ts';
 
-const CLUSTERS = Number(process.env.CLUSTERS ?? 20);
-const PODS_PER_CLUSTER = Number(process.env.PODS_PER_CLUSTER ?? 10_000);
-const CHANGE_RATE = Number(process.env.CHANGE_RATE ?? 20);
+// `npm run bench -- watch company`: the scale to design for, 150 clusters and 500,000 pods
+// changing at 2,000 objects per second. Without it: 20 clusters x 10,000 pods, 20 changes/s.
+const COMPANY = process.argv.includes('company');
+const CLUSTERS = Number(process.env.CLUSTERS ?? (COMPANY ? 150 : 20));
+const PODS_PER_CLUSTER = Number(process.env.PODS_PER_CLUSTER ?? (COMPANY ? 3334 : 10_000));
+const CHANGE_RATE = Number(process.env.CHANGE_RATE ?? (COMPANY ? 2000 : 20));
 const VIEW_REQUESTS = Number(process.env.VIEW_REQUESTS ?? 2000);
+const SMALL_VIEW_REQUESTS = Number(process.env.SMALL_VIEW_REQUESTS ?? 2000);
 const FRESHNESS_SAMPLES = Number(process.env.FRESHNESS_SAMPLES ?? 50);
 const REQUEST_WINDOW_S = Number(process.env.REQUEST_WINDOW_S ?? 60);
 const PAGES = Number(process.env.PAGES ?? 100);
@@ -47,51 +54,15 @@ const round = (n: number) => Math.round(n * 100) / 100;
 
 // ---- the simulated fleet, in a child process ----
 const here = dirname(fileURLToPath(import.meta.url));
-const child = fork(
-  join(here, 'support', 'watch-sim.ts'),
-  [
-    JSON.stringify({
-      clusters: CLUSTERS,
-      podsPerCluster: PODS_PER_CLUSTER,
-      changeRate: CHANGE_RATE,
-      seed: SEED,
-    }),
-  ],
-  {
-    execArgv: ['--disable-warning=ExperimentalWarning', '--max-old-space-size=8192'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  },
-);
-let nextId = 0;
-const pending = new Map<number, (v: unknown) => void>();
-let ready: (m: {
-  kubeconfig: string;
-  clusters: { name: string }[];
-  stats: unknown;
-  services: CatalogEntity[];
-  startMs: number;
-}) => void;
-const readyP = new Promise<Parameters<typeof ready>[0]>((r) => {
-  ready = r;
-});
-child.on('exit', (code) => {
-  if (code !== 0) {
+const sim = await startSimChild(
+  { clusters: CLUSTERS, podsPerCluster: PODS_PER_CLUSTER, changeRate: CHANGE_RATE, seed: SEED },
+  (code) => {
     emit({ bench: 'watch', error: `simulated fleet exited with code ${code}` });
     process.exit(1);
-  }
-});
-child.on('message', (m: { type: string; id?: number; value?: unknown }) => {
-  if (m.type === 'ready') ready(m as never);
-  if (m.type === 'reply') pending.get(m.id!)?.(m.value);
-});
-const call = <T>(cmd: string, ...args: unknown[]) =>
-  new Promise<T>((resolve) => {
-    const id = nextId++;
-    pending.set(id, resolve as (v: unknown) => void);
-    child.send({ cmd, id, args });
-  });
+  },
+);
+const call = sim.call;
 
-const sim = await readyP;
 emit({
   bench: 'watch',
   figure: 'sim',
@@ -128,6 +99,7 @@ emit({
   figure: 'sync',
   synced,
   firstFullSyncMs: Math.round(syncMs),
+  targetFirstFullSyncMs: 60_000,
   clusters: states.length,
   pods: count('Pod'),
   objects,
@@ -141,6 +113,7 @@ emit({
   figure: 'memory',
   gcExposed: gc !== undefined,
   rssMiB: round(mem.rss / 2 ** 20),
+  targetRssMiB: 2048,
   heapUsedMiB: round(mem.heapUsed / 2 ** 20),
   cacheHeapMiB: round(heapDelta / 2 ** 20),
   // Every cached object (ReplicaSets, Deployments, Services, Events... too) charged to the pods.
@@ -177,6 +150,7 @@ emit({ bench: 'watch', figure: 'services', catalog: entities.length, running: ru
 
 const latencies: number[] = [];
 let bytes = 0;
+const requestsBeforeViews = await call<number[]>('requests');
 for (let i = 0; i < VIEW_REQUESTS; i++) {
   const { e } = running[i % running.length]!;
   const s = performance.now();
@@ -185,10 +159,17 @@ for (let i = 0; i < VIEW_REQUESTS; i++) {
   latencies.push(performance.now() - s);
   bytes += body.byteLength;
 }
+// What the API servers were asked meanwhile, beyond the watches already open: a view is a lookup
+// in memory, so this is the watches' own reconnects, whatever the number of views.
+const requestsAfterViews = await call<number[]>('requests');
+const apiRequestsDuringViews = requestsAfterViews.reduce((n, a, i) => n + a - requestsBeforeViews[i]!, 0);
 emit({
   bench: 'watch',
   figure: 'view',
   requests: VIEW_REQUESTS,
+  changeRate: CHANGE_RATE,
+  apiRequestsDuringViews,
+  apiRequestsPerView: round(apiRequestsDuringViews / VIEW_REQUESTS),
   p50Ms: round(pct(latencies, 50)),
   p99Ms: round(pct(latencies, 99)),
   maxMs: round(pct(latencies, 100)),
@@ -196,6 +177,43 @@ emit({
   targetP50Ms: 5,
   targetP99Ms: 25,
 });
+
+// A small view, served serially: the service closest to a dozen pods in eight clusters.
+const small = running
+  .map((x) => ({
+    e: x.e,
+    clusters: x.view.clusters.filter((c) => c.items.length > 0).length,
+    pods: x.view.summary.pods,
+  }))
+  .sort(
+    (a, b) =>
+      Math.abs(a.clusters - 8) * 3 +
+      Math.abs(a.pods - 12) -
+      (Math.abs(b.clusters - 8) * 3 + Math.abs(b.pods - 12)),
+  )[0];
+if (small) {
+  const serial: number[] = [];
+  let smallBytes = 0;
+  for (let i = 0; i < SMALL_VIEW_REQUESTS; i++) {
+    const s = performance.now();
+    const res = await fetch(url(small.e));
+    smallBytes = (await res.arrayBuffer()).byteLength;
+    serial.push(performance.now() - s);
+  }
+  emit({
+    bench: 'watch',
+    figure: 'small-view',
+    service: small.e.metadata.name,
+    clusters: small.clusters,
+    pods: small.pods,
+    bytes: smallBytes,
+    requests: SMALL_VIEW_REQUESTS,
+    p50Ms: round(pct(serial, 50)),
+    p99Ms: round(pct(serial, 99)),
+    targetP50Ms: 1,
+    targetP99Ms: 5,
+  });
+}
 
 // ---- SSE pages ----
 interface Page {

@@ -1,0 +1,243 @@
+// Many live pages at once: 1,000 event streams on 200 services while the simulated fleet changes,
+// and clients that stop reading. Prints JSON lines:
+//   streams    clients opened, and how long opening them took
+//   freshness  a Deployment's image changed -> every client of that service shows it, p50/p99/max
+//              (target: all within 2 s), clients that missed it, streams dropped (target 0)
+//   slow       clients that stop reading: what they cost the server (RSS), snapshots skipped for
+//              them, and streams closed with a reason
+// Env: CLUSTERS, PODS_PER_CLUSTER, CHANGE_RATE, CLIENTS, SERVICES, ROUNDS, SLOW_CLIENTS, SLOW_SECONDS.
+// Loopback only; every part is bounded in count and time and the run stops by itself.
+import { connect, type Socket } from 'node:net';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type CatalogEntity, locateService } from '@portolan/core/services/index';
+import Fastify from 'fastify';
+import { OpenApiRegistry } from '../packages/server/src/http/openapi.ts';
+import { sseHub } from '../packages/server/src/http/sse.ts';
+import { createKubernetesEngine } from '../packages/server/src/kubernetes/engine.ts';
+import { kubernetesRoutes } from '../packages/server/src/kubernetes/routes.ts';
+import type { ServiceCatalog } from '../packages/server/src/services/catalog.ts';
+import { ServiceResolver } from '../packages/server/src/services/resolver.ts';
+import { sseBlocks } from '../test/support/sse.ts';
+import { startSimChild } from './support/sim-child.ts';
+
+const CLUSTERS = Number(process.env.CLUSTERS ?? 20);
+const PODS_PER_CLUSTER = Number(process.env.PODS_PER_CLUSTER ?? 2500);
+const CHANGE_RATE = Number(process.env.CHANGE_RATE ?? 200);
+const CLIENTS = Number(process.env.CLIENTS ?? 1000);
+const SERVICES = Number(process.env.SERVICES ?? 200);
+const ROUNDS = Number(process.env.ROUNDS ?? 10);
+const SLOW_CLIENTS = Number(process.env.SLOW_CLIENTS ?? 50);
+const SLOW_SECONDS = Number(process.env.SLOW_SECONDS ?? 20);
+const TIMEOUT_MS = 10_000;
+
+const emit = (o: Record<string, unknown>) => console.log(JSON.stringify(o));
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? Number.NaN : s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+const round = (n: number) => Math.round(n * 100) / 100;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// A hard stop, whatever happens.
+setTimeout(() => {
+  emit({ bench: 'sse', error: 'did not finish within 15 minutes' });
+  process.exit(1);
+}, 15 * 60_000).unref();
+
+const sim = await startSimChild(
+  { clusters: CLUSTERS, podsPerCluster: PODS_PER_CLUSTER, changeRate: CHANGE_RATE, seed: 'bench-sse' },
+  (code) => {
+    emit({ bench: 'sse', error: `simulated fleet exited with code ${code}` });
+    process.exit(1);
+  },
+);
+const engine = createKubernetesEngine({
+  config: {
+    kubeconfig: { path: sim.kubeconfig, contexts: sim.clusters.map((c) => `${c.name}-portolan`) },
+  },
+  configDir: dirname(fileURLToPath(import.meta.url)),
+});
+await engine.start();
+await engine.waitForSync(600_000);
+const entities = sim.services;
+const byRef = new Map(
+  entities.map((e) => [`component:${e.metadata.namespace ?? 'default'}/${e.metadata.name}`.toLowerCase(), e]),
+);
+const catalog: ServiceCatalog = {
+  getEntity: async (ref) => byRef.get(ref),
+  listOwnedBy: async (g) => entities.filter((e) => e.spec?.owner === g),
+  listAll: async () => entities,
+};
+const app = Fastify();
+kubernetesRoutes(app, new OpenApiRegistry(), {
+  engine,
+  resolver: new ServiceResolver({ catalog, discovery: engine }),
+});
+await app.listen({ port: 0, host: '127.0.0.1' });
+const { port } = app.server.address() as { port: number };
+const hub = sseHub(app);
+const path = (e: CatalogEntity) =>
+  `/api/services/${encodeURIComponent(`component:default/${e.metadata.name}`)}/kubernetes/stream`;
+
+// Services with a Deployment somewhere (a change to make), the largest first for the slow clients.
+const services = entities
+  .map((e) => {
+    const view = engine.view(locateService(e));
+    const cluster = view.clusters.find((c) => c.items.some((w) => w.kind === 'Deployment'));
+    const w = cluster?.items.find((x) => x.kind === 'Deployment');
+    return cluster && w ? { e, cluster: cluster.cluster, w, pods: view.summary.pods } : undefined;
+  })
+  .filter((x) => x !== undefined)
+  .slice(0, SERVICES);
+
+// ---- 1,000 clients ----
+interface Client {
+  service: number;
+  /** Called with each view's raw JSON. */
+  onView: ((data: string) => void) | undefined;
+  ended: boolean;
+  controller: AbortController;
+}
+const clients: Client[] = [];
+const t0 = performance.now();
+await Promise.all(
+  Array.from({ length: CLIENTS }, async (_, i) => {
+    const client: Client = {
+      service: i % services.length,
+      onView: undefined,
+      ended: false,
+      controller: new AbortController(),
+    };
+    clients.push(client);
+    const res = await fetch(`http://127.0.0.1:${port}${path(services[client.service]!.e)}`, {
+      signal: client.controller.signal,
+    });
+    let first: () => void = () => {};
+    const opened = new Promise<void>((r) => {
+      first = r;
+    });
+    void (async () => {
+      try {
+        for await (const block of sseBlocks(res.body!)) {
+          // The view once, then patches; a changed image shows in the patch that carries it.
+          if (block.event !== 'view' && block.event !== 'patch') continue;
+          first();
+          client.onView?.(block.data);
+        }
+      } catch {
+        // aborted at the end
+      }
+      client.ended = true;
+    })();
+    await opened;
+  }),
+);
+emit({
+  bench: 'sse',
+  figure: 'streams',
+  clusters: CLUSTERS,
+  pods: engine.clusters().reduce((n, c) => n + (c.counts.Pod ?? 0), 0),
+  changeRate: CHANGE_RATE,
+  clients: CLIENTS,
+  services: services.length,
+  openedInMs: Math.round(performance.now() - t0),
+});
+
+// ---- freshness: change every service's Deployment, one round at a time ----
+const lags: number[] = [];
+let missed = 0;
+for (let round = 0; round < ROUNDS; round++) {
+  const waits: Promise<void>[] = [];
+  const perService = Math.ceil(services.length / ROUNDS);
+  const chosen = services.slice(round * perService, (round + 1) * perService);
+  const changedAt = new Map<number, number>();
+  for (const s of chosen) {
+    const index = services.indexOf(s);
+    const version = `sse-${round}-${Date.now()}`;
+    const image = `${(s.w.images[0]?.image ?? 'x:1').replace(/:[^:/]*$/, '')}:${version}`;
+    for (const c of clients.filter((x) => x.service === index)) {
+      waits.push(
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            missed++;
+            c.onView = undefined;
+            resolve();
+          }, TIMEOUT_MS);
+          c.onView = (data) => {
+            if (!data.includes(version)) return;
+            lags.push(Date.now() - (changedAt.get(index) ?? Date.now()));
+            clearTimeout(timer);
+            c.onView = undefined;
+            resolve();
+          };
+        }),
+      );
+    }
+    changedAt.set(
+      index,
+      await sim.call<number>('setImage', s.cluster.replace(/-portolan$/, ''), s.w.namespace, s.w.name, image),
+    );
+  }
+  await Promise.all(waits);
+  await sleep(500);
+}
+const dropped = clients.filter((c) => c.ended).length;
+emit({
+  bench: 'sse',
+  figure: 'freshness',
+  samples: lags.length,
+  p50Ms: round(pct(lags, 50)),
+  p99Ms: round(pct(lags, 99)),
+  maxMs: round(pct(lags, 100)),
+  missed,
+  dropped,
+  closedByServer: hub.stats.closed,
+  targetMaxMs: 2000,
+  targetDropped: 0,
+});
+
+// ---- clients that stop reading ----
+const rssBefore = process.memoryUsage().rss;
+const skippedBefore = hub.stats.skipped;
+const bySize = [...services].sort((a, b) => b.pods - a.pods);
+const slow: Socket[] = [];
+for (let i = 0; i < SLOW_CLIENTS; i++) {
+  const s = bySize[i % bySize.length]!;
+  slow.push(
+    await new Promise<Socket>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port }, () => {
+        socket.write(`GET ${path(s.e)} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`);
+        socket.pause();
+        resolve(socket);
+      });
+    }),
+  );
+}
+// Keep their services changing: every 200 ms a new image on one of them.
+const started = Date.now();
+let maxRss = rssBefore;
+for (let i = 0; Date.now() - started < SLOW_SECONDS * 1000; i++) {
+  const s = bySize[i % Math.min(SLOW_CLIENTS, bySize.length)]!;
+  await sim.call('setImage', s.cluster.replace(/-portolan$/, ''), s.w.namespace, s.w.name, `slow:${i}`);
+  maxRss = Math.max(maxRss, process.memoryUsage().rss);
+  await sleep(200);
+}
+emit({
+  bench: 'sse',
+  figure: 'slow',
+  slowClients: SLOW_CLIENTS,
+  seconds: SLOW_SECONDS,
+  maxBufferedBytesPerClient: hub.maxBufferedBytes,
+  rssGrowthMiB: round((maxRss - rssBefore) / 2 ** 20),
+  rssGrowthPerSlowClientKiB: Math.round((maxRss - rssBefore) / 1024 / SLOW_CLIENTS),
+  snapshotsSkipped: hub.stats.skipped - skippedBefore,
+  closedByServer: hub.stats.closed,
+  fastClientsStillOpen: clients.filter((c) => !c.ended).length,
+});
+
+for (const s of slow) s.destroy();
+for (const c of clients) c.controller.abort();
+await app.close();
+await engine.stop();
+await sim.call('stop');
+process.exit(0);
