@@ -4,7 +4,6 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { PortolanError } from '@portolan/core/errors';
 import { loadConfig } from '../config/load.ts';
-import { startPortal } from '../portal.ts';
 import type { Io } from './io.ts';
 import { terminalSafe } from './terminal.ts';
 import { validateCommand } from './validate.ts';
@@ -86,6 +85,8 @@ async function serve(args: string[]): Promise<number> {
     );
   const { config, baseDir } = loadConfig(file);
   const p = port(values.port);
+  // Loaded here: the server, its database drivers and metrics are not the other commands' to pay.
+  const { startPortal } = await import('../portal.ts');
   const portal = await startPortal({ config, baseDir, ...(p === undefined ? {} : { port: p }) });
   io.stdout.write(`Portolan is running at ${portal.url}\n`);
   onSignal(() => portal.close(), config.server.shutdownTimeoutSeconds + 1);

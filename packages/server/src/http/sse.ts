@@ -19,6 +19,13 @@ export interface SseOptions {
    * - 'disconnect': every event matters (log lines); close the stream with a reason instead.
    */
   whenBehind?: 'latest' | 'disconnect';
+  /**
+   * With 'latest': events that only make sense after every one before them (`patch`). While the
+   * client is behind they are dropped, and when it catches up `resync` is called to send it a
+   * fresh snapshot instead.
+   */
+  deltas?: readonly string[];
+  resync?: () => void;
 }
 
 export interface SseHubOptions {
@@ -132,6 +139,9 @@ export function openSse(
   let closed = false;
   /** Newest snapshot per event name not yet written, while the client is behind. */
   const pending = new Map<string, unknown>();
+  const deltas = new Set(options.deltas ?? []);
+  /** A delta was dropped: the client needs a fresh snapshot when it catches up. */
+  let needsResync = false;
   let behindSince: number | undefined;
 
   const write = (text: string) => {
@@ -175,6 +185,10 @@ export function openSse(
     behindSince = undefined;
     const fresh = [...pending];
     pending.clear();
+    if (needsResync) {
+      needsResync = false;
+      options.resync?.();
+    }
     for (const [event, data] of fresh) write(frame(event, data));
   });
   write('retry: 3000\n\n');
@@ -199,8 +213,9 @@ export function openSse(
           return;
         }
         if (fallBehind()) return;
-        if (pending.has(event)) hub.stats.skipped++;
-        pending.set(event, data);
+        hub.stats.skipped += deltas.has(event) || pending.has(event) ? 1 : 0;
+        if (deltas.has(event)) needsResync = true;
+        else pending.set(event, data);
         return;
       }
       write(frame(event, data));

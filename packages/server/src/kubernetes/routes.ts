@@ -144,8 +144,16 @@ export function kubernetesRoutes(
   app.get<{ Params: { ref: string } }>('/api/services/:ref/kubernetes/stream', async (request, reply) => {
     const options = viewOptions(request.query);
     const locator = await locatorFor(request.params.ref);
-    const sse = openSse(request, reply, heartbeatMs());
-    const unsubscribe = engine.subscribe(locator, patchingListener(sse.send), options);
+    const listener = patchingListener((event, data) => sse.send(event, data));
+    // A client that fell behind lost patches: when it catches up it gets the view whole again.
+    const sse = openSse(request, reply, heartbeatMs(), {
+      deltas: ['patch'],
+      resync: () => {
+        listener.restart();
+        listener(engine.view(locator, options));
+      },
+    });
+    const unsubscribe = engine.subscribe(locator, listener, options);
     sse.onClose(unsubscribe);
     if (opts.streamExtras) sse.onClose(opts.streamExtras(locator, sse.send));
   });

@@ -27,10 +27,15 @@ export function streamedView(view: ServiceView): ServiceView {
   };
 }
 
-/** A view listener that sends the first view whole and every later one as a patch (none if equal). */
-export function patchingListener(send: (event: 'view' | 'patch', data: unknown) => void): ViewListener {
+/**
+ * A view listener that sends the first view whole and every later one as a patch (none if equal);
+ * `restart()` makes the next one whole again (a client that missed patches needs a fresh view).
+ */
+export function patchingListener(
+  send: (event: 'view' | 'patch', data: unknown) => void,
+): ViewListener & { restart(): void } {
   let last: Json | undefined;
-  return (view) => {
+  const listener = (view: ServiceView) => {
     const doc = streamedView(view) as unknown as Json;
     if (last === undefined) send('view', doc);
     else {
@@ -39,4 +44,9 @@ export function patchingListener(send: (event: 'view' | 'patch', data: unknown) 
     }
     last = doc;
   };
+  return Object.assign(listener, {
+    restart: () => {
+      last = undefined;
+    },
+  });
 }
