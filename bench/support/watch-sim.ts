@@ -41,6 +41,11 @@ process.on('message', async (m: { cmd: string; id: number; args?: unknown[] }) =
       lag.reset();
       send({ type: 'reply', id: m.id, value: true });
       break;
+    case 'cpu': {
+      const u = process.cpuUsage();
+      send({ type: 'reply', id: m.id, value: (u.user + u.system) / 1000 });
+      break;
+    }
     case 'lag':
       send({
         type: 'reply',
