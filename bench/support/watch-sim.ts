@@ -18,7 +18,7 @@ const handle = await startSimFleet({
   dir,
   seed: opts.seed,
   clusters: opts.clusters,
-  podsPerCluster: opts.podsPerCluster,
+  ...(opts.podsPerCluster > 0 ? { podsPerCluster: opts.podsPerCluster } : {}),
   changeRate: opts.changeRate,
   outages: false,
   rolloutEveryMs: 0,
