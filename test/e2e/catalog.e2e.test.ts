@@ -47,7 +47,9 @@ describe('the catalog in a browser', () => {
     await page.getByLabel('Search the catalog').fill('basket');
     await expect.poll(() => page.locator('table.grid tbody tr').count()).toBe(1);
     await page.getByRole('link', { name: 'Checkout', exact: true }).click();
-    await page.getByRole('heading', { name: 'Checkout' }).waitFor();
+    // The header names the entity from the URL at once; wait for the entity itself.
+    await page.getByRole('heading', { name: 'Checkout', exact: true }).waitFor();
+    await page.getByText('Takes a basket and turns it into a paid order.').first().waitFor();
     expect(page.url()).toContain('/catalog/component/default/checkout');
     const text = await page.locator('article').textContent();
     expect(text).toContain('Takes a basket and turns it into a paid order.');
