@@ -93,8 +93,8 @@ describe('search documents', () => {
     ).toBe(true);
     expect(rows[0]!.text).toBe('Sells pets — animals');
     // The name, ref and operationId are found, though not shown as text.
-    expect(rows[0]!.search).toContain('pets api:default/pets');
-    expect(rows[2]!.search).toContain('getpet');
+    expect(rows[0]!.keys).toContain('pets api:default/pets');
+    expect(rows[2]!.keys).toContain('getpet');
     expect(rows[3]!.text).toBe('PetSold — A sale');
   });
 

@@ -10,6 +10,7 @@ import * as m004 from './migrations/004_api_definitions.ts';
 import * as m005 from './migrations/005_docs.ts';
 import * as m006 from './migrations/006_deployments.ts';
 import * as m007 from './migrations/007_search.ts';
+import * as m008 from './migrations/008_search_words.ts';
 import { openSqlite } from './node-sqlite.ts';
 import type { Tables } from './tables.ts';
 
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '005_docs': m005,
   '006_deployments': m006,
   '007_search': m007,
+  '008_search_words': m008,
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
