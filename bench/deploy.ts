@@ -2,8 +2,10 @@
 // the portal's executor patching the simulated API servers. Prints JSON lines: how long until all
 // ended, how many completed, whether every planned workload runs its new image afterwards, the
 // executor's time per changed cluster, and the API's latency (p50/p99) while they ran.
-// The wave-by-wave time of a 3-cluster deploy on the real fleet is printed by
-// test/integration/deploy.int.test.ts (`figure: deploy-3-clusters`).
+// Then the wave-by-wave time of a 3-cluster deploy on the real test fleet: the integration test's
+// own deploy (test/integration/deploy.int.test.ts, `figure: deploy-3-clusters`) run on a fleet
+// started here, so the bench and the test measure one thing one way. SKIP_REAL=1 leaves it out.
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -185,3 +187,47 @@ console.log(
 await portal.close();
 await sim.stop();
 await rm(dir, { recursive: true, force: true });
+
+if (process.env.SKIP_REAL !== '1') realFleetWaves();
+
+function realFleetWaves(): void {
+  const root = join(import.meta.dirname, '..');
+  const node = (...args: string[]) =>
+    spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', ...args], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, PORTOLAN_FLEET_KUBECONFIG: join(root, '.fleet/kubeconfig') },
+    });
+  const fleet = join(root, 'test/cluster/fleet.ts');
+  const up = node(fleet, 'up', '3');
+  if (up.status !== 0) {
+    console.log(
+      JSON.stringify({
+        bench: 'deploy-real',
+        skipped: 'the real test fleet did not start (it needs Go to build; see test/cluster/README.md)',
+      }),
+    );
+    node(fleet, 'down');
+    return;
+  }
+  try {
+    const vitest = join(root, 'node_modules/vitest/vitest.mjs');
+    const run = node(
+      vitest,
+      'run',
+      '--project',
+      'integration',
+      'test/integration/deploy.int.test.ts',
+      '-t',
+      'rolls a version out to 3 clusters',
+    );
+    const figure = `${run.stdout}`.split('\n').find((l) => l.includes('"figure":"deploy-3-clusters"'));
+    console.log(
+      figure
+        ? JSON.stringify({ bench: 'deploy-real', ...JSON.parse(figure.slice(figure.indexOf('{'))) })
+        : JSON.stringify({ bench: 'deploy-real', failed: run.stdout.slice(-2000) }),
+    );
+  } finally {
+    node(fleet, 'down');
+  }
+}

@@ -10,7 +10,7 @@ export type SearchHitKind = (typeof SEARCH_HITS)[number];
 export const MAX_SEARCH_TEXT = 10_000;
 
 /** Bumped whenever rows are built differently, so a portal rebuilds its index once at start. */
-export const SEARCH_INDEX_VERSION = '1';
+export const SEARCH_INDEX_VERSION = '2';
 
 export interface SearchDocument {
   /** Unique per row: `<ref>` for the entity, `<ref>#docs:<path>`, `<ref>#op:<n>`. */
@@ -27,8 +27,10 @@ export interface SearchDocument {
   target: string | null;
   /** Plain text shown as a snippet: description and tags, the page's text, the summary. */
   text: string;
-  /** Lower-cased title, then text: what terms are matched against. */
-  search: string;
+  /** Lower-cased title and the names that find it (entity name and ref, operationId): matched by substring. */
+  keys: string;
+  /** The text's words (see `searchWords`), space-separated: matched by word prefix. */
+  words: string;
 }
 
 /** What the index needs of an entity (owner already a normalised ref). */
@@ -47,6 +49,14 @@ export interface SearchDocsPage {
   path: string;
   title: string;
   text: string;
+}
+
+/**
+ * The words of a text as search matches them: runs of letters and digits (any script),
+ * lower-cased; everything else separates words. Both engines index exactly these.
+ */
+export function searchWords(text: string): string[] {
+  return text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
 }
 
 const clip = (text: string) => (text.length > MAX_SEARCH_TEXT ? text.slice(0, MAX_SEARCH_TEXT) : text);
@@ -84,7 +94,8 @@ export function searchDocuments({
       title: title.slice(0, 500),
       target,
       text: clipped,
-      search: `${title}\n${extra}${clipped}`.toLowerCase(),
+      keys: `${title}\n${extra}`.toLowerCase(),
+      words: searchWords(clipped).join(' '),
     };
   };
   const out: SearchDocument[] = [

@@ -18,12 +18,20 @@ export interface Highlighted {
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** Every occurrence of any term in text, case-insensitively, merged where they overlap. */
-export function highlightRanges(text: string, terms: string[]): [number, number][] {
+/**
+ * Every occurrence of any term in text, case-insensitively, merged where they overlap. With
+ * `wordStart`, only occurrences that begin a word (not after a letter or digit), as text is
+ * matched.
+ */
+export function highlightRanges(
+  text: string,
+  terms: string[],
+  { wordStart = false }: { wordStart?: boolean } = {},
+): [number, number][] {
   if (terms.length === 0 || text === '') return [];
   const found: [number, number][] = [];
   for (const term of terms) {
-    const pattern = new RegExp(escapeRegExp(term), 'giu');
+    const pattern = new RegExp(`${wordStart ? '(?<![\\p{L}\\p{N}])' : ''}${escapeRegExp(term)}`, 'giu');
     // Every occurrence, overlapping ones too ("aa" twice in "aaa"); offsets are the text's own,
     // whatever lower-casing would do to its length.
     for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
@@ -48,11 +56,11 @@ export function highlight(text: string, terms: string[]): Highlighted {
 }
 
 /**
- * A window of about `width` characters around the first match (the start of the text when
+ * A window of about `width` characters around the first match where a word starts (the start of the text when
  * nothing matches), cut at word boundaries and marked with ellipses where it was cut.
  */
 export function snippet(text: string, terms: string[], width = 200): Highlighted {
-  const all = highlightRanges(text, terms);
+  const all = highlightRanges(text, terms, { wordStart: true });
   if (text.length <= width) return { text, ranges: all };
   const first = all[0]?.[0] ?? 0;
   let start = Math.max(0, first - Math.floor(width / 3));

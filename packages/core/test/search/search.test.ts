@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DefinitionView } from '../../src/apis/definition.ts';
-import { MAX_SEARCH_TEXT, searchDocuments } from '../../src/search/documents.ts';
+import { MAX_SEARCH_TEXT, searchDocuments, searchWords } from '../../src/search/documents.ts';
 import { highlightRanges, searchTerms, snippet } from '../../src/search/highlight.ts';
 
 const marked = (h: { text: string; ranges: [number, number][] }) =>
@@ -39,6 +39,9 @@ describe('search terms and highlights', () => {
     expect(s.text.length).toBeLessThan(130);
     expect(marked(s)).toEqual(['refund']);
     expect(snippet('short text', ['text'])).toEqual({ text: 'short text', ranges: [[6, 10]] });
+    // Text is matched where words start, and marked there only.
+    expect(snippet('context and text', ['text']).ranges).toEqual([[12, 16]]);
+    expect(searchWords('Roll-out: état 2.5 OK')).toEqual(['roll', 'out', 'état', '2', '5', 'ok']);
     // Nothing matched (a term found in the title only): the start of the text.
     expect(snippet(text, ['absent'], 50).text.startsWith('lorem')).toBe(true);
   });
@@ -93,8 +96,8 @@ describe('search documents', () => {
     ).toBe(true);
     expect(rows[0]!.text).toBe('Sells pets — animals');
     // The name, ref and operationId are found, though not shown as text.
-    expect(rows[0]!.search).toContain('pets api:default/pets');
-    expect(rows[2]!.search).toContain('getpet');
+    expect(rows[0]!.keys).toContain('pets api:default/pets');
+    expect(rows[2]!.keys).toContain('getpet');
     expect(rows[3]!.text).toBe('PetSold — A sale');
   });
 

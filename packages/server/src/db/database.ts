@@ -11,6 +11,7 @@ import * as m005 from './migrations/005_docs.ts';
 import * as m006 from './migrations/006_deployments.ts';
 import * as m007 from './migrations/007_search.ts';
 import * as m008 from './migrations/008_leases.ts';
+import * as m009 from './migrations/009_search_words.ts';
 import { openSqlite } from './node-sqlite.ts';
 import type { Tables } from './tables.ts';
 
@@ -33,6 +34,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '006_deployments': m006,
   '007_search': m007,
   '008_leases': m008,
+  '009_search_words': m009,
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {

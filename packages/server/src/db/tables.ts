@@ -1,3 +1,4 @@
+import type { Generated } from 'kysely';
 // Row types of every table, in one place. JSON columns are stored as text on both engines.
 
 export interface CatalogEntityRow {
@@ -110,8 +111,10 @@ export interface DocsPageRow {
   text: string;
 }
 
-/** One row of the search index: an entity, a docs page or an API operation (migration 007). */
+/** One row of the search index: an entity, a docs page or an API operation (migration 008). */
 export interface SearchDocumentRow {
+  /** Links the row to its FTS5 rows (SQLite's rowid there). */
+  n: Generated<number>;
   id: string;
   ref: string;
   /** entity, docs or operation. */
@@ -123,15 +126,16 @@ export interface SearchDocumentRow {
   /** Lower-cased title, for ranking. */
   title_search: string;
   target: string | null;
-  text: string;
-  /** Lower-cased title and text, for matching. */
-  search: string;
+  /** Lower-cased title and names, matched by substring. */
+  keys: string;
+  /** PostgreSQL only: the text's words as a tsvector (SQLite keeps them in search_words). */
+  words?: string;
 }
 
-/** SQLite only: an FTS5 trigram index over search_documents.search (migration 007). */
-export interface SearchFtsRow {
+/** A search row's text, shown as its snippet; apart so that matching and counting read narrow rows. */
+export interface SearchTextRow {
   id: string;
-  search: string;
+  text: string;
 }
 
 export interface KeyValueRow {
@@ -188,7 +192,7 @@ export interface Tables {
   docs_sites: DocsSiteRow;
   docs_pages: DocsPageRow;
   search_documents: SearchDocumentRow;
-  search_fts: SearchFtsRow;
+  search_text: SearchTextRow;
   portolan_state: KeyValueRow;
   leases: LeaseRow;
 }

@@ -1,7 +1,7 @@
 // The search index's rows: written per entity as the catalog changes, queried ranked with facets.
 
 import { InputError } from '@portolan/core/errors';
-import type { SearchDocument } from '@portolan/core/search/documents';
+import { type SearchDocument, searchWords } from '@portolan/core/search/documents';
 import { SEARCH_FACETS, type SearchFacet } from '@portolan/core/search/results';
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import { likeTerm } from '../catalog/store/queryEntities.ts';
@@ -24,33 +24,64 @@ export async function writeSearchDocuments({
   all?: boolean;
 }): Promise<void> {
   if (!all && refs.length === 0) return;
-  const fts = !isPostgres(db);
+  const pg = isPostgres(db);
   await db.transaction().execute(async (tx) => {
     if (all) {
+      if (!pg) {
+        await sql`DELETE FROM search_keys`.execute(tx);
+        await sql`DELETE FROM search_words`.execute(tx);
+      }
+      await tx.deleteFrom('search_text').execute();
       await tx.deleteFrom('search_documents').execute();
-      if (fts) await tx.deleteFrom('search_fts').execute();
     } else {
       for (let i = 0; i < refs.length; i += 400) {
         const batch = refs.slice(i, i + 400);
-        if (fts)
-          await tx
-            .deleteFrom('search_fts')
-            .where('id', 'in', (eb) =>
-              eb.selectFrom('search_documents').select('id').where('ref', 'in', batch),
-            )
-            .execute();
+        if (!pg) {
+          const ns = tx.selectFrom('search_documents').select('n').where('ref', 'in', batch);
+          await sql`DELETE FROM search_keys WHERE rowid IN (${ns})`.execute(tx);
+          await sql`DELETE FROM search_words WHERE rowid IN (${ns})`.execute(tx);
+        }
+        await tx
+          .deleteFrom('search_text')
+          .where('id', 'in', (eb) => eb.selectFrom('search_documents').select('id').where('ref', 'in', batch))
+          .execute();
         await tx.deleteFrom('search_documents').where('ref', 'in', batch).execute();
       }
     }
-    const rows: SearchDocumentRow[] = documents.map((d) => ({ ...d, title_search: d.title.toLowerCase() }));
-    for (let i = 0; i < rows.length; i += BATCH) {
-      const batch = rows.slice(i, i + BATCH);
-      await tx.insertInto('search_documents').values(batch).execute();
-      if (fts)
-        await tx
-          .insertInto('search_fts')
-          .values(batch.map((r) => ({ id: r.id, search: r.search })))
-          .execute();
+    for (let i = 0; i < documents.length; i += BATCH) {
+      const batch = documents.slice(i, i + BATCH);
+      const inserted = await tx
+        .insertInto('search_documents')
+        .values(
+          batch.map((d) => ({
+            id: d.id,
+            ref: d.ref,
+            hit: d.hit,
+            kind: d.kind,
+            owner: d.owner,
+            type: d.type,
+            title: d.title,
+            title_search: d.title.toLowerCase(),
+            target: d.target,
+            keys: d.keys,
+            ...(pg ? { words: sql<string>`to_tsvector('simple', ${d.words})` } : {}),
+          })),
+        )
+        .returning(['id', 'n'])
+        .execute();
+      await tx
+        .insertInto('search_text')
+        .values(batch.map((d) => ({ id: d.id, text: d.text })))
+        .execute();
+      if (pg) continue;
+      const byId = new Map(batch.map((d) => [d.id, d]));
+      const rows = inserted.map((r) => ({ n: Number(r.n), d: byId.get(r.id)! }));
+      await sql`INSERT INTO search_keys (rowid, keys) VALUES ${sql.join(rows.map((r) => sql`(${r.n}, ${r.d.keys})`))}`.execute(
+        tx,
+      );
+      await sql`INSERT INTO search_words (rowid, words) VALUES ${sql.join(rows.map((r) => sql`(${r.n}, ${r.d.words})`))}`.execute(
+        tx,
+      );
     }
   });
 }
@@ -65,10 +96,9 @@ export interface SearchFilter {
 }
 
 export interface SearchRowPage {
-  rows: Pick<
-    SearchDocumentRow,
-    'id' | 'ref' | 'hit' | 'kind' | 'owner' | 'type' | 'title' | 'target' | 'text'
-  >[];
+  rows: (Pick<SearchDocumentRow, 'id' | 'ref' | 'hit' | 'kind' | 'owner' | 'type' | 'title' | 'target'> & {
+    text: string;
+  })[];
   totalItems: number;
   facets: Record<SearchFacet, { value: string; count: number }[]>;
   nextCursor?: string;
@@ -96,35 +126,37 @@ function decodeOffset(cursor: string): number {
 
 type S = ExpressionBuilder<Tables & { s: SearchDocumentRow }, 's'>;
 
-/** An FTS5 query for the phrase of each term: with the trigram tokenizer, a substring match. */
-export function ftsQuery(terms: string[]): string {
-  return terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(' AND ');
+/** An FTS5 query for a term as a phrase: with the trigram tokenizer, a substring match. */
+export function ftsQuery(term: string): string {
+  return `"${term.replace(/"/g, '""')}"`;
 }
 
-/** Rows whose text holds every term (through the trigram index where it can serve the term). */
+/**
+ * The `n` of the rows holding one term: as a substring of their title and names, or as the
+ * start of words of their text (each word of the term starting a word of the text).
+ */
+function termRows(db: Database, term: string) {
+  const pg = isPostgres(db);
+  const words = searchWords(term);
+  // FTS5's trigrams need 3 characters: shorter terms scan the (narrow) keys column.
+  const keys =
+    !pg && [...term].length >= 3
+      ? sql`SELECT rowid AS n FROM search_keys WHERE search_keys MATCH ${ftsQuery(term)}`
+      : sql`SELECT n FROM search_documents WHERE keys LIKE ${likeTerm(term)} ESCAPE '\\'`;
+  if (words.length === 0) return keys;
+  const text = pg
+    ? sql`SELECT n FROM search_documents WHERE words @@ to_tsquery('simple', ${words.map((w) => `${w}:*`).join(' & ')})`
+    : sql`SELECT rowid AS n FROM search_words WHERE search_words MATCH ${words.map((w) => `"${w}"*`).join(' AND ')}`;
+  return sql`${keys} UNION ${text}`;
+}
+
+/** Rows holding every term: one set of `n` per term, intersected. */
 function matchTerms(db: Database, terms: string[]) {
-  const fts = !isPostgres(db);
-  // FTS5's trigrams need 3 characters: shorter terms scan the column.
-  const indexed = fts ? terms.filter((t) => [...t].length >= 3) : [];
-  const scanned = terms.filter((t) => !indexed.includes(t));
-  return (eb: S): Expression<SqlBool> =>
-    eb.and([
-      // One MATCH for every indexed term: FTS5 intersects its postings without reading any text,
-      // where LIKE on the FTS table re-reads each candidate's text to confirm it.
-      ...(indexed.length > 0
-        ? [
-            eb(
-              's.id',
-              'in',
-              eb
-                .selectFrom('search_fts')
-                .select('search_fts.id')
-                .where(sql<SqlBool>`search_fts match ${ftsQuery(indexed)}`),
-            ),
-          ]
-        : []),
-      ...scanned.map((term) => sql<SqlBool>`s.search like ${likeTerm(term)} escape '\\'`),
-    ]);
+  return (_eb: S): Expression<SqlBool> => {
+    if (terms.length === 0) return sql<SqlBool>`1 = 1`;
+    const sets = terms.map((t) => sql`SELECT n FROM (${termRows(db, t)}) t`);
+    return sql<SqlBool>`s.n IN (${sql.join(sets, sql` INTERSECT `)})`;
+  };
 }
 
 function facetFilter(filter: SearchFilter, except?: SearchFacet) {
@@ -180,7 +212,8 @@ export async function querySearch({
   const pageQuery = db
     .selectFrom(ranked)
     .innerJoin('search_documents as d', 'd.id', 'r.rid')
-    .select(['d.id', 'd.ref', 'd.hit', 'd.kind', 'd.owner', 'd.type', 'd.title', 'd.target', 'd.text'])
+    .innerJoin('search_text as x', 'x.id', 'd.id')
+    .select(['d.id', 'd.ref', 'd.hit', 'd.kind', 'd.owner', 'd.type', 'd.title', 'd.target', 'x.text'])
     .orderBy('r.score', 'desc')
     .orderBy('d.id');
   // Each facet is counted with every other facet's filter applied, all in one statement over the

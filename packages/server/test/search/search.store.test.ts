@@ -256,6 +256,19 @@ describe.each(TEST_DATABASES)('search on $id', (engine) => {
     expect((await search('q=refund')).totalItems).toBe(4);
   });
 
+  it('matches titles and names by substring, and text by the start of its words', async () => {
+    // "within" is in the refunds page's text: a word's start finds it, its middle does not.
+    expect((await search('q=with&hit=docs')).items.map((r) => r.target)).toEqual(['guide/refunds']);
+    expect((await search('q=ithin')).totalItems).toBe(0);
+    // "efund" is inside the page's title "Refunds", and a title is matched anywhere.
+    expect((await search('q=efund&hit=docs')).items.map((r) => r.target)).toEqual(['guide/refunds']);
+    // A term of several words matches when each starts a word of the text: "five-day" here.
+    expect((await search('q=five-day&hit=docs')).items.map((r) => r.target)).toEqual(['guide/refunds']);
+    // The marks in a snippet are where words start, as matched.
+    const page = await search('q=back&hit=docs');
+    expect(marked(page.items[0]!.snippet)).toEqual(['back']);
+  });
+
   it('matches short and wildcard terms literally', async () => {
     expect((await search('q=%25')).totalItems).toBe(0);
     expect((await search('q=_')).totalItems).toBe(0);
