@@ -2,9 +2,16 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { UnavailableError } from '@portolan/core/errors';
+import { DEFAULT_POLICY, type PolicySettings } from '@portolan/core/auth/policy';
+import { normalizeRef } from '@portolan/core/catalog/ref';
+import { InputError, UnavailableError } from '@portolan/core/errors';
 import type { FastifyInstance as App, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { AuthConfig } from './auth/config.ts';
+import { Guard, type GuardMode } from './auth/guard.ts';
+import { needs } from './auth/permission.ts';
+import { serviceResources } from './auth/resource.ts';
+import { tokenRoutes } from './auth/routes.ts';
 import { CatalogService } from './catalog/service.ts';
 import { resolveFrom } from './config/load.ts';
 import type { PortolanConfig } from './config/schema.ts';
@@ -17,7 +24,7 @@ import { deployRoutes } from './deploy/routes.ts';
 import { DeployService } from './deploy/service.ts';
 import { healthRoutes } from './health/routes.ts';
 import { HealthService } from './health/service.ts';
-import { createApp } from './http/app.ts';
+import { createApp, type RouteGroup } from './http/app.ts';
 import { sseHub } from './http/sse.ts';
 import { createKubernetesEngine, type KubernetesEngine, kubernetesRoutes } from './kubernetes/index.ts';
 import { createLogger } from './log.ts';
@@ -67,6 +74,36 @@ export interface StartPortalOptions {
   port?: number;
   /** Do not serve the web app (API-only tests). */
   apiOnly?: boolean;
+  /** `portolan demo`: every request is a guest's (reads everything, no admin pages). */
+  guest?: boolean;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** The policy's settings from the `auth:` section; group names read as `group:default/<name>`. */
+export function policySettings(auth: AuthConfig | undefined): PolicySettings {
+  if (!auth) return DEFAULT_POLICY;
+  const groups = (refs: string[]) => refs.map((r) => normalizeRef(r, { defaultKind: 'group' }));
+  return {
+    admins: groups(auth.admins),
+    read:
+      auth.read === 'signed-in' ? { who: 'signed-in' } : { who: 'groups', groups: groups(auth.read.groups) },
+    logs: auth.logs,
+  };
+}
+
+/**
+ * Without sign-in the portal is one person's tool: it must not be reachable from the network.
+ * Throws (before anything starts) when the config would expose it.
+ */
+export function guardMode(config: PortolanConfig, guest: boolean): GuardMode {
+  if (guest) return 'guest';
+  if (config.auth) return 'signed-in';
+  if (!LOOPBACK_HOSTS.has(config.server.host) && !config.server.host.startsWith('127.'))
+    throw new InputError(
+      `server.host is "${config.server.host}", but without an "auth" section Portolan runs as a single-user local tool and listens on loopback only (127.0.0.1, ::1 or localhost); add an "auth" section to serve it to others`,
+    );
+  return 'local';
 }
 
 /** One lease for all work that runs once: the catalog refresh, the deploy executor, external deploys. */
@@ -74,6 +111,7 @@ const LEASE = 'leader';
 
 export async function startPortal(options: StartPortalOptions): Promise<Portal> {
   const { config, baseDir } = options;
+  const mode = guardMode(config, options.guest ?? false);
   const logger = options.logger ?? createLogger({ level: process.env.LOG_LEVEL ?? config.server.log.level });
   const connection =
     config.database.client === 'sqlite' && config.database.connection !== ':memory:'
@@ -187,6 +225,44 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
         };
       });
     }
+    const guard = new Guard({
+      mode,
+      db,
+      logger,
+      policy: policySettings(config.auth),
+      ...(config.auth ? { baseUrl: config.auth.baseUrl } : {}),
+      allowedHosts: config.server.allowedHosts,
+      serviceResource: serviceResources(storedServiceCatalog(catalog)),
+    });
+    const access = {
+      guard,
+      db,
+      policy: policySettings(config.auth),
+      tokenMaxDays: config.auth?.tokenMaxDays ?? 365,
+    };
+    const routes: RouteGroup[] = [
+      (a, openapi) => tokenRoutes(a, openapi, access),
+      ...(kubernetes && resolver && health && deploys && history && usage
+        ? ([
+            (a, openapi) => healthRoutes(a, openapi, { health }),
+            (a, openapi) => scalingRoutes(a, openapi, { history, resolver }),
+            (a, openapi) => objectRoutes(a, openapi, { engine: kubernetes, resolver }),
+            (a, openapi) => usageRoutes(a, openapi, { metrics: usage, resolver }),
+            (a, openapi) =>
+              kubernetesRoutes(a, openapi, {
+                engine: kubernetes,
+                resolver,
+                streamExtras: health.streamExtras,
+              }),
+            (a, openapi) =>
+              deployRoutes(a, openapi, {
+                deploys,
+                authorize: deployWriteAuthorizer(config.deploy),
+                heartbeatMs: kubernetes.config.heartbeatSeconds * 1000,
+              }),
+          ] satisfies RouteGroup[])
+        : [withoutKubernetes]),
+    ];
     app = await createApp({
       logger,
       requestLog: config.server.log.requests,
@@ -199,27 +275,8 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
           ...(kubernetes ? { clusters: () => kubernetes.clusters() } : {}),
           shuttingDown: () => shuttingDown,
         }),
-      routes:
-        kubernetes && resolver && health && deploys && history && usage
-          ? [
-              (a, openapi) => healthRoutes(a, openapi, { health }),
-              (a, openapi) => scalingRoutes(a, openapi, { history, resolver }),
-              (a, openapi) => objectRoutes(a, openapi, { engine: kubernetes, resolver }),
-              (a, openapi) => usageRoutes(a, openapi, { metrics: usage, resolver }),
-              (a, openapi) =>
-                kubernetesRoutes(a, openapi, {
-                  engine: kubernetes,
-                  resolver,
-                  streamExtras: health.streamExtras,
-                }),
-              (a, openapi) =>
-                deployRoutes(a, openapi, {
-                  deploys,
-                  authorize: deployWriteAuthorizer(config.deploy),
-                  heartbeatMs: kubernetes.config.heartbeatSeconds * 1000,
-                }),
-            ]
-          : [withoutKubernetes],
+      guard,
+      routes,
       ...(options.apiOnly ? {} : { webDir: WEB_DIR }),
       info: { title: config.app.title, banner: config.app.banner, version: '0.1.0' },
     });
@@ -321,11 +378,11 @@ function withoutKubernetes(app: App): void {
   const off = async () => {
     throw new UnavailableError('no clusters are configured: add a "kubernetes:" section to the config');
   };
-  app.get('/api/clusters', async () => ({ items: [] }));
-  app.get('/api/services/discovered', async () => ({ items: [] }));
-  app.get('/api/services/:ref/*', off);
-  app.post('/api/services/:ref/deployments', off);
-  app.get('/api/teams/:ref/services', off);
-  app.get('/api/findings', off);
-  app.get('/api/findings/summary', off);
+  app.get('/api/clusters', needs('catalog.read'), async () => ({ items: [] }));
+  app.get('/api/services/discovered', needs('catalog.read'), async () => ({ items: [] }));
+  app.get('/api/services/:ref/*', needs('service.read', 'ref'), off);
+  app.post('/api/services/:ref/deployments', needs('service.deploy', 'ref'), off);
+  app.get('/api/teams/:ref/services', needs('catalog.read'), off);
+  app.get('/api/findings', needs('catalog.read'), off);
+  app.get('/api/findings/summary', needs('catalog.read'), off);
 }

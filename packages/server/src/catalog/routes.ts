@@ -1,6 +1,7 @@
 import { NotFoundError } from '@portolan/core/errors';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { needs } from '../auth/permission.ts';
 import type { OpenApiRegistry } from '../http/openapi.ts';
 import { listParam, parseQuery, refsParam } from '../http/query.ts';
 import { openSse } from '../http/sse.ts';
@@ -48,7 +49,7 @@ export function catalogRoutes(
       "List entities, filtered and searched, one page at a time. With Backstage's parameters (filter, fields, order, offset, after), or with Content-Type: application/json as Backstage's client sends, it answers as Backstage's catalog does: a JSON array",
     query: entityQuery,
   });
-  app.get('/api/catalog/entities', async (request, reply) => {
+  app.get('/api/catalog/entities', needs('catalog.read'), async (request, reply) => {
     if (wantsBackstageList(request)) return backstageList(catalog, request, reply);
     const q = parseQuery(entityQuery, request.query);
     const page = await catalog.queryJson(
@@ -81,6 +82,7 @@ export function catalogRoutes(
   });
   app.get<{ Params: { kind: string; namespace: string; name: string } }>(
     '/api/catalog/entities/by-name/:kind/:namespace/:name',
+    needs('catalog.read'),
     async (request) => {
       const { kind, namespace, name } = request.params;
       const ref = `${kind}:${namespace}/${name}`.toLowerCase();
@@ -97,7 +99,7 @@ export function catalogRoutes(
     summary: 'A team (Group) and everything it owns, directly and through its sub-groups',
     responses: { '200': 'the team', '404': 'no such group' },
   });
-  app.get<{ Params: { ref: string } }>('/api/catalog/teams/:ref', async (request) => {
+  app.get<{ Params: { ref: string } }>('/api/catalog/teams/:ref', needs('catalog.read'), async (request) => {
     const ref = refsParam([request.params.ref], 'group', 'team')![0]!;
     const team = await catalog.team(ref);
     if (!team) throw new NotFoundError(`no group ${ref} in the catalog`);
@@ -116,7 +118,7 @@ export function catalogRoutes(
       'Problems found while reading locations that belong to no entity (bad YAML, loops, missing files), one page at a time',
     query: problemQuery,
   });
-  app.get('/api/catalog/problems', async (request) => {
+  app.get('/api/catalog/problems', needs('catalog.read'), async (request) => {
     const q = parseQuery(problemQuery, request.query);
     const page = await catalog.problems(q.limit, q.cursor);
     return {
@@ -133,7 +135,7 @@ export function catalogRoutes(
     summary:
       'Re-read every location now; answers when the refresh is done. With {"entityRef"} (as Backstage\'s client sends), 404 unless that entity exists; every location is re-read all the same',
   });
-  app.post('/api/catalog/refresh', async (request) => {
+  app.post('/api/catalog/refresh', needs('catalog.refresh'), async (request) => {
     const entityRef = (request.body as { entityRef?: unknown } | undefined)?.entityRef;
     if (entityRef !== undefined) {
       const ref = refsParam([String(entityRef)], 'component', 'entityRef')![0]!;
@@ -151,7 +153,7 @@ export function catalogRoutes(
     summary:
       'Each catalog refresh, on whichever replica it ran, as a "refreshed" event with its summary (Server-Sent Events); the last one first',
   });
-  app.get('/api/catalog/stream', async (request, reply) => {
+  app.get('/api/catalog/stream', needs('catalog.read'), async (request, reply) => {
     const sse = openSse(request, reply, 25_000);
     if (catalog.lastRefresh) sse.send('refreshed', catalog.lastRefresh);
     sse.onClose(catalog.onRefresh((summary) => sse.send('refreshed', summary)));

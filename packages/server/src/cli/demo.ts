@@ -52,7 +52,7 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<Portal> {
       {
         app: {
           title: 'Portolan demo',
-          banner: 'Simulated fleet: generated services and clusters, not real ones',
+          banner: 'Simulated fleet, and you are a guest: generated services and clusters, not real ones',
         },
         server: { port: options.port ?? 7007 },
         database: { client: 'sqlite', connection: './portolan.sqlite' },
@@ -95,7 +95,7 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<Portal> {
       pretty: io.stdout.isTTY === true,
       destination: io.stdout,
     });
-    const portal = await startPortal({ config, baseDir: dir, logger });
+    const portal = await startPortal({ config, baseDir: dir, logger, guest: true });
     // Twelve weeks of deployments, so the delivery charts have shapes on first start.
     const history = generateDeployHistory({
       seed: options.seed,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { authConfigSchema } from '../auth/config.ts';
 import { deployConfigSchema } from '../deploy/config.ts';
 import { kubernetesConfigSchema } from '../kubernetes/config.ts';
 import { LOG_LEVELS } from '../log.ts';
@@ -48,6 +49,11 @@ export const configSchema = z
          * long work that runs once (catalog refresh) may pause when a leader dies.
          */
         leaderLeaseSeconds: z.number().min(1).default(15),
+        /**
+         * Host names accepted besides the base URL's (or, without sign-in, besides localhost),
+         * e.g. the in-cluster service name that probes use. Any other Host header is refused.
+         */
+        allowedHosts: z.array(z.string().min(1)).default([]),
       })
       .strict()
       .prefault({}),
@@ -89,6 +95,8 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** Sign-in and permissions; without this section `serve` is a single-user tool on loopback. */
+    auth: authConfigSchema.optional(),
     /** Clusters to watch; without this section the portal shows the catalog only. */
     kubernetes: kubernetesConfigSchema.optional(),
     /** Who may deploy and how (see the README's "Deploys"). */

@@ -12,6 +12,7 @@ import * as m006 from './migrations/006_deployments.ts';
 import * as m007 from './migrations/007_search.ts';
 import * as m008 from './migrations/008_leases.ts';
 import * as m009 from './migrations/009_search_words.ts';
+import * as m010 from './migrations/010_auth.ts';
 import { openSqlite } from './node-sqlite.ts';
 import type { Tables } from './tables.ts';
 
@@ -35,6 +36,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '007_search': m007,
   '008_leases': m008,
   '009_search_words': m009,
+  '010_auth': m010,
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {

@@ -178,6 +178,44 @@ export interface LeaseRow {
   expires_at: number | string;
 }
 
+/** A cookie session; the cookie carries the id, the table only its SHA-256. */
+export interface AuthSessionRow {
+  id_hash: string;
+  user_ref: string;
+  /** The CSRF token the web app echoes in a header on every state-changing request. */
+  csrf: string;
+  created_at: string;
+  expires_at: string;
+}
+
+/** A personal API token; the token is `ptl_<id>_<secret>` and only the secret's SHA-256 is kept. */
+export interface ApiTokenRow {
+  id: string;
+  user_ref: string;
+  name: string;
+  secret_hash: string;
+  scope: string;
+  created_at: string;
+  expires_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+/** One write or one denial. */
+export interface AuditRow {
+  /** Time-ordered: ISO time, then a random suffix. */
+  id: string;
+  at: string;
+  subject: string;
+  action: string;
+  resource: string;
+  outcome: 'allowed' | 'denied';
+  status: number;
+  method: string;
+  path: string;
+  reason: string | null;
+}
+
 export interface Tables {
   deployments: DeploymentRow;
   deployment_events: DeploymentEventRow;
@@ -195,4 +233,7 @@ export interface Tables {
   search_text: SearchTextRow;
   portolan_state: KeyValueRow;
   leases: LeaseRow;
+  auth_sessions: AuthSessionRow;
+  api_tokens: ApiTokenRow;
+  audit_log: AuditRow;
 }

@@ -4,6 +4,7 @@ import { strategySchema } from '@portolan/core/deploy/index';
 import { ForbiddenError } from '@portolan/core/errors';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { needs } from '../auth/permission.ts';
 import type { OpenApiRegistry } from '../http/openapi.ts';
 import { parseQuery } from '../http/query.ts';
 import { openSse } from '../http/sse.ts';
@@ -85,32 +86,40 @@ export function deployRoutes(
       },
     },
   );
-  app.post<{ Params: { ref: string } }>('/api/services/:ref/deployments', async (request, reply) => {
-    const actor = authorize(request.headers);
-    const body = parseQuery(requestBody, request.body ?? {});
-    const key = request.headers['idempotency-key'];
-    const idempotencyKey =
-      typeof key === 'string' && key !== '' ? parseQuery(z.string().max(200), key) : undefined;
-    const result = await deploys.request(request.params.ref, body, actor, idempotencyKey);
-    return reply.code(202).send({
-      ...result.deployment,
-      created: result.created,
-      ...(result.superseded ? { superseded: result.superseded } : {}),
-    });
-  });
+  app.post<{ Params: { ref: string } }>(
+    '/api/services/:ref/deployments',
+    needs('service.read', 'ref'),
+    async (request, reply) => {
+      const actor = authorize(request.headers);
+      const body = parseQuery(requestBody, request.body ?? {});
+      const key = request.headers['idempotency-key'];
+      const idempotencyKey =
+        typeof key === 'string' && key !== '' ? parseQuery(z.string().max(200), key) : undefined;
+      const result = await deploys.request(request.params.ref, body, actor, idempotencyKey);
+      return reply.code(202).send({
+        ...result.deployment,
+        created: result.created,
+        ...(result.superseded ? { superseded: result.superseded } : {}),
+      });
+    },
+  );
 
   doc('get', '/api/services/:ref/deployments', 'A service’s deployments, newest first', { query: listQuery });
-  app.get<{ Params: { ref: string } }>('/api/services/:ref/deployments', async (request) => {
-    const q = parseQuery(listQuery, request.query);
-    return { items: await deploys.list(request.params.ref, q.limit) };
-  });
+  app.get<{ Params: { ref: string } }>(
+    '/api/services/:ref/deployments',
+    needs('service.read', 'ref'),
+    async (request) => {
+      const q = parseQuery(listQuery, request.query);
+      return { items: await deploys.list(request.params.ref, q.limit) };
+    },
+  );
 
   doc(
     'get',
     '/api/deployments/:id',
     'A deployment: its plan, waves, clusters with what each waits for, and its events',
   );
-  app.get<{ Params: { id: string } }>('/api/deployments/:id', async (request) => {
+  app.get<{ Params: { id: string } }>('/api/deployments/:id', needs('catalog.read'), async (request) => {
     const { id } = parseQuery(idParams, request.params);
     const [deployment, events] = await Promise.all([deploys.get(id), deploys.events(id)]);
     return { ...deployment, events };
@@ -124,47 +133,51 @@ export function deployRoutes(
       produces: 'text/event-stream',
     },
   );
-  app.get<{ Params: { id: string } }>('/api/deployments/:id/stream', async (request, reply) => {
-    const { id } = parseQuery(idParams, request.params);
-    const { after } = parseQuery(streamQuery, request.query);
-    const first = await deploys.get(id); // 404 before the stream opens
-    // Every event counts: a client too slow to keep up is closed with a reason and comes back
-    // with ?after= (the sequence it last read) rather than be sent a gap.
-    const stream = openSse(request, reply, opts.heartbeatMs ?? 15_000, { whenBehind: 'disconnect' });
-    let seq = first.lastSeq;
-    if (after !== undefined && after < seq) {
-      const earlier = await deploys.events(id, after);
-      for (const e of earlier) stream.send('event', e);
-    }
-    stream.send('deployment', first);
-    let busy = false;
-    const poll = async () => {
-      if (busy || stream.closed) return;
-      busy = true;
-      try {
-        const events = await deploys.events(id, seq);
-        if (events.length === 0) return;
-        for (const e of events) stream.send('event', e);
-        seq = events[events.length - 1]?.seq ?? seq;
-        const now = await deploys.get(id);
-        stream.send('deployment', now);
-        if (
-          now.allowedActions.length === 0 &&
-          !['requested', 'running', 'paused', 'rolling-back'].includes(now.state.status)
-        ) {
-          stream.send('end', { status: now.state.status });
-          stream.close();
-        }
-      } catch {
-        // The next poll tries again; a store that stays down ends the stream by the client's timeout.
-      } finally {
-        busy = false;
+  app.get<{ Params: { id: string } }>(
+    '/api/deployments/:id/stream',
+    needs('catalog.read'),
+    async (request, reply) => {
+      const { id } = parseQuery(idParams, request.params);
+      const { after } = parseQuery(streamQuery, request.query);
+      const first = await deploys.get(id); // 404 before the stream opens
+      // Every event counts: a client too slow to keep up is closed with a reason and comes back
+      // with ?after= (the sequence it last read) rather than be sent a gap.
+      const stream = openSse(request, reply, opts.heartbeatMs ?? 15_000, { whenBehind: 'disconnect' });
+      let seq = first.lastSeq;
+      if (after !== undefined && after < seq) {
+        const earlier = await deploys.events(id, after);
+        for (const e of earlier) stream.send('event', e);
       }
-    };
-    const timer = setInterval(() => void poll(), opts.streamPollMs ?? 500);
-    timer.unref?.();
-    stream.onClose(() => clearInterval(timer));
-  });
+      stream.send('deployment', first);
+      let busy = false;
+      const poll = async () => {
+        if (busy || stream.closed) return;
+        busy = true;
+        try {
+          const events = await deploys.events(id, seq);
+          if (events.length === 0) return;
+          for (const e of events) stream.send('event', e);
+          seq = events[events.length - 1]?.seq ?? seq;
+          const now = await deploys.get(id);
+          stream.send('deployment', now);
+          if (
+            now.allowedActions.length === 0 &&
+            !['requested', 'running', 'paused', 'rolling-back'].includes(now.state.status)
+          ) {
+            stream.send('end', { status: now.state.status });
+            stream.close();
+          }
+        } catch {
+          // The next poll tries again; a store that stays down ends the stream by the client's timeout.
+        } finally {
+          busy = false;
+        }
+      };
+      const timer = setInterval(() => void poll(), opts.streamPollMs ?? 500);
+      timer.unref?.();
+      stream.onClose(() => clearInterval(timer));
+    },
+  );
 
   for (const action of ACTIONS) {
     doc(
@@ -179,12 +192,16 @@ export function deployRoutes(
         },
       },
     );
-    app.post<{ Params: { id: string } }>(`/api/deployments/:id/${action}`, async (request) => {
-      const actor = authorize(request.headers);
-      const { id } = parseQuery(idParams, request.params);
-      const body = parseQuery(actionBody, request.body ?? undefined);
-      return deploys.act(id, action, actor, body?.reason);
-    });
+    app.post<{ Params: { id: string } }>(
+      `/api/deployments/:id/${action}`,
+      needs('catalog.read'),
+      async (request) => {
+        const actor = authorize(request.headers);
+        const { id } = parseQuery(idParams, request.params);
+        const body = parseQuery(actionBody, request.body ?? undefined);
+        return deploys.act(id, action, actor, body?.reason);
+      },
+    );
   }
 
   doc(
@@ -195,7 +212,7 @@ export function deployRoutes(
       query: metricsQuery,
     },
   );
-  app.get('/api/metrics/delivery', async (request) => {
+  app.get('/api/metrics/delivery', needs('catalog.read'), async (request) => {
     const q = parseQuery(metricsQuery, request.query);
     const { since, until } = period(q);
     return {
@@ -219,7 +236,7 @@ export function deployRoutes(
       query: teamsQuery,
     },
   );
-  app.get('/api/metrics/delivery/teams', async (request) => {
+  app.get('/api/metrics/delivery/teams', needs('catalog.read'), async (request) => {
     const q = parseQuery(teamsQuery, request.query);
     const { since, until } = period(q);
     return {
@@ -232,7 +249,7 @@ export function deployRoutes(
   doc('get', '/api/deploy/access', 'Whether this caller may deploy and act on deployments, and if not, why', {
     responses: { '200': '{ allowed: true, actor } or { allowed: false, reason }' },
   });
-  app.get('/api/deploy/access', async (request) => {
+  app.get('/api/deploy/access', needs('catalog.read'), async (request) => {
     // The same one function the write routes ask, so the page offers what the routes accept.
     try {
       return { allowed: true, actor: authorize(request.headers) };

@@ -5,6 +5,7 @@ import { InputError } from '@portolan/core/errors';
 import { RULE_IDS } from '@portolan/core/health/index';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { needs } from '../auth/permission.ts';
 import type { OpenApiRegistry } from '../http/openapi.ts';
 import { listParam, parseQuery, refsParam } from '../http/query.ts';
 import type { FleetFilter } from './fleet.ts';
@@ -85,7 +86,7 @@ export function healthRoutes(
       'Findings across the fleet, worst first, each with its service, owner and system; at most a few seconds old',
     query: findingsQuery,
   });
-  app.get('/api/findings', async (request) => {
+  app.get('/api/findings', needs('catalog.read'), async (request) => {
     const q = parseQuery(findingsQuery, request.query);
     return health.findings(toFleetFilter(q), q.limit, q.offset);
   });
@@ -97,7 +98,7 @@ export function healthRoutes(
     summary: 'Fleet summary: counts by severity and rule, then services, teams and systems worst first',
     query: summaryQuery,
   });
-  app.get('/api/findings/summary', async (request) => {
+  app.get('/api/findings/summary', needs('catalog.read'), async (request) => {
     const q = parseQuery(summaryQuery, request.query);
     return health.summary(toFleetFilter(q), q.top);
   });
@@ -109,8 +110,10 @@ export function healthRoutes(
     summary: "What runs in one cluster, by team, with each service's findings there",
     responses: { '200': 'the services', '404': 'no such cluster' },
   });
-  app.get<{ Params: { cluster: string } }>('/api/clusters/:cluster/services', async (request) =>
-    health.cluster(request.params.cluster),
+  app.get<{ Params: { cluster: string } }>(
+    '/api/clusters/:cluster/services',
+    needs('catalog.read'),
+    async (request) => health.cluster(request.params.cluster),
   );
 
   openapi.add({
@@ -122,10 +125,14 @@ export function healthRoutes(
     query: serviceQuery,
     responses: { '200': 'the findings', '400': 'bad ref', '404': 'no such service' },
   });
-  app.get<{ Params: { ref: string } }>('/api/services/:ref/findings', async (request) => {
-    const q = parseQuery(serviceQuery, request.query);
-    return health.serviceFindings(request.params.ref, { logs: q.logs });
-  });
+  app.get<{ Params: { ref: string } }>(
+    '/api/services/:ref/findings',
+    needs('service.read', 'ref'),
+    async (request) => {
+      const q = parseQuery(serviceQuery, request.query);
+      return health.serviceFindings(request.params.ref, { logs: q.logs });
+    },
+  );
 
   openapi.add({
     method: 'get',
@@ -135,7 +142,9 @@ export function healthRoutes(
       'Every HPA of a service per cluster (bounds, metrics vs target, headroom) and the spread across clusters',
     responses: { '200': 'the autoscaling view', '400': 'bad ref', '404': 'no such service' },
   });
-  app.get<{ Params: { ref: string } }>('/api/services/:ref/scaling', async (request) =>
-    health.scaling(request.params.ref),
+  app.get<{ Params: { ref: string } }>(
+    '/api/services/:ref/scaling',
+    needs('service.read', 'ref'),
+    async (request) => health.scaling(request.params.ref),
   );
 }

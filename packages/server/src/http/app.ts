@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { DEFAULT_POLICY } from '@portolan/core/auth/policy';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import { Guard } from '../auth/guard.ts';
+import { PUBLIC } from '../auth/permission.ts';
+import { meRoutes } from '../auth/routes.ts';
 import { catalogRoutes } from '../catalog/routes.ts';
 import type { CatalogService } from '../catalog/service.ts';
 import type { PortalMetrics } from '../ops/metrics.ts';
@@ -23,6 +27,13 @@ export interface AppOptions {
   /** A line per answered request at this level, or none ('off', the default). */
   requestLog?: 'off' | 'debug' | 'info';
   catalog: CatalogService;
+  /**
+   * Who may do what: every route and stream asks it. Default: the single-user local mode (every
+   * read, no writes, loopback Host names only).
+   */
+  guard?: Guard;
+  /** Where a browser signs in, when sign-in is configured. */
+  signInPath?: string;
   /** Extra route groups (Kubernetes, findings...), registered after the catalog. */
   routes?: RouteGroup[];
   /** Folder of the built web app; omitted in API-only tests. */
@@ -83,6 +94,15 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  const guard =
+    options.guard ??
+    new Guard({
+      mode: 'local',
+      logger: options.logger,
+      policy: DEFAULT_POLICY,
+      serviceResource: async (ref) => ({ type: 'service', ref }),
+    });
+  guard.install(app);
   // Backstage's catalog client sends Content-Type: application/json on every request, DELETEs
   // with no body included; an empty JSON body is read as no body rather than refused.
   const json = app.getDefaultJsonParser('error', 'ignore');
@@ -124,27 +144,28 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
         reply.elapsedTime / 1000,
       );
     });
-    app.get('/metrics', async (_request, reply) => {
+    app.get('/metrics', PUBLIC, async (_request, reply) => {
       reply.header('content-type', metrics.contentType);
       return metrics.text();
     });
   }
   // Liveness: the process answers. Readiness: it can serve users (see ops/readiness.ts).
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/healthz', PUBLIC, async () => ({ status: 'ok' }));
   const readiness = options.readiness;
   if (readiness) {
-    app.get('/readyz', async (_request, reply) => {
+    app.get('/readyz', PUBLIC, async (_request, reply) => {
       const r = await readiness();
       return reply
         .status(r.ready ? 200 : 503)
         .send({ status: r.ready ? 'ready' : 'not ready', checks: r.checks });
     });
   }
-  app.get('/api/info', async () => ({ ...info, catalog: options.catalog.lastRefresh ?? null }));
+  app.get('/api/info', PUBLIC, async () => ({ ...info, catalog: options.catalog.lastRefresh ?? null }));
+  meRoutes(app, openapi, { guard, ...(options.signInPath ? { signInPath: options.signInPath } : {}) });
   catalogRoutes(app, openapi, { catalog: options.catalog });
   searchRoutes(app, openapi, { catalog: options.catalog });
   for (const routes of options.routes ?? []) routes(app, openapi);
-  app.get('/api/openapi.json', async () =>
+  app.get('/api/openapi.json', PUBLIC, async () =>
     openapi.document({ title: `${info.title} API`, version: info.version }),
   );
   if (options.webDir) serveWebApp(app, options.webDir);

@@ -112,6 +112,13 @@ export function wantsSse(request: FastifyRequest, format: string | undefined): b
   return (request.headers.accept ?? '').includes('text/event-stream');
 }
 
+const STREAMS = new WeakSet<object>();
+
+/** Is this response an SSE stream (so an ending session can say why it ends)? */
+export function isSseResponse(raw: object): boolean {
+  return STREAMS.has(raw);
+}
+
 function frame(event: string, data: unknown): string {
   // JSON.stringify escapes newlines, so one data: line always holds the whole payload.
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
@@ -135,6 +142,7 @@ export function openSse(
     'x-content-type-options': 'nosniff',
     'x-request-id': String(request.id),
   });
+  STREAMS.add(raw);
   const cleanups: (() => void)[] = [];
   let closed = false;
   /** Newest snapshot per event name not yet written, while the client is behind. */

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { PUBLIC } from '../auth/permission.ts';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -47,7 +48,7 @@ export function pickEncoding(accept: string | undefined): 'br' | 'gzip' | undefi
 /** Serves the built web app; unknown paths get index.html so client-side routes work. */
 export function serveWebApp(app: FastifyInstance, dir: string): void {
   if (!existsSync(join(dir, 'index.html'))) {
-    app.get('/', async (_request, reply) =>
+    app.get('/', PUBLIC, async (_request, reply) =>
       reply
         .type('text/plain; charset=utf-8')
         .send(
@@ -100,7 +101,7 @@ export function serveWebApp(app: FastifyInstance, dir: string): void {
     if (encoding && body) return reply.header('content-encoding', encoding).send(body);
     return reply.send(f.raw);
   };
-  app.get('/*', async (request, reply) => {
+  app.get('/*', PUBLIC, async (request, reply) => {
     const path = decodeURIComponent((request.params as { '*': string })['*'] ?? '');
     if (path.startsWith('api/')) return reply.callNotFound();
     const file = normalize(join(dir, path));

@@ -6,6 +6,7 @@ import { entityRef } from '@portolan/core/catalog/ref';
 import { locateService, type ServiceLocator, suggestCatalogInfo } from '@portolan/core/services/index';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { needs } from '../auth/permission.ts';
 import type { OpenApiRegistry } from '../http/openapi.ts';
 import { parseQuery } from '../http/query.ts';
 import { openSse, wantsSse } from '../http/sse.ts';
@@ -82,10 +83,10 @@ export function kubernetesRoutes(
     '/api/clusters',
     'Every cluster: connection state, API server version, object counts, last event',
   );
-  app.get('/api/clusters', async () => ({ items: engine.clusters() }));
+  app.get('/api/clusters', needs('catalog.read'), async () => ({ items: engine.clusters() }));
 
   doc('post', '/api/clusters/reload', 'Re-read the cluster configuration without a restart');
-  app.post('/api/clusters/reload', async () => {
+  app.post('/api/clusters/reload', needs('clusters.reload'), async () => {
     const config = opts.loadConfig ? await opts.loadConfig() : undefined;
     const result = await engine.reload(config);
     return { ...result, items: engine.clusters() };
@@ -96,7 +97,7 @@ export function kubernetesRoutes(
     '/api/services/discovered',
     'Workloads that belong to no catalog entity, grouped by their labels',
   );
-  app.get('/api/services/discovered', async () => {
+  app.get('/api/services/discovered', needs('catalog.read'), async () => {
     const items = await resolver.discovered();
     return { items, totalItems: items.length };
   });
@@ -111,6 +112,7 @@ export function kubernetesRoutes(
   );
   app.get<{ Params: { id: string } }>(
     '/api/services/discovered/:id/catalog-info.yaml',
+    needs('catalog.read'),
     async (request, reply) => {
       const svc = await resolver.findDiscovered(request.params.id);
       return reply
@@ -125,11 +127,15 @@ export function kubernetesRoutes(
     query: viewQuery,
     responses: BY_REF,
   });
-  app.get<{ Params: { ref: string } }>('/api/services/:ref/kubernetes', async (request, reply) => {
-    const options = viewOptions(request.query);
-    const json = engine.viewJson(await locatorFor(request.params.ref), options);
-    return reply.type('application/json; charset=utf-8').send(json);
-  });
+  app.get<{ Params: { ref: string } }>(
+    '/api/services/:ref/kubernetes',
+    needs('service.read', 'ref'),
+    async (request, reply) => {
+      const options = viewOptions(request.query);
+      const json = engine.viewJson(await locatorFor(request.params.ref), options);
+      return reply.type('application/json; charset=utf-8').send(json);
+    },
+  );
 
   doc(
     'get',
@@ -141,32 +147,40 @@ export function kubernetesRoutes(
       responses: BY_REF,
     },
   );
-  app.get<{ Params: { ref: string } }>('/api/services/:ref/kubernetes/stream', async (request, reply) => {
-    const options = viewOptions(request.query);
-    const locator = await locatorFor(request.params.ref);
-    const listener = patchingListener((event, data) => sse.send(event, data));
-    // A client that fell behind lost patches: when it catches up it gets the view whole again.
-    const sse = openSse(request, reply, heartbeatMs(), {
-      deltas: ['patch'],
-      resync: () => {
-        listener.restart();
-        listener(engine.view(locator, options));
-      },
-    });
-    const unsubscribe = engine.subscribe(locator, listener, options);
-    sse.onClose(unsubscribe);
-    if (opts.streamExtras) sse.onClose(opts.streamExtras(locator, sse.send));
-  });
+  app.get<{ Params: { ref: string } }>(
+    '/api/services/:ref/kubernetes/stream',
+    needs('service.read', 'ref'),
+    async (request, reply) => {
+      const options = viewOptions(request.query);
+      const locator = await locatorFor(request.params.ref);
+      const listener = patchingListener((event, data) => sse.send(event, data));
+      // A client that fell behind lost patches: when it catches up it gets the view whole again.
+      const sse = openSse(request, reply, heartbeatMs(), {
+        deltas: ['patch'],
+        resync: () => {
+          listener.restart();
+          listener(engine.view(locator, options));
+        },
+      });
+      const unsubscribe = engine.subscribe(locator, listener, options);
+      sse.onClose(unsubscribe);
+      if (opts.streamExtras) sse.onClose(opts.streamExtras(locator, sse.send));
+    },
+  );
 
   doc('get', '/api/services/:ref/events', 'Recent events of the service across clusters, newest first', {
     query: eventsQuery,
     responses: BY_REF,
   });
-  app.get<{ Params: { ref: string } }>('/api/services/:ref/events', async (request) => {
-    const q = parseQuery(eventsQuery, request.query);
-    const items = engine.events(await locatorFor(request.params.ref), q.limit);
-    return { items };
-  });
+  app.get<{ Params: { ref: string } }>(
+    '/api/services/:ref/events',
+    needs('service.logs', 'ref'),
+    async (request) => {
+      const q = parseQuery(eventsQuery, request.query);
+      const items = engine.events(await locatorFor(request.params.ref), q.limit);
+      return { items };
+    },
+  );
 
   doc(
     'get',
@@ -177,89 +191,93 @@ export function kubernetesRoutes(
       responses: BY_REF,
     },
   );
-  app.get<{ Params: { ref: string } }>('/api/services/:ref/logs', async (request, reply) => {
-    const q = parseQuery(logsQuery, request.query);
-    const locator = await locatorFor(request.params.ref);
-    const controller = new AbortController();
-    request.raw.on('close', () => controller.abort());
-    const sse = wantsSse(request, q.format);
-    const common = {
-      ...(q.container ? { container: q.container } : {}),
-      follow: q.follow,
-      previous: q.previous,
-      ...(q.tailLines !== undefined ? { tailLines: q.tailLines } : {}),
-      ...(q.sinceSeconds !== undefined ? { sinceSeconds: q.sinceSeconds } : {}),
-      signal: controller.signal,
-    };
-    if (q.workload === undefined) {
-      const stream = await engine.logs(locator, {
-        cluster: q.cluster!,
-        namespace: q.namespace!,
-        pod: q.pod!,
-        ...common,
+  app.get<{ Params: { ref: string } }>(
+    '/api/services/:ref/logs',
+    needs('service.logs', 'ref'),
+    async (request, reply) => {
+      const q = parseQuery(logsQuery, request.query);
+      const locator = await locatorFor(request.params.ref);
+      const controller = new AbortController();
+      request.raw.on('close', () => controller.abort());
+      const sse = wantsSse(request, q.format);
+      const common = {
+        ...(q.container ? { container: q.container } : {}),
+        follow: q.follow,
+        previous: q.previous,
+        ...(q.tailLines !== undefined ? { tailLines: q.tailLines } : {}),
+        ...(q.sinceSeconds !== undefined ? { sinceSeconds: q.sinceSeconds } : {}),
+        signal: controller.signal,
+      };
+      if (q.workload === undefined) {
+        const stream = await engine.logs(locator, {
+          cluster: q.cluster!,
+          namespace: q.namespace!,
+          pod: q.pod!,
+          ...common,
+        });
+        if (!sse) {
+          return reply
+            .type('text/plain; charset=utf-8')
+            .header('x-content-type-options', 'nosniff')
+            .header('cache-control', 'no-cache')
+            .send(Readable.fromWeb(stream as import('node:stream/web').ReadableStream<Uint8Array>));
+        }
+        const out = openSse(request, reply, heartbeatMs(), { whenBehind: 'disconnect' });
+        out.onClose(() => controller.abort());
+        const tag = { cluster: q.cluster, namespace: q.namespace, pod: q.pod, container: q.container };
+        void (async () => {
+          try {
+            for await (const line of splitLines(stream as unknown as AsyncIterable<Uint8Array>))
+              out.send('line', { ...tag, line });
+            out.send('end', {});
+          } catch (error) {
+            if (!controller.signal.aborted) out.send('error', { message: (error as Error).message });
+          } finally {
+            out.close();
+          }
+        })();
+        return;
+      }
+      // Merged stream of a workload's pods in every cluster. Open it before taking over the reply so
+      // an unknown workload is still a clean JSON error.
+      const lines = engine.workloadLogs(locator, { workload: q.workload, ...common });
+      const first = await lines.next();
+      if (sse) {
+        const out = openSse(request, reply, heartbeatMs(), { whenBehind: 'disconnect' });
+        out.onClose(() => controller.abort());
+        void (async () => {
+          try {
+            if (!first.done) out.send(first.value.error ? 'error' : 'line', first.value);
+            for await (const l of lines) out.send(l.error ? 'error' : 'line', l);
+            out.send('end', {});
+          } finally {
+            out.close();
+          }
+        })();
+        return;
+      }
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, {
+        'content-type': 'text/plain; charset=utf-8',
+        'x-content-type-options': 'nosniff',
+        'cache-control': 'no-cache',
       });
-      if (!sse) {
-        return reply
-          .type('text/plain; charset=utf-8')
-          .header('x-content-type-options', 'nosniff')
-          .header('cache-control', 'no-cache')
-          .send(Readable.fromWeb(stream as import('node:stream/web').ReadableStream<Uint8Array>));
-      }
-      const out = openSse(request, reply, heartbeatMs(), { whenBehind: 'disconnect' });
-      out.onClose(() => controller.abort());
-      const tag = { cluster: q.cluster, namespace: q.namespace, pod: q.pod, container: q.container };
+      const fmt = (l: { cluster: string; pod: string; container: string; line?: string; error?: string }) =>
+        `[${l.cluster} ${l.pod}/${l.container}] ${l.error !== undefined ? `! log stream failed: ${l.error}` : l.line}\n`;
       void (async () => {
         try {
-          for await (const line of splitLines(stream as unknown as AsyncIterable<Uint8Array>))
-            out.send('line', { ...tag, line });
-          out.send('end', {});
-        } catch (error) {
-          if (!controller.signal.aborted) out.send('error', { message: (error as Error).message });
+          if (!first.done) raw.write(fmt(first.value));
+          for await (const l of lines) {
+            if (!raw.write(fmt(l))) await new Promise((r) => raw.once('drain', r));
+          }
         } finally {
-          out.close();
+          controller.abort();
+          raw.end();
         }
       })();
-      return;
-    }
-    // Merged stream of a workload's pods in every cluster. Open it before taking over the reply so
-    // an unknown workload is still a clean JSON error.
-    const lines = engine.workloadLogs(locator, { workload: q.workload, ...common });
-    const first = await lines.next();
-    if (sse) {
-      const out = openSse(request, reply, heartbeatMs(), { whenBehind: 'disconnect' });
-      out.onClose(() => controller.abort());
-      void (async () => {
-        try {
-          if (!first.done) out.send(first.value.error ? 'error' : 'line', first.value);
-          for await (const l of lines) out.send(l.error ? 'error' : 'line', l);
-          out.send('end', {});
-        } finally {
-          out.close();
-        }
-      })();
-      return;
-    }
-    reply.hijack();
-    const raw = reply.raw;
-    raw.writeHead(200, {
-      'content-type': 'text/plain; charset=utf-8',
-      'x-content-type-options': 'nosniff',
-      'cache-control': 'no-cache',
-    });
-    const fmt = (l: { cluster: string; pod: string; container: string; line?: string; error?: string }) =>
-      `[${l.cluster} ${l.pod}/${l.container}] ${l.error !== undefined ? `! log stream failed: ${l.error}` : l.line}\n`;
-    void (async () => {
-      try {
-        if (!first.done) raw.write(fmt(first.value));
-        for await (const l of lines) {
-          if (!raw.write(fmt(l))) await new Promise((r) => raw.once('drain', r));
-        }
-      } finally {
-        controller.abort();
-        raw.end();
-      }
-    })();
-  });
+    },
+  );
 
   doc(
     'get',
@@ -269,7 +287,7 @@ export function kubernetesRoutes(
       responses: { '200': 'the services', '400': 'bad ref' },
     },
   );
-  app.get<{ Params: { ref: string } }>('/api/teams/:ref/services', async (request) => {
+  app.get<{ Params: { ref: string } }>('/api/teams/:ref/services', needs('catalog.read'), async (request) => {
     const { team, entities } = await resolver.owned(request.params.ref);
     // APIs, systems and resources a team owns are not services, even when a label matches them.
     const components = new Map<string, (typeof entities)[number]>();

@@ -1,5 +1,6 @@
 // GET /api/services/:ref/objects/:cluster/:kind/:namespace/:name: one object of the service.
 import type { FastifyInstance } from 'fastify';
+import { needs } from '../auth/permission.ts';
 import type { OpenApiRegistry } from '../http/openapi.ts';
 import type { KubernetesEngine } from '../kubernetes/engine.ts';
 import type { ServiceResolver } from '../services/resolver.ts';
@@ -24,6 +25,7 @@ export function objectRoutes(
   });
   app.get<{ Params: { ref: string } & ObjectRef }>(
     '/api/services/:ref/objects/:cluster/:kind/:namespace/:name',
+    needs('service.read', 'ref'),
     async (request) => {
       const { ref, cluster, kind, namespace, name } = request.params;
       const { locator } = await resolver.resolve(ref);

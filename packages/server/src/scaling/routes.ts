@@ -1,5 +1,6 @@
 // GET /api/services/:ref/scaling/history: replicas per HPA and cluster over the last hours.
 import type { FastifyInstance } from 'fastify';
+import { needs } from '../auth/permission.ts';
 import type { OpenApiRegistry } from '../http/openapi.ts';
 import type { ServiceResolver } from '../services/resolver.ts';
 import type { ScalingHistory } from './history.ts';
@@ -17,7 +18,9 @@ export function scalingRoutes(
       'Replicas (current and desired) of every HPA of a service per cluster over the last hours, as change points kept by the server',
     responses: { '200': 'the series', '400': 'bad ref', '404': 'no such service' },
   });
-  app.get<{ Params: { ref: string } }>('/api/services/:ref/scaling/history', async (request) =>
-    history.service((await resolver.resolve(request.params.ref)).locator),
+  app.get<{ Params: { ref: string } }>(
+    '/api/services/:ref/scaling/history',
+    needs('service.read', 'ref'),
+    async (request) => history.service((await resolver.resolve(request.params.ref)).locator),
   );
 }

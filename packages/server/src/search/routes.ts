@@ -2,6 +2,7 @@ import { InputError } from '@portolan/core/errors';
 import { SEARCH_HITS } from '@portolan/core/search/documents';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { needs } from '../auth/permission.ts';
 import type { CatalogService } from '../catalog/service.ts';
 import type { OpenApiRegistry } from '../http/openapi.ts';
 import { listParam, parseQuery, refsParam } from '../http/query.ts';
@@ -43,7 +44,7 @@ export function searchRoutes(
       'Search entities, docs pages (title and text) and API operations (path and summary): ranked results with highlights as text ranges, and counts per result kind, entity kind, owner and type',
     query: searchQuery,
   });
-  app.get('/api/search', async (request) => {
+  app.get('/api/search', needs('catalog.read'), async (request) => {
     const q = parseQuery(searchQuery, request.query);
     const hits = q.hit?.map((h) => h.toLowerCase());
     const unknown = hits?.find((h) => !(SEARCH_HITS as readonly string[]).includes(h));

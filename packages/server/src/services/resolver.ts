@@ -36,6 +36,13 @@ export interface ServiceResolverOptions {
 
 const MAX_REF_LENGTH = 400;
 
+/** A service ref as a URL gives it, canonical; a discovered service's id stays as it is. */
+export function canonicalServiceRef(ref: string): string {
+  if (ref.length > MAX_REF_LENGTH) throw new InputError('ref too long');
+  if (ref.startsWith(DISCOVERED_PREFIX)) return ref;
+  return normalizeRef(ref, { defaultKind: 'component' });
+}
+
 export class ServiceResolver {
   readonly catalog: ServiceCatalog;
   readonly #discovery: DiscoverySource;
@@ -49,11 +56,10 @@ export class ServiceResolver {
 
   /** A service ref as a URL gives it (`checkout`, `component:pay/checkout`, `discovered:x`). */
   async resolve(ref: string): Promise<ResolvedService> {
-    if (ref.length > MAX_REF_LENGTH) throw new InputError('ref too long');
-    if (ref.startsWith(DISCOVERED_PREFIX)) {
+    const canonical = canonicalServiceRef(ref);
+    if (canonical.startsWith(DISCOVERED_PREFIX)) {
       return { ref, locator: this.#discovery.discoveredLocator(ref, await this.claimingEntities()) };
     }
-    const canonical = normalizeRef(ref, { defaultKind: 'component' });
     const entity = await this.catalog.getEntity(canonical);
     if (!entity) throw new NotFoundError(`no entity ${canonical}`, { name: canonical });
     const locator = locateService(entity);

@@ -1,5 +1,6 @@
 // GET /api/services/:ref/resources: pods' CPU and memory against requests and limits.
 import type { FastifyInstance } from 'fastify';
+import { needs } from '../auth/permission.ts';
 import type { OpenApiRegistry } from '../http/openapi.ts';
 import type { ServiceResolver } from '../services/resolver.ts';
 import type { ResourceMetrics } from './metrics.ts';
@@ -17,7 +18,9 @@ export function usageRoutes(
       "Each pod's CPU and memory (metrics.k8s.io, read per cluster on an interval) against its requests and limits, summed per workload and cluster; a cluster without a metrics API says so",
     responses: { '200': 'the resource use', '400': 'bad ref', '404': 'no such service' },
   });
-  app.get<{ Params: { ref: string } }>('/api/services/:ref/resources', async (request) =>
-    metrics.service((await resolver.resolve(request.params.ref)).locator),
+  app.get<{ Params: { ref: string } }>(
+    '/api/services/:ref/resources',
+    needs('service.read', 'ref'),
+    async (request) => metrics.service((await resolver.resolve(request.params.ref)).locator),
   );
 }

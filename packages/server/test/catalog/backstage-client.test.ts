@@ -12,6 +12,7 @@ import { CatalogService } from '../../src/catalog/service.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { type Database, openDatabase } from '../../src/db/database.ts';
 import { createApp } from '../../src/http/app.ts';
+import { signedInGuard, tokenFor } from '../auth/support.ts';
 
 const EXAMPLES = join(import.meta.dirname, '../../../../examples');
 const LOCATIONS = [
@@ -28,13 +29,17 @@ interface ApiEntity {
 const refOf = (e: { kind: string; metadata: { namespace?: string; name: string } }) =>
   `${e.kind}:${e.metadata.namespace ?? 'default'}/${e.metadata.name}`.toLowerCase();
 
-async function startServer(baseDir: string, extra: Record<string, unknown> = {}) {
+async function startServer(baseDir: string, extra: Record<string, unknown> = {}, signedIn = false) {
   const db = await openDatabase({ client: 'sqlite', connection: ':memory:' });
   const config = parseConfig({ catalog: { locations: LOCATIONS, ...extra } }, 'test');
   const logger = pino({ level: 'silent' });
   const catalog = new CatalogService({ db, logger, baseDir, catalog: config.catalog });
   await catalog.refresh();
-  const app = await createApp({ logger, catalog });
+  // Location writes are an admin's: that server signs requests in, and accepts its loopback Host.
+  const guard = signedIn
+    ? signedInGuard({ db, catalog, logger, admins: ['payments'], allowedHosts: ['127.0.0.1'] })
+    : undefined;
+  const app = await createApp({ logger, catalog, ...(guard ? { guard } : {}) });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   const client = new CatalogClient({ discoveryApi: { getBaseUrl: async () => `${url}/api/catalog` } });
   return { db, app, url, client };
@@ -286,11 +291,15 @@ describe('@backstage/catalog-client against Portolan', () => {
 describe('@backstage/catalog-client location writes, when the config allows them', () => {
   const dir = mkdtempSync(join(tmpdir(), 'portolan-locations-'));
   let server: Awaited<ReturnType<typeof startServer>>;
+  let admin: { token: string };
+  let reader: { token: string };
   beforeAll(async () => {
     cpSync(join(EXAMPLES, 'catalog'), join(dir, 'catalog'), { recursive: true });
     cpSync(join(dir, 'catalog/services/checkout/more'), join(dir, 'extra'), { recursive: true });
     rmSync(join(dir, 'catalog/services/checkout/more'), { recursive: true });
-    server = await startServer(dir, { allowLocationWrites: true });
+    server = await startServer(dir, { allowLocationWrites: true }, true);
+    admin = { token: await tokenFor(server.db, 'user:default/ada') };
+    reader = { token: await tokenFor(server.db, 'user:default/someone-else') };
   });
   afterAll(async () => {
     await server.app.close();
@@ -300,35 +309,48 @@ describe('@backstage/catalog-client location writes, when the config allows them
 
   it('adds a file location, reads it at once, and removes it again', async () => {
     const { client } = server;
-    expect(await client.getEntityByRef('component:default/order-events-pipeline')).toBeUndefined();
-    const dry = await client.addLocation({ type: 'file', target: './extra/pipelines.yaml', dryRun: true });
-    expect(dry.entities.map(refOf)).toEqual(['component:default/order-events-pipeline']);
-    expect(await client.getEntityByRef('component:default/order-events-pipeline')).toBeUndefined();
-
-    const added = await client.addLocation({ type: 'file', target: './extra/pipelines.yaml' });
-    expect(added.entities.map(refOf)).toEqual(['component:default/order-events-pipeline']);
-    expect(await client.getEntityByRef('component:default/order-events-pipeline')).toBeDefined();
-    expect((await client.getLocations()).items).toHaveLength(3);
+    expect(await client.getEntityByRef('component:default/order-events-pipeline', admin)).toBeUndefined();
+    // a signed-in user who is not an admin may read, but not register a location
     await expect(
-      client.addLocation({ type: 'file', target: './extra/pipelines.yaml' }),
+      client.addLocation({ type: 'file', target: './extra/pipelines.yaml', dryRun: true }, reader),
+    ).rejects.toMatchObject({ response: { status: 403 } });
+    await expect(client.getLocations()).rejects.toMatchObject({ response: { status: 403 } });
+    const dry = await client.addLocation(
+      { type: 'file', target: './extra/pipelines.yaml', dryRun: true },
+      admin,
+    );
+    expect(dry.entities.map(refOf)).toEqual(['component:default/order-events-pipeline']);
+    expect(await client.getEntityByRef('component:default/order-events-pipeline', admin)).toBeUndefined();
+
+    const added = await client.addLocation({ type: 'file', target: './extra/pipelines.yaml' }, admin);
+    expect(added.entities.map(refOf)).toEqual(['component:default/order-events-pipeline']);
+    expect(await client.getEntityByRef('component:default/order-events-pipeline', admin)).toBeDefined();
+    expect((await client.getLocations({}, admin)).items).toHaveLength(3);
+    await expect(
+      client.addLocation({ type: 'file', target: './extra/pipelines.yaml' }, admin),
     ).rejects.toMatchObject({
       response: { status: 409 },
     });
-    await expect(client.addLocation({ type: 'file', target: '../../etc/passwd' })).rejects.toMatchObject({
+    await expect(
+      client.addLocation({ type: 'file', target: '../../etc/passwd' }, admin),
+    ).rejects.toMatchObject({
       response: { status: 403 },
     });
     await expect(
-      client.addLocation({ target: 'https://example.com/catalog-info.yaml' }),
+      client.addLocation({ target: 'https://example.com/catalog-info.yaml' }, admin),
     ).rejects.toMatchObject({
       response: { status: 400 },
     });
-    const configured = (await client.getLocations()).items[0]!;
-    await expect(client.removeLocationById(configured.id)).rejects.toMatchObject({
+    const configured = (await client.getLocations({}, admin)).items[0]!;
+    await expect(client.removeLocationById(configured.id, admin)).rejects.toMatchObject({
       response: { status: 403 },
     });
 
-    await client.removeLocationById(added.location.id);
-    expect((await client.getLocations()).items).toHaveLength(2);
-    expect(await client.getEntityByRef('component:default/order-events-pipeline')).toBeUndefined();
+    await expect(client.removeLocationById(added.location.id, reader)).rejects.toMatchObject({
+      response: { status: 403 },
+    });
+    await client.removeLocationById(added.location.id, admin);
+    expect((await client.getLocations({}, admin)).items).toHaveLength(2);
+    expect(await client.getEntityByRef('component:default/order-events-pipeline', admin)).toBeUndefined();
   });
 });

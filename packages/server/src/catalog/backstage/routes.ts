@@ -21,6 +21,7 @@ import {
 } from '@portolan/core/errors';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { needs } from '../../auth/permission.ts';
 import type { LocationConfig } from '../../config/schema.ts';
 import type { OpenApiRegistry } from '../../http/openapi.ts';
 import { parseQuery } from '../../http/query.ts';
@@ -183,7 +184,7 @@ export function backstageCatalogRoutes(app: FastifyInstance, options: BackstageR
   };
 
   doc('get', '/entities/by-query', 'Entities, filtered and ordered, a page at a time with cursors');
-  app.get('/api/catalog/entities/by-query', async (request, reply) => {
+  app.get('/api/catalog/entities/by-query', needs('catalog.read'), async (request, reply) => {
     const raw = request.query as Record<string, unknown>;
     const q = parseQuery(byQuery, raw);
     const fields = parseFieldsParams(stringsParam(raw.fields, 'fields'));
@@ -224,7 +225,7 @@ export function backstageCatalogRoutes(app: FastifyInstance, options: BackstageR
   });
 
   doc('post', '/entities/by-refs', 'Entities by ref, in the order asked, null where there is none');
-  app.post('/api/catalog/entities/by-refs', async (request, reply) => {
+  app.post('/api/catalog/entities/by-refs', needs('catalog.read'), async (request, reply) => {
     const body = parseQuery(
       z.object({ entityRefs: z.array(z.string()).max(10_000), fields: z.array(z.string()).optional() }),
       request.body ?? {},
@@ -255,14 +256,18 @@ export function backstageCatalogRoutes(app: FastifyInstance, options: BackstageR
   });
 
   doc('get', '/entities/by-uid/{uid}', 'One entity by its metadata.uid');
-  app.get<{ Params: { uid: string } }>('/api/catalog/entities/by-uid/:uid', async (request) => {
-    const stored = await catalog.getByUid(request.params.uid);
-    if (!stored) throw new NotFoundError(`no entity with uid ${request.params.uid}`);
-    return toApiEntity(stored);
-  });
+  app.get<{ Params: { uid: string } }>(
+    '/api/catalog/entities/by-uid/:uid',
+    needs('catalog.read'),
+    async (request) => {
+      const stored = await catalog.getByUid(request.params.uid);
+      if (!stored) throw new NotFoundError(`no entity with uid ${request.params.uid}`);
+      return toApiEntity(stored);
+    },
+  );
 
   doc('delete', '/entities/by-uid/{uid}', 'Refused: entities come from descriptor files; remove them there');
-  app.delete('/api/catalog/entities/by-uid/:uid', async () => {
+  app.delete('/api/catalog/entities/by-uid/:uid', needs('catalog.write'), async () => {
     throw new ForbiddenError('entities come from descriptor files; remove the entity from its file instead');
   });
 
@@ -271,24 +276,28 @@ export function backstageCatalogRoutes(app: FastifyInstance, options: BackstageR
     '/entities/by-name/{kind}/{namespace}/{name}/ancestry',
     'The entity and the Location entities above it',
   );
-  app.get('/api/catalog/entities/by-name/:kind/:namespace/:name/ancestry', async (request) => {
-    const ref = refOf(parseQuery(entityParams, request.params));
-    const chain = await catalog.ancestry(ref);
-    if (!chain) throw new NotFoundError(`no entity ${ref} in the catalog`);
-    return {
-      rootEntityRef: ref,
-      items: chain.map((stored) => ({
-        entity: toApiEntity(stored),
-        parentEntityRefs:
-          stored.origin.parent && chain.some((c) => refOfStored(c) === stored.origin.parent)
-            ? [stored.origin.parent]
-            : [],
-      })),
-    };
-  });
+  app.get(
+    '/api/catalog/entities/by-name/:kind/:namespace/:name/ancestry',
+    needs('catalog.read'),
+    async (request) => {
+      const ref = refOf(parseQuery(entityParams, request.params));
+      const chain = await catalog.ancestry(ref);
+      if (!chain) throw new NotFoundError(`no entity ${ref} in the catalog`);
+      return {
+        rootEntityRef: ref,
+        items: chain.map((stored) => ({
+          entity: toApiEntity(stored),
+          parentEntityRefs:
+            stored.origin.parent && chain.some((c) => refOfStored(c) === stored.origin.parent)
+              ? [stored.origin.parent]
+              : [],
+        })),
+      };
+    },
+  );
 
   doc('get', '/entity-facets', 'How many entities have each value of the given fields');
-  app.get('/api/catalog/entity-facets', async (request) => {
+  app.get('/api/catalog/entity-facets', needs('catalog.read'), async (request) => {
     const raw = request.query as Record<string, unknown>;
     const facets = stringsParam(raw.facet, 'facet') ?? [];
     if (facets.length === 0) throw new InputError('give at least one facet, e.g. facet=kind');
@@ -298,7 +307,7 @@ export function backstageCatalogRoutes(app: FastifyInstance, options: BackstageR
   });
 
   doc('post', '/validate-entity', 'Whether an entity would be accepted; 400 with its errors if not');
-  app.post('/api/catalog/validate-entity', async (request, reply) => {
+  app.post('/api/catalog/validate-entity', needs('catalog.read'), async (request, reply) => {
     const body = (request.body ?? {}) as { entity?: unknown; location?: unknown };
     const messages: string[] = [];
     if (typeof body.location !== 'string' || !body.location.includes(':')) {
@@ -359,25 +368,35 @@ function registerLocationRoutes(
   };
 
   doc('get', '/locations', 'Every location the catalog reads: configured, then added');
-  app.get('/api/catalog/locations', async () => (await all()).every.map((l) => ({ data: apiLocation(l) })));
+  app.get('/api/catalog/locations', needs('catalog.read'), async () =>
+    (await all()).every.map((l) => ({ data: apiLocation(l) })),
+  );
 
   doc('get', '/locations/{id}', 'One location');
-  app.get<{ Params: { id: string } }>('/api/catalog/locations/:id', async (request) => {
-    const found = (await all()).every.find((l) => locationId(l) === request.params.id);
-    if (!found) throw new NotFoundError(`no location ${request.params.id}`);
-    return apiLocation(found);
-  });
+  app.get<{ Params: { id: string } }>(
+    '/api/catalog/locations/:id',
+    needs('catalog.read'),
+    async (request) => {
+      const found = (await all()).every.find((l) => locationId(l) === request.params.id);
+      if (!found) throw new NotFoundError(`no location ${request.params.id}`);
+      return apiLocation(found);
+    },
+  );
 
   doc('get', '/locations/by-entity/{kind}/{namespace}/{name}', 'The location an entity came from');
-  app.get('/api/catalog/locations/by-entity/:kind/:namespace/:name', async (request) => {
-    const stored = await entityOr404(refOf(parseQuery(entityParams, request.params)));
-    const found = (await all()).every.find((l) => locationKey(l) === stored.origin.location);
-    if (!found) throw new NotFoundError(`the location of ${refOfStored(stored)} is no longer configured`);
-    return apiLocation(found);
-  });
+  app.get(
+    '/api/catalog/locations/by-entity/:kind/:namespace/:name',
+    needs('catalog.read'),
+    async (request) => {
+      const stored = await entityOr404(refOf(parseQuery(entityParams, request.params)));
+      const found = (await all()).every.find((l) => locationKey(l) === stored.origin.location);
+      if (!found) throw new NotFoundError(`the location of ${refOfStored(stored)} is no longer configured`);
+      return apiLocation(found);
+    },
+  );
 
   doc('post', '/locations', 'Add a file or dir location (only when the config allows it)');
-  app.post('/api/catalog/locations', async (request, reply) => {
+  app.post('/api/catalog/locations', needs('catalog.write'), async (request, reply) => {
     writesAllowed();
     const body = parseQuery(z.object({ type: z.string(), target: z.string().min(1) }), request.body ?? {});
     const dryRun = (request.query as { dryRun?: string }).dryRun === 'true';
@@ -400,15 +419,19 @@ function registerLocationRoutes(
   });
 
   doc('delete', '/locations/{id}', 'Remove an added location (only when the config allows it)');
-  app.delete<{ Params: { id: string } }>('/api/catalog/locations/:id', async (request, reply) => {
-    writesAllowed();
-    const { configured, added } = await all();
-    if (configured.some((l) => locationId(l) === request.params.id)) {
-      throw new ForbiddenError('this location is set in the config file; remove it there');
-    }
-    const found = added.find((l) => locationId(l) === request.params.id);
-    if (!found) throw new NotFoundError(`no location ${request.params.id}`);
-    await catalog.removeLocation(found);
-    return reply.status(204).send();
-  });
+  app.delete<{ Params: { id: string } }>(
+    '/api/catalog/locations/:id',
+    needs('catalog.write'),
+    async (request, reply) => {
+      writesAllowed();
+      const { configured, added } = await all();
+      if (configured.some((l) => locationId(l) === request.params.id)) {
+        throw new ForbiddenError('this location is set in the config file; remove it there');
+      }
+      const found = added.find((l) => locationId(l) === request.params.id);
+      if (!found) throw new NotFoundError(`no location ${request.params.id}`);
+      await catalog.removeLocation(found);
+      return reply.status(204).send();
+    },
+  );
 }

@@ -1,5 +1,6 @@
 import { NotFoundError } from '@portolan/core/errors';
 import type { FastifyInstance } from 'fastify';
+import { needs } from '../../auth/permission.ts';
 import type { OpenApiRegistry } from '../../http/openapi.ts';
 import type { CatalogService } from '../service.ts';
 
@@ -27,7 +28,7 @@ export function definitionRoutes(
       "An API entity's definition, parsed: OpenAPI and Swagger as operations (parameters, request and response schemas), AsyncAPI as channels and messages, GraphQL root fields and gRPC methods as operations; with the source and the parser's problems",
     responses: { '200': 'the definition', '404': 'no such API entity' },
   });
-  app.get<{ Params: Params }>(`${BASE}/definition`, async (request) => {
+  app.get<{ Params: Params }>(`${BASE}/definition`, needs('catalog.read'), async (request) => {
     const view = await definition(request.params);
     const { highlightCode, sanitizeDocHtml } = await import('../docs/html.ts');
     return { ...view, highlighted: sanitizeDocHtml(highlightCode(view.source, view.language)) };
@@ -40,7 +41,7 @@ export function definitionRoutes(
     summary: "An API entity's definition exactly as written, as plain text",
     responses: { '200': 'the source', '404': 'no such API entity' },
   });
-  app.get<{ Params: Params }>(`${BASE}/definition/raw`, async (request, reply) => {
+  app.get<{ Params: Params }>(`${BASE}/definition/raw`, needs('catalog.read'), async (request, reply) => {
     const view = await definition(request.params);
     // Plain text, never sniffed: a definition is untrusted and must not render as a page.
     return reply.type('text/plain; charset=utf-8').header('content-disposition', 'inline').send(view.source);
@@ -54,7 +55,7 @@ export function definitionRoutes(
       'The entities its API relations name: for a Component the APIs it provides and consumes with their operation counts, for an API its providers and consumers',
     responses: { '200': '{providesApi, consumesApi, apiProvidedBy, apiConsumedBy}', '404': 'no such entity' },
   });
-  app.get<{ Params: Params }>(`${BASE}/api-relations`, async (request) => {
+  app.get<{ Params: Params }>(`${BASE}/api-relations`, needs('catalog.read'), async (request) => {
     const ref = refOf(request.params);
     const relations = await catalog.apiRelations(ref);
     if (!relations) throw new NotFoundError(`no entity ${ref} in the catalog`, { ref });

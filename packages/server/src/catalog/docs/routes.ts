@@ -1,6 +1,7 @@
 import { extname } from 'node:path';
 import { NotFoundError } from '@portolan/core/errors';
 import type { FastifyInstance } from 'fastify';
+import { needs } from '../../auth/permission.ts';
 import type { OpenApiRegistry } from '../../http/openapi.ts';
 import type { CatalogService } from '../service.ts';
 
@@ -32,7 +33,7 @@ export function docsRoutes(
       "An entity's docs site: its navigation (from mkdocs.yml), its pages and the problems found reading them",
     responses: { '200': 'the site', '404': 'the entity has no docs' },
   });
-  app.get<{ Params: Params }>(BASE, async (request) => {
+  app.get<{ Params: Params }>(BASE, needs('catalog.read'), async (request) => {
     const ref = refOf(request.params);
     const site = await catalog.docsSite(ref);
     if (!site) throw new NotFoundError(`${ref} has no docs`, { ref });
@@ -47,7 +48,7 @@ export function docsRoutes(
       'One docs page, rendered from Markdown and sanitised on the server; or the located problem that kept it from rendering',
     responses: { '200': 'the page', '404': 'no such page' },
   });
-  app.get<{ Params: Params }>(`${BASE}/pages/*`, async (request) => {
+  app.get<{ Params: Params }>(`${BASE}/pages/*`, needs('catalog.read'), async (request) => {
     const ref = refOf(request.params);
     const path = request.params['*'] ?? '';
     const page = await catalog.docsPage(ref, path);
@@ -62,7 +63,7 @@ export function docsRoutes(
     summary: 'An image of the docs folder (png, jpeg, gif, webp, svg, avif)',
     responses: { '200': 'the image', '404': 'no such image' },
   });
-  app.get<{ Params: Params }>(`${BASE}/assets/*`, async (request, reply) => {
+  app.get<{ Params: Params }>(`${BASE}/assets/*`, needs('catalog.read'), async (request, reply) => {
     const ref = refOf(request.params);
     const path = request.params['*'] ?? '';
     const type = IMAGE_TYPES[extname(path).toLowerCase()];

@@ -1,0 +1,279 @@
+// The one place where requests meet the permission policy. Every route declares its permission
+// beside itself (`config: { permission }`); the hooks below refuse foreign Host headers (DNS
+// rebinding) and cross-site writes, find the request's subject (session cookie, bearer token,
+// the demo's guest or the local user), check CSRF on cookie writes, ask the policy, audit every
+// write and every denial, and end a stream when the session or token behind it ends.
+import {
+  decide,
+  isWrite,
+  type PolicySettings,
+  type Resource,
+  type Subject,
+} from '@portolan/core/auth/policy';
+import { ForbiddenError } from '@portolan/core/errors';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { Database } from '../db/database.ts';
+import { isSseResponse } from '../http/sse.ts';
+import type { RoutePermission } from './permission.ts';
+import { appendAudit } from './store/audit.ts';
+import { getIdentity } from './store/identity.ts';
+import { findSession, type Session } from './store/sessions.ts';
+import { type ApiToken, TOKEN_PREFIX, useToken } from './store/tokens.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    permission?: RoutePermission;
+  }
+  interface FastifyRequest {
+    subject: Subject;
+    /** The session or token the subject came with. */
+    credential?: { type: 'session'; session: Session } | { type: 'token'; token: ApiToken };
+    /** Set when the guard refused the request (audited when the response is sent). */
+    denial?: { action: string; resource: string; reason: string };
+  }
+}
+
+export const SESSION_COOKIE = 'portolan_session';
+export const CSRF_HEADER = 'x-csrf-token';
+
+export type GuardMode = 'local' | 'guest' | 'signed-in';
+
+export interface GuardOptions {
+  mode: GuardMode;
+  /** Required when signed in (sessions, tokens); without it the audit goes to the log only. */
+  db?: Database;
+  logger: Logger;
+  policy: PolicySettings;
+  /** The configured base URL (signed-in mode): the only origin and Host accepted. */
+  baseUrl?: string;
+  /** Further Host names accepted (server.allowedHosts). */
+  allowedHosts?: readonly string[];
+  /** A service ref from a URL as the policy sees it: its canonical ref and owner. */
+  serviceResource(ref: string): Promise<Resource>;
+  now?: () => Date;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const PROBE_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+function hostName(host: string): string {
+  return host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : (host.split(':')[0] ?? '');
+}
+
+export function readCookie(request: FastifyRequest, name: string): string | undefined {
+  for (const part of (request.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+function subjectLabel(subject: Subject): string {
+  return subject.type === 'user' ? subject.ref : subject.type;
+}
+
+export class Guard {
+  readonly #o: GuardOptions;
+  readonly #base: URL | undefined;
+  /** Open requests (streams) per session or token, closed when it ends. */
+  readonly #open = new Map<string, Set<() => void>>();
+
+  constructor(options: GuardOptions) {
+    this.#o = options;
+    this.#base = options.baseUrl ? new URL(options.baseUrl) : undefined;
+  }
+
+  get mode(): GuardMode {
+    return this.#o.mode;
+  }
+
+  #now(): Date {
+    return this.#o.now?.() ?? new Date();
+  }
+
+  install(app: FastifyInstance): void {
+    // Set by the onRequest hook below before any handler runs.
+    app.decorateRequest('subject', null as never);
+    app.addHook('onRoute', (route) => {
+      if (route.config?.permission === undefined)
+        throw new Error(`route ${String(route.method)} ${route.url} declares no permission`);
+    });
+    app.addHook('onRequest', async (request, reply) => this.#onRequest(request, reply));
+    app.addHook('onResponse', async (request, reply) => this.#audit(request, reply.statusCode));
+  }
+
+  /** Ends every stream opened with this session or token (sign-out, revocation). */
+  end(key: string): void {
+    const closers = this.#open.get(key);
+    this.#open.delete(key);
+    for (const close of closers ?? []) close();
+  }
+
+  async #onRequest(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const permission = request.routeOptions.config.permission;
+    this.#checkHost(request);
+    if (!SAFE_METHODS.has(request.method)) this.#checkOrigin(request);
+    request.subject = await this.#authenticate(request);
+    if (request.credential?.type === 'session' && !SAFE_METHODS.has(request.method)) {
+      const given = request.headers[CSRF_HEADER];
+      if (given !== request.credential.session.csrf)
+        this.#refuse(
+          request,
+          'csrf',
+          `a state-changing request with a session cookie needs the ${CSRF_HEADER} header`,
+        );
+    }
+    if (permission === undefined || permission === 'public') return;
+    let resource: Resource = { type: 'portal' };
+    if (permission.service !== undefined) {
+      const ref = (request.params as Record<string, string | undefined>)[permission.service] ?? '';
+      resource = await this.#o.serviceResource(ref);
+    }
+    const decision = decide(request.subject, permission.action, resource, this.#o.policy);
+    if (!decision.allow) {
+      request.denial = {
+        action: decision.permission,
+        resource: resource.type === 'service' ? resource.ref : 'portal',
+        reason: decision.reason,
+      };
+      throw new ForbiddenError(`permission ${decision.permission} is missing: ${decision.reason}`, {
+        permission: decision.permission,
+      });
+    }
+    this.#watch(request, reply);
+  }
+
+  #refuse(request: FastifyRequest, what: string, reason: string): never {
+    request.denial = { action: what, resource: 'portal', reason };
+    throw new ForbiddenError(reason, { permission: what });
+  }
+
+  #checkHost(request: FastifyRequest): void {
+    // Probes and scrapers reach the pod by its IP; these paths say nothing a page could misuse.
+    if (PROBE_PATHS.has(request.url.split('?')[0] ?? '')) return;
+    const host = (request.headers.host ?? '').toLowerCase();
+    const extra = this.#o.allowedHosts ?? [];
+    const ok = this.#base
+      ? host === this.#base.host || extra.includes(host) || extra.includes(hostName(host))
+      : LOOPBACK_NAMES.has(hostName(host)) || extra.includes(host) || extra.includes(hostName(host));
+    if (!ok) this.#refuse(request, 'host', `the Host header "${host.slice(0, 100)}" is not this portal's`);
+  }
+
+  /** A browser says where a request comes from; a write from another site is refused. */
+  #checkOrigin(request: FastifyRequest): void {
+    const site = request.headers['sec-fetch-site'];
+    if (site === 'cross-site' || site === 'same-site')
+      this.#refuse(request, 'origin', `a ${site} request may not change anything`);
+    const origin = request.headers.origin;
+    if (origin === undefined) return;
+    let expected: string;
+    if (this.#base) expected = this.#base.origin;
+    else {
+      // Without a base URL the origin must be the very host the request was sent to.
+      const proto = (request.protocol ?? 'http').toLowerCase();
+      expected = `${proto}://${(request.headers.host ?? '').toLowerCase()}`;
+    }
+    if (origin.toLowerCase() !== expected)
+      this.#refuse(
+        request,
+        'origin',
+        `a request from origin "${origin.slice(0, 100)}" may not change anything`,
+      );
+  }
+
+  async #authenticate(request: FastifyRequest): Promise<Subject> {
+    if (this.#o.mode === 'guest') return { type: 'guest' };
+    if (this.#o.mode === 'local') return { type: 'local' };
+    const db = this.#o.db;
+    if (!db) throw new Error('signed-in mode needs a database');
+    const now = this.#now();
+    const authorization = request.headers.authorization;
+    if (authorization !== undefined) {
+      const bearer = /^Bearer (\S+)$/i.exec(authorization)?.[1];
+      const token = bearer?.startsWith(TOKEN_PREFIX) ? await useToken({ db, token: bearer, now }) : undefined;
+      if (!token) this.#refuse(request, 'token', 'the bearer token is unknown, expired or revoked');
+      request.credential = { type: 'token', token };
+      const identity = await getIdentity({ db, userRef: token.user });
+      return { type: 'user', ...identity, scope: token.scope };
+    }
+    const cookie = readCookie(request, SESSION_COOKIE);
+    if (cookie !== undefined) {
+      const session = await findSession({ db, cookie, now });
+      if (session) {
+        request.credential = { type: 'session', session };
+        return { type: 'user', ...(await getIdentity({ db, userRef: session.user })) };
+      }
+    }
+    return { type: 'anonymous' };
+  }
+
+  /** Long responses (streams) end when the session or token they were opened with ends. */
+  #watch(request: FastifyRequest, reply: FastifyReply): void {
+    const credential = request.credential;
+    if (!credential) return;
+    const key =
+      credential.type === 'session' ? `session:${credential.session.idHash}` : `token:${credential.token.id}`;
+    const expiresAt =
+      credential.type === 'session' ? credential.session.expiresAt : credential.token.expiresAt;
+    const raw = reply.raw;
+    const close = () => {
+      clearTimeout(timer);
+      if (raw.writableEnded) return;
+      if (!raw.headersSent) {
+        raw.destroy();
+        return;
+      }
+      if (isSseResponse(raw)) {
+        const error = {
+          name: 'ForbiddenError',
+          message: 'the session or token this stream was opened with has ended',
+        };
+        raw.write(`event: error\ndata: ${JSON.stringify({ error })}\n\n`);
+      }
+      raw.end();
+    };
+    const delay = Math.max(0, Date.parse(expiresAt) - this.#now().getTime());
+    // setTimeout holds at most ~24.8 days; a stream that old is re-checked then, and closed.
+    const timer = setTimeout(close, Math.min(delay, 2 ** 31 - 1));
+    timer.unref?.();
+    const set = this.#open.get(key) ?? new Set<() => void>();
+    this.#open.set(key, set);
+    set.add(close);
+    raw.once('close', () => {
+      clearTimeout(timer);
+      set.delete(close);
+      if (set.size === 0 && this.#open.get(key) === set) this.#open.delete(key);
+    });
+  }
+
+  async #audit(request: FastifyRequest, status: number): Promise<void> {
+    const permission = request.routeOptions.config?.permission;
+    const action = typeof permission === 'object' ? permission.action : undefined;
+    const denial = request.denial;
+    if (!denial && !(action && isWrite(action))) return;
+    const entry = {
+      at: this.#now().toISOString(),
+      subject: request.subject ? subjectLabel(request.subject) : 'anonymous',
+      action: denial?.action ?? action ?? 'request',
+      resource:
+        denial?.resource ??
+        (typeof permission === 'object' && permission.service
+          ? String((request.params as Record<string, unknown>)[permission.service] ?? '')
+          : 'portal'),
+      outcome: denial ? ('denied' as const) : ('allowed' as const),
+      status,
+      method: request.method,
+      path: request.url.split('?')[0]!.slice(0, 1000),
+      reason: denial?.reason ?? null,
+    };
+    this.#o.logger.info({ audit: entry }, `audit: ${entry.outcome} ${entry.action} for ${entry.subject}`);
+    if (!this.#o.db) return;
+    try {
+      await appendAudit({ db: this.#o.db, entry });
+    } catch (error) {
+      this.#o.logger.error({ err: error }, 'could not write the audit log');
+    }
+  }
+}

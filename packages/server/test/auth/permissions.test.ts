@@ -1,0 +1,340 @@
+// Every permission, both ways, over HTTP and over SSE, through the real routes, guard, catalog
+// (users, groups, ownership from descriptors) and token store.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ErrorBody } from '@portolan/core/errors';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sseEvents } from '../../../../test/support/sse.ts';
+import type { Guard } from '../../src/auth/guard.ts';
+import { tokenRoutes } from '../../src/auth/routes.ts';
+import { createSession } from '../../src/auth/store/sessions.ts';
+import { CatalogService } from '../../src/catalog/service.ts';
+import { parseConfig } from '../../src/config/load.ts';
+import { type Database, openDatabase } from '../../src/db/database.ts';
+import { healthRoutes } from '../../src/health/routes.ts';
+import { HealthService } from '../../src/health/service.ts';
+import { createApp } from '../../src/http/app.ts';
+import type { KubernetesEngine } from '../../src/kubernetes/engine.ts';
+import { kubernetesRoutes } from '../../src/kubernetes/routes.ts';
+import { policySettings } from '../../src/portal.ts';
+import { storedServiceCatalog } from '../../src/services/catalog.ts';
+import { ServiceResolver } from '../../src/services/resolver.ts';
+import { deployment, engineOverFakes, FakeCluster, pod } from '../kubernetes/fake-client.ts';
+import { signedInGuard, tokenFor } from './support.ts';
+
+// A small organisation: payments owns checkout; ada is in payments, bob in shop, root in platform
+// (the admins), and eve is signed in but in no group of the catalog.
+const CATALOG = `
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata: { name: platform }
+spec: { type: team, children: [] }
+---
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata: { name: payments }
+spec: { type: team, children: [] }
+---
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata: { name: shop }
+spec: { type: team, children: [] }
+---
+apiVersion: backstage.io/v1alpha1
+kind: User
+metadata: { name: ada }
+spec: { profile: { email: ada@example.com }, memberOf: [payments] }
+---
+apiVersion: backstage.io/v1alpha1
+kind: User
+metadata: { name: bob }
+spec: { memberOf: [shop] }
+---
+apiVersion: backstage.io/v1alpha1
+kind: User
+metadata: { name: root }
+spec: { memberOf: [platform] }
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: checkout
+  annotations: { backstage.io/kubernetes-id: checkout }
+spec: { type: service, lifecycle: production, owner: payments }
+`;
+
+const BASE = 'http://portolan.test';
+type Who = 'anonymous' | 'ada' | 'bob' | 'root';
+
+interface Portal {
+  db: Database;
+  app: FastifyInstance;
+  url: string;
+  guard: Guard;
+  engine: KubernetesEngine;
+  tokens: Record<Exclude<Who, 'anonymous'>, string>;
+  close(): Promise<void>;
+}
+
+async function startPortal(read: 'signed-in' | { groups: string[] } = 'signed-in'): Promise<Portal> {
+  const dir = mkdtempSync(join(tmpdir(), 'portolan-perm-'));
+  writeFileSync(join(dir, 'org.yaml'), CATALOG);
+  const db = await openDatabase({ client: 'sqlite', connection: ':memory:' });
+  const logger = pino({ level: 'silent' });
+  const config = parseConfig({ catalog: { locations: [{ type: 'file', target: './org.yaml' }] } }, 'test');
+  const catalog = new CatalogService({ db, logger, baseDir: dir, catalog: config.catalog });
+  await catalog.refresh();
+  const fake = new FakeCluster();
+  const d = fake.put(
+    'Deployment',
+    deployment('checkout', 'pay', { 'backstage.io/kubernetes-id': 'checkout' }),
+  );
+  fake.put('Pod', pod('checkout-1', 'pay', d, { 'backstage.io/kubernetes-id': 'checkout' }));
+  const engine = engineOverFakes(new Map([['eu-1', fake]]), {
+    config: { streamDebounceMs: 10, heartbeatSeconds: 0.05 },
+  });
+  await engine.start();
+  await engine.waitForSync();
+  const resolver = new ServiceResolver({ catalog: storedServiceCatalog(catalog), discovery: engine });
+  const health = new HealthService({ engine, resolver });
+  const guard = signedInGuard({
+    db,
+    catalog,
+    logger,
+    baseUrl: BASE,
+    admins: ['platform'],
+    allowedHosts: ['127.0.0.1'],
+    read,
+  });
+  const policy = policySettings({
+    baseUrl: BASE,
+    admins: ['platform'],
+    read,
+    logs: 'owners',
+    sessionHours: 12,
+    tokenMaxDays: 365,
+  });
+  const app = await createApp({
+    logger,
+    catalog,
+    guard: guard,
+    routes: [
+      (a, openapi) => tokenRoutes(a, openapi, { guard: guard, db, policy, tokenMaxDays: 365 }),
+      (a, openapi) => healthRoutes(a, openapi, { health }),
+      (a, openapi) => kubernetesRoutes(a, openapi, { engine, resolver, streamExtras: health.streamExtras }),
+    ],
+  });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const tokens = {
+    ada: await tokenFor(db, 'user:default/ada'),
+    bob: await tokenFor(db, 'user:default/bob'),
+    root: await tokenFor(db, 'user:default/root'),
+  };
+  return {
+    db,
+    app,
+    url,
+    guard: guard,
+    engine,
+    tokens,
+    async close() {
+      await app.close();
+      await engine.stop();
+      await db.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const auth = (p: Portal, who: Who): Record<string, string> =>
+  who === 'anonymous' ? {} : { authorization: `Bearer ${p.tokens[who]}` };
+
+const LOGS = '/api/services/checkout/logs?cluster=eu-1&namespace=pay&pod=checkout-1';
+
+// route, method, permission, who may
+const HTTP: [string, 'GET' | 'POST', string, Who[]][] = [
+  ['/api/catalog/entities', 'GET', 'catalog.read', ['ada', 'bob', 'root']],
+  ['/api/clusters', 'GET', 'catalog.read', ['ada', 'bob', 'root']],
+  ['/api/findings', 'GET', 'catalog.read', ['ada', 'bob', 'root']],
+  ['/api/services/checkout/kubernetes', 'GET', 'service.read', ['ada', 'bob', 'root']],
+  ['/api/services/checkout/findings', 'GET', 'service.read', ['ada', 'bob', 'root']],
+  ['/api/services/checkout/scaling', 'GET', 'service.read', ['ada', 'bob', 'root']],
+  ['/api/services/checkout/events', 'GET', 'service.logs', ['ada', 'root']],
+  [LOGS, 'GET', 'service.logs', ['ada', 'root']],
+  ['/api/catalog/refresh', 'POST', 'catalog.refresh', ['root']],
+  ['/api/clusters/reload', 'POST', 'clusters.reload', ['root']],
+  ['/api/audit', 'GET', 'audit.read', ['root']],
+  ['/api/tokens', 'GET', 'tokens.manage', ['ada', 'bob', 'root']],
+];
+
+const SSE: [string, string, Who[], string][] = [
+  ['/api/services/checkout/kubernetes/stream', 'service.read', ['ada', 'bob', 'root'], 'view'],
+  [`${LOGS}&format=sse`, 'service.logs', ['ada', 'root'], 'line'],
+];
+
+describe('permissions, with everyone signed in reading', () => {
+  let p: Portal;
+  beforeAll(async () => {
+    p = await startPortal();
+  });
+  afterAll(async () => p?.close());
+
+  for (const [path, method, permission, allowed] of HTTP) {
+    it(`${method} ${path.split('?')[0]} needs ${permission}: ${allowed.join(', ')} yes, the others 403 naming it`, async () => {
+      for (const who of ['anonymous', 'ada', 'bob', 'root'] as const) {
+        const res = await fetch(`${p.url}${path}`, { method, headers: auth(p, who) });
+        const body = await res.text();
+        if (allowed.includes(who)) {
+          expect([who, res.status]).toEqual([who, 200]);
+        } else {
+          expect([who, res.status]).toEqual([who, 403]);
+          const error = JSON.parse(body).error;
+          expect(error.name).toBe('ForbiddenError');
+          expect(error.context).toEqual({ permission });
+          expect(error.message).toContain(`permission ${permission} is missing`);
+        }
+      }
+    });
+  }
+
+  for (const [path, permission, allowed, event] of SSE) {
+    it(`SSE ${path.split('?')[0]} needs ${permission}: ${allowed.join(', ')} get a stream, the others 403`, async () => {
+      for (const who of ['anonymous', 'ada', 'bob', 'root'] as const) {
+        const controller = new AbortController();
+        const res = await fetch(`${p.url}${path}`, {
+          headers: { accept: 'text/event-stream', ...auth(p, who) },
+          signal: controller.signal,
+        });
+        if (allowed.includes(who)) {
+          expect([who, res.status, res.headers.get('content-type')]).toEqual([
+            who,
+            200,
+            'text/event-stream; charset=utf-8',
+          ]);
+          await sseEvents(res.body!).next(event);
+        } else {
+          expect([who, res.status]).toEqual([who, 403]);
+          expect(((await res.json()) as ErrorBody).error.context).toEqual({ permission });
+        }
+        controller.abort();
+      }
+    });
+  }
+
+  it('a read-scoped token reads logs of its owner, but may not deploy-scope or admin-scope actions', async () => {
+    const read = await tokenFor(p.db, 'user:default/root', 'read');
+    const headers = { authorization: `Bearer ${read}` };
+    expect((await fetch(`${p.url}${LOGS}`, { headers })).status).toBe(200);
+    const refresh = await fetch(`${p.url}/api/catalog/refresh`, { method: 'POST', headers });
+    expect(refresh.status).toBe(403);
+    expect(((await refresh.json()) as ErrorBody).error.message).toContain('this token\'s scope is "read"');
+  });
+
+  it('a wrong, unknown or revoked token is refused, and revoking a token ends the streams opened with it', async () => {
+    const bad = await fetch(`${p.url}/api/catalog/entities`, {
+      headers: { authorization: 'Bearer ptl_nope' },
+    });
+    expect(bad.status).toBe(403);
+    const token = await tokenFor(p.db, 'user:default/ada', 'read');
+    const controller = new AbortController();
+    const res = await fetch(`${p.url}/api/services/checkout/kubernetes/stream`, {
+      headers: { accept: 'text/event-stream', authorization: `Bearer ${token}` },
+      signal: controller.signal,
+    });
+    const events = sseEvents(res.body!);
+    await events.next('view');
+    const id = token.split('_')[1]!;
+    const revoke = await fetch(`${p.url}/api/tokens/${id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${p.tokens.ada}` },
+    });
+    expect(revoke.status).toBe(204);
+    expect((await events.next('error')).error.name).toBe('ForbiddenError');
+    const after = await fetch(`${p.url}/api/catalog/entities`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(after.status).toBe(403);
+    controller.abort();
+  });
+
+  it('a session stream ends when the session expires', async () => {
+    const now = new Date();
+    const { cookie } = await createSession({
+      db: p.db,
+      user: 'user:default/ada',
+      expiresAt: new Date(now.getTime() + 600),
+      now,
+    });
+    const controller = new AbortController();
+    const res = await fetch(`${p.url}/api/services/checkout/kubernetes/stream`, {
+      headers: { accept: 'text/event-stream', cookie: `portolan_session=${cookie}` },
+      signal: controller.signal,
+    });
+    expect(res.status).toBe(200);
+    const events = sseEvents(res.body!);
+    await events.next('view');
+    expect((await events.next('error', 3000)).error.message).toContain('has ended');
+    const again = await fetch(`${p.url}/api/catalog/entities`, {
+      headers: { cookie: `portolan_session=${cookie}` },
+    });
+    expect(again.status).toBe(403);
+    controller.abort();
+  });
+
+  it('audits every write and every denial, for admins only', async () => {
+    const res = await fetch(`${p.url}/api/audit?limit=1000`, { headers: auth(p, 'root') });
+    const { items } = (await res.json()) as { items: { subject: string; action: string; outcome: string }[] };
+    expect(items).toContainEqual(
+      expect.objectContaining({ subject: 'user:default/bob', action: 'service.logs', outcome: 'denied' }),
+    );
+    expect(items).toContainEqual(
+      expect.objectContaining({
+        subject: 'user:default/root',
+        action: 'catalog.refresh',
+        outcome: 'allowed',
+      }),
+    );
+    expect(items).toContainEqual(
+      expect.objectContaining({ subject: 'anonymous', action: 'catalog.read', outcome: 'denied' }),
+    );
+    // reads that were allowed are not audited
+    expect(items.some((i) => i.action === 'catalog.read' && i.outcome === 'allowed')).toBe(false);
+  });
+});
+
+describe('permissions, with reading restricted to listed groups', () => {
+  let p: Portal;
+  beforeAll(async () => {
+    p = await startPortal({ groups: ['shop'] });
+  });
+  afterAll(async () => p?.close());
+
+  it('lets owners and listed groups read a service, over HTTP and SSE, and nobody else', async () => {
+    // bob is in shop (listed), ada owns checkout, eve is in neither
+    const eve = await tokenFor(p.db, 'user:default/eve');
+    const tokens: [string, string, boolean][] = [
+      ['ada', p.tokens.ada, true],
+      ['bob', p.tokens.bob, true],
+      ['eve', eve, false],
+    ];
+    for (const [who, token, allowed] of tokens) {
+      const headers = { authorization: `Bearer ${token}` };
+      const view = await fetch(`${p.url}/api/services/checkout/kubernetes`, { headers });
+      expect([who, view.status]).toEqual([who, allowed ? 200 : 403]);
+      const controller = new AbortController();
+      const stream = await fetch(`${p.url}/api/services/checkout/kubernetes/stream`, {
+        headers: { ...headers, accept: 'text/event-stream' },
+        signal: controller.signal,
+      });
+      expect([who, stream.status]).toEqual([who, allowed ? 200 : 403]);
+      controller.abort();
+    }
+    // the catalog as a whole is for listed groups: the owner of one service is not enough
+    const ada = await fetch(`${p.url}/api/catalog/entities`, { headers: auth(p, 'ada') });
+    expect(ada.status).toBe(403);
+    expect((await fetch(`${p.url}/api/catalog/entities`, { headers: auth(p, 'bob') })).status).toBe(200);
+  });
+});
