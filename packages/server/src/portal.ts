@@ -109,14 +109,25 @@ export function guardMode(config: PortolanConfig, guest: boolean): GuardMode {
 /** One lease for all work that runs once: the catalog refresh, the deploy executor, external deploys. */
 const LEASE = 'leader';
 
-export async function startPortal(options: StartPortalOptions): Promise<Portal> {
-  const { config, baseDir } = options;
-  const mode = guardMode(config, options.guest ?? false);
-  const logger = options.logger ?? createLogger({ level: process.env.LOG_LEVEL ?? config.server.log.level });
+/** The database connection the config names (a SQLite path is relative to the config file). */
+function databaseConnection(config: PortolanConfig, baseDir: string): string {
   const connection =
     config.database.client === 'sqlite' && config.database.connection !== ':memory:'
       ? resolveFrom(baseDir, config.database.connection)
       : config.database.connection;
+  return connection;
+}
+
+/** The database the config names, migrated. */
+export function openConfiguredDatabase(config: PortolanConfig, baseDir: string): Promise<Database> {
+  return openDatabase({ client: config.database.client, connection: databaseConnection(config, baseDir) });
+}
+
+export async function startPortal(options: StartPortalOptions): Promise<Portal> {
+  const { config, baseDir } = options;
+  const mode = guardMode(config, options.guest ?? false);
+  const logger = options.logger ?? createLogger({ level: process.env.LOG_LEVEL ?? config.server.log.level });
+  const connection = databaseConnection(config, baseDir);
   const db = await openDatabase({ client: config.database.client, connection });
   // Everything opened so far, closed in reverse if a later step fails: a portal that cannot
   // start must not leave a timer or a socket behind that keeps the process alive.

@@ -21,6 +21,10 @@ Usage:
   portolan deploy <service> --image <container>=<image>... [--wait]
   portolan deploy pause|resume|approve|cancel|rollback <id> [--reason <text>] [--wait]
   portolan deployments <service>                   the service's deployments, newest first
+  portolan token create --user <ref> --scope read|deploy|admin [--days <n>] [--name <s>] [--config <file>]
+                                                   print a new personal API token (shown once)
+  portolan token list [--user <ref>] [--config <file>]   tokens with their scope, expiry and last use
+  portolan token revoke <id> [--config <file>]     revoke a token
   portolan help                                    this text
 
 Exit codes:
@@ -129,6 +133,10 @@ async function main(argv: string[]): Promise<number> {
         if (error instanceof DeployUsageError) throw new UsageError(error.message);
         throw error;
       }
+    }
+    case 'token': {
+      const { tokenCommand } = await import('./token.ts');
+      return tokenCommand(rest, io);
     }
     case 'explain': {
       const { explainCommand } = await import('./explain.ts');
