@@ -9,6 +9,7 @@ import type { FastifyInstance as App, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AuthConfig } from './auth/config.ts';
 import { Guard, type GuardMode } from './auth/guard.ts';
+import { oidcRoutes, SIGN_IN_PATH } from './auth/oidc.ts';
 import { needs } from './auth/permission.ts';
 import { serviceResources } from './auth/resource.ts';
 import { tokenRoutes } from './auth/routes.ts';
@@ -25,6 +26,7 @@ import { DeployService } from './deploy/service.ts';
 import { healthRoutes } from './health/routes.ts';
 import { HealthService } from './health/service.ts';
 import { createApp, type RouteGroup } from './http/app.ts';
+import type { OpenApiRegistry } from './http/openapi.ts';
 import { sseHub } from './http/sse.ts';
 import { createKubernetesEngine, type KubernetesEngine, kubernetesRoutes } from './kubernetes/index.ts';
 import { createLogger } from './log.ts';
@@ -253,6 +255,17 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
     };
     const routes: RouteGroup[] = [
       (a, openapi) => tokenRoutes(a, openapi, access),
+      ...(config.auth?.oidc
+        ? [
+            (a: App, openapi: OpenApiRegistry) =>
+              oidcRoutes(a, openapi, {
+                auth: { ...config.auth!, oidc: config.auth!.oidc! },
+                db,
+                guard,
+                logger,
+              }),
+          ]
+        : []),
       ...(kubernetes && resolver && health && deploys && history && usage
         ? ([
             (a, openapi) => healthRoutes(a, openapi, { health }),
@@ -288,6 +301,7 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
         }),
       guard,
       routes,
+      ...(config.auth?.oidc ? { signInPath: SIGN_IN_PATH } : {}),
       ...(options.apiOnly ? {} : { webDir: WEB_DIR }),
       info: { title: config.app.title, banner: config.app.banner, version: '0.1.0' },
     });
