@@ -2,9 +2,25 @@ import type { Entity } from '@portolan/core/catalog/entity';
 import { DEFAULT_NAMESPACE, parseEntityRef, stringifyEntityRef } from '@portolan/core/catalog/ref';
 import { parseErrorBody } from '@portolan/core/errors';
 
+let csrf: string | undefined;
+
+/** The session's CSRF token, sent on every state-changing request (from GET /api/me). */
+export function setCsrfToken(token: string | undefined): void {
+  csrf = token;
+}
+
 /** Fetches JSON from the portal API; error bodies become the matching domain error. */
 export async function api<T>(path: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(path, { ...init, headers: { accept: 'application/json', ...init?.headers } });
+  const unsafe = init?.method !== undefined && !['GET', 'HEAD'].includes(init.method.toUpperCase());
+  const res = await fetch(path, {
+    ...init,
+    headers: {
+      accept: 'application/json',
+      ...(unsafe && csrf ? { 'x-csrf-token': csrf } : {}),
+      ...init?.headers,
+    },
+  });
+  if (res.status === 204) return undefined as T;
   const body: unknown = await res.json().catch(() => undefined);
   if (!res.ok) throw parseErrorBody(res.status, body);
   return body as T;
@@ -23,6 +39,14 @@ export interface EntityPage {
   items: ApiEntity[];
   totalItems: number;
   pageInfo: { nextCursor?: string };
+}
+
+/** Who the browser is, as GET /api/me says. */
+export interface Me {
+  mode: 'local' | 'guest' | 'signed-in';
+  subject: { type: 'user'; ref: string; groups: string[] } | { type: 'guest' | 'local' | 'anonymous' };
+  csrf?: string;
+  signIn?: string;
 }
 
 export interface Info {

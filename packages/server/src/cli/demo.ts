@@ -52,7 +52,7 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<Portal> {
       {
         app: {
           title: 'Portolan demo',
-          banner: 'Simulated fleet, and you are a guest: generated services and clusters, not real ones',
+          banner: 'Simulated fleet: generated services and clusters, not real ones',
         },
         server: { port: options.port ?? 7007 },
         database: { client: 'sqlite', connection: './portolan.sqlite' },

@@ -1,13 +1,28 @@
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 import { isRouteErrorResponse, NavLink, Outlet, useLocation, useNavigate, useRouteError } from 'react-router';
-import { api, type Info } from '../api.ts';
+import { api, type Info, type Me, setCsrfToken } from '../api.ts';
 import { PageHeader } from './PageHeader.tsx';
 
 /** The frame of every page: skip link, header, banner, and the page in <main>. */
 export function Layout({ children }: { children?: React.ReactNode }) {
   const info = useQuery({ queryKey: ['info'], queryFn: () => api<Info>('/api/info') });
   if (info.data) document.body.dataset.appTitle = info.data.title;
+  const { pathname } = useLocation();
+  const me = useQuery({
+    queryKey: ['me'],
+    queryFn: async () => {
+      const answer = await api<Me>('/api/me');
+      setCsrfToken(answer.csrf);
+      return answer;
+    },
+  });
+  const subject = me.data?.subject;
+  const signIn = me.data?.signIn && `${me.data.signIn}?returnTo=${encodeURIComponent(pathname)}`;
+  const signOut = async () => {
+    await api('/auth/logout', { method: 'POST' });
+    window.location.assign('/');
+  };
   return (
     <div className="layout">
       <a href="#main" className="skip">
@@ -24,14 +39,43 @@ export function Layout({ children }: { children?: React.ReactNode }) {
           <NavLink to="/delivery">Delivery</NavLink>
         </nav>
         <HeaderSearch />
+        <div className="who">
+          {subject?.type === 'user' && (
+            <>
+              <span title={subject.groups.join(', ')}>{subject.ref.replace(/^user:default\//, '')}</span>
+              <button type="button" onClick={signOut}>
+                Sign out
+              </button>
+            </>
+          )}
+          {subject?.type === 'anonymous' && signIn && <a href={signIn}>Sign in</a>}
+        </div>
       </header>
+      {subject?.type === 'guest' && (
+        <div className="banner" role="status">
+          You are a guest: you can look at everything and try things; nothing here is real.
+        </div>
+      )}
       {info.data?.banner && (
         <div className="banner" role="status">
           {info.data.banner}
         </div>
       )}
       <main id="main" tabIndex={-1}>
-        {children ?? <Outlet />}
+        {subject?.type === 'anonymous' ? (
+          <section className="sign-in">
+            <h1>Sign in to see the catalog and your services</h1>
+            {signIn ? (
+              <a className="button" href={signIn}>
+                Sign in
+              </a>
+            ) : (
+              <p>This portal has no sign-in configured; ask its admins for an API token.</p>
+            )}
+          </section>
+        ) : (
+          (children ?? <Outlet />)
+        )}
       </main>
     </div>
   );
