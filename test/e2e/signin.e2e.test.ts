@@ -80,7 +80,7 @@ describe('sign-in in a browser', () => {
     const session = (await context.cookies(base)).find((c) => c.name === 'portolan_session');
     expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax', secure: false });
     // the page's script cannot read the session
-    expect(await page.evaluate(() => document.cookie)).not.toContain('portolan_session');
+    expect(await page.evaluate('document.cookie')).not.toContain('portolan_session');
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in to see the catalog and your services' }).waitFor();
     expect((await context.cookies(base)).find((c) => c.name === 'portolan_session')).toBeUndefined();
