@@ -74,8 +74,8 @@ export const configSchema = z
         locations: z.array(locationSchema).default([]),
         /**
          * Whether the catalog API may add and remove locations (Backstage's POST/DELETE
-         * /locations). Off by default: there is no sign-in yet, so anyone who reaches the portal
-         * could register one; when off, those calls answer 403.
+         * /locations), for admins (the `catalog.write` permission). Off by default: a location
+         * makes the portal read files; when off, those calls answer 403.
          */
         allowLocationWrites: z.boolean().default(false),
         /** `$text`/`$json`/`$yaml` placeholders that name a URL: fetched only from these hosts. */

@@ -284,6 +284,29 @@ describe('permissions, with everyone signed in reading', () => {
     controller.abort();
   });
 
+  it('creates a token over HTTP that is shown once, then listed without its secret, and used', async () => {
+    const created = await fetch(`${p.url}/api/tokens`, {
+      method: 'POST',
+      headers: { ...auth(p, 'bob'), 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'laptop', scope: 'read', expiresInDays: 7 }),
+    });
+    expect(created.status).toBe(201);
+    const { token, id, user, scope } = (await created.json()) as Record<string, string>;
+    expect([user, scope]).toEqual(['user:default/bob', 'read']);
+    const headers = { authorization: `Bearer ${token!}` };
+    expect((await fetch(`${p.url}/api/catalog/entities`, { headers })).status).toBe(200);
+    const listed = await (await fetch(`${p.url}/api/tokens`, { headers: auth(p, 'bob') })).text();
+    expect(listed).toContain(id!);
+    expect(listed).not.toContain(token!.split('_')[2]!);
+    expect(JSON.parse(listed).items.find((t: { id: string }) => t.id === id).lastUsedAt).not.toBeNull();
+    // ada cannot revoke bob's token (nor learn it exists); root, an admin, can
+    const byAda = await fetch(`${p.url}/api/tokens/${id}`, { method: 'DELETE', headers: auth(p, 'ada') });
+    expect(byAda.status).toBe(404);
+    const byRoot = await fetch(`${p.url}/api/tokens/${id}`, { method: 'DELETE', headers: auth(p, 'root') });
+    expect(byRoot.status).toBe(204);
+    expect((await fetch(`${p.url}/api/catalog/entities`, { headers })).status).toBe(403);
+  });
+
   it('audits every write and every denial, for admins only', async () => {
     const res = await fetch(`${p.url}/api/audit?limit=1000`, { headers: auth(p, 'root') });
     const { items } = (await res.json()) as { items: { subject: string; action: string; outcome: string }[] };
