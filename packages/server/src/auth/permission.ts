@@ -1,6 +1,8 @@
 // How a route declares its permission, beside itself:
 //   app.get('/api/services/:ref/logs', needs('service.logs', 'ref'), handler)
 // The guard (guard.ts) reads it; a route that declares nothing cannot be registered.
+// Deploy routes declare theirs the same way: needs('service.deploy', 'ref'), ('service.cancel',
+// 'ref'), ...; a route whose action depends on its body calls guard.check(request, action, ref).
 import type { Action } from '@portolan/core/auth/policy';
 
 /** What a route needs: nothing (`public`), or an action, on the service named by a path parameter. */
