@@ -106,7 +106,7 @@ describe('the demo guest', () => {
 
   it('sees a banner saying so, and the catalog', async () => {
     const page = await browser.newPage();
-    await page.goto(portal.url);
+    await page.goto(`${portal.url}/catalog`);
     const banner = page.getByRole('status').filter({ hasText: 'You are a guest' });
     await banner.waitFor();
     await page.getByRole('link', { name: 'Checkout', exact: true }).waitFor();
