@@ -17,7 +17,6 @@ import { CatalogService } from './catalog/service.ts';
 import { resolveFrom } from './config/load.ts';
 import type { PortolanConfig } from './config/schema.ts';
 import { type Database, openDatabase } from './db/database.ts';
-import { deployWriteAuthorizer } from './deploy/auth.ts';
 import { DeployExecutor } from './deploy/executor.ts';
 import { ExternalRecorder } from './deploy/external.ts';
 import { deployIdentities } from './deploy/identities.ts';
@@ -95,17 +94,16 @@ export function policySettings(auth: AuthConfig | undefined): PolicySettings {
 }
 
 /**
- * Without sign-in the portal is one person's tool: it must not be reachable from the network.
- * Throws (before anything starts) when the config would expose it.
+ * Without sign-in the portal is one person's tool (or the demo's guest's): it must not be
+ * reachable from the network. Throws (before anything starts) when the config would expose it.
  */
 export function guardMode(config: PortolanConfig, guest: boolean): GuardMode {
-  if (guest) return 'guest';
   if (config.auth) return 'signed-in';
   if (!LOOPBACK_HOSTS.has(config.server.host) && !config.server.host.startsWith('127.'))
     throw new InputError(
       `server.host is "${config.server.host}", but without an "auth" section Portolan runs as a single-user local tool and listens on loopback only (127.0.0.1, ::1 or localhost); add an "auth" section to serve it to others`,
     );
-  return 'local';
+  return guest || config.deploy.guest ? 'guest' : 'local';
 }
 
 /** One lease for all work that runs once: the catalog refresh, the deploy executor, external deploys. */
@@ -238,6 +236,9 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
         };
       });
     }
+    const deployToken = config.deploy.tokenEnv ? process.env[config.deploy.tokenEnv] : undefined;
+    if (config.deploy.tokenEnv && !deployToken)
+      logger.warn({ variable: config.deploy.tokenEnv }, 'deploy.tokenEnv names a variable that is not set');
     const guard = new Guard({
       mode,
       db,
@@ -245,6 +246,7 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
       policy: policySettings(config.auth),
       ...(config.auth ? { baseUrl: config.auth.baseUrl } : {}),
       allowedHosts: config.server.allowedHosts,
+      ...(deployToken ? { deployToken } : {}),
       serviceResource: serviceResources(storedServiceCatalog(catalog)),
     });
     const access = {
@@ -281,7 +283,7 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
             (a, openapi) =>
               deployRoutes(a, openapi, {
                 deploys,
-                authorize: deployWriteAuthorizer(config.deploy),
+                guard,
                 heartbeatMs: kubernetes.config.heartbeatSeconds * 1000,
               }),
           ] satisfies RouteGroup[])

@@ -19,7 +19,8 @@
 // | tokens.manage    | every signed-in user, for their own tokens           | admin       |
 //
 // Admins may do everything. A token never grants more than its user has, and only the actions
-// its scope covers. The demo's guest and the single-user local mode have fixed rules, below.
+// its scope covers. The demo's guest, the single-user local mode and the config's shared deploy
+// token have fixed rules, below.
 
 export const ACTIONS = [
   'catalog.read',
@@ -85,6 +86,11 @@ export type Subject =
   | { type: 'guest' }
   /** A config without `auth`: the one user of a portal on their own machine. */
   | { type: 'local' }
+  /**
+   * The shared deploy token of the config (`deploy.tokenEnv`), for CI that predates personal
+   * tokens: every read-scope and deploy-scope action on every service, nothing of an admin's.
+   */
+  | { type: 'deploy-token' }
   /** Sign-in is configured and the request carries no session and no token. */
   | { type: 'anonymous' };
 
@@ -167,8 +173,13 @@ export function decide(
       return GUEST_DENIED.has(action) ? deny(action, 'the demo guest may not do this') : ALLOW;
     case 'local':
       return LOCAL_DENIED.has(action)
-        ? deny(action, 'writes are disabled when the portal runs without sign-in (no "auth" section)')
+        ? deny(
+            action,
+            'writes are disabled when the portal runs without sign-in (no "auth" section); add one, or send the deploy token named by deploy.tokenEnv',
+          )
         : ALLOW;
+    case 'deploy-token':
+      return row.scope === 'admin' ? deny(action, `the deploy token may not do ${action}`) : ALLOW;
     case 'user':
       break;
   }

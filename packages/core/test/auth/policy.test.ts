@@ -120,7 +120,7 @@ describe('the permission policy', () => {
     expect(allowed(user(['group:default/platform'], [], 'admin'), 'clusters.reload', portal)).toBe(true);
   });
 
-  it('gives the anonymous nothing, the local user every read and no writes, the demo guest no admin pages', () => {
+  it('gives the anonymous nothing, the local user every read and no writes, the demo guest no admin pages, the deploy token deploys', () => {
     for (const a of ACTIONS) {
       expect(decide({ type: 'anonymous' }, a, checkout, settings)).toEqual({
         allow: false,
@@ -136,6 +136,17 @@ describe('the permission policy', () => {
       'catalog.refresh',
       'clusters.reload',
       'audit.read',
+    ]);
+    const deployToken = ACTIONS.filter((a) => allowed({ type: 'deploy-token' }, a, discovered));
+    expect(deployToken).toEqual([
+      'catalog.read',
+      'service.read',
+      'service.logs',
+      'service.deploy',
+      'service.cancel',
+      'service.rollback',
+      'service.restart',
+      'service.approve',
     ]);
     const guestDenied = ACTIONS.filter((a) => !allowed({ type: 'guest' }, a, checkout));
     expect(guestDenied).toEqual(['catalog.write', 'audit.read', 'tokens.manage']);

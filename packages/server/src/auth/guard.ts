@@ -3,8 +3,10 @@
 // rebinding) and cross-site writes, find the request's subject (session cookie, bearer token,
 // the demo's guest or the local user), check CSRF on cookie writes, ask the policy, audit every
 // write and every denial, and end a stream when the session or token behind it ends.
+import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   type Action,
+  type Decision,
   decide,
   isWrite,
   type PolicySettings,
@@ -50,6 +52,8 @@ export interface GuardOptions {
   baseUrl?: string;
   /** Further Host names accepted (server.allowedHosts). */
   allowedHosts?: readonly string[];
+  /** The shared deploy token (deploy.tokenEnv's value), accepted as the `deploy-token` subject. */
+  deployToken?: string;
   /** A service ref from a URL as the policy sees it: its canonical ref and owner. */
   serviceResource(ref: string): Promise<Resource>;
   now?: () => Date;
@@ -71,19 +75,24 @@ export function readCookie(request: FastifyRequest, name: string): string | unde
   return undefined;
 }
 
-function subjectLabel(subject: Subject): string {
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** Who did it, as the audit log and deployment events record it. */
+export function subjectLabel(subject: Subject): string {
   return subject.type === 'user' ? subject.ref : subject.type;
 }
 
 export class Guard {
   readonly #o: GuardOptions;
   readonly #base: URL | undefined;
+  readonly #deployDigest: Buffer | undefined;
   /** Open requests (streams) per session or token, closed when it ends. */
   readonly #open = new Map<string, Set<() => void>>();
 
   constructor(options: GuardOptions) {
     this.#o = options;
     this.#base = options.baseUrl ? new URL(options.baseUrl) : undefined;
+    this.#deployDigest = options.deployToken ? digest(options.deployToken) : undefined;
   }
 
   get mode(): GuardMode {
@@ -108,12 +117,21 @@ export class Guard {
   /**
    * For a route whose action depends on its body (e.g. one deployment route that cancels, rolls
    * back or approves): asks the policy as the route's declaration would, and throws the same 403
-   * (audited the same way) when it says no. The route still declares the least it needs.
+   * (audited the same way) when it says no. The route still declares the least it needs. The
+   * service is a ref from a URL, or a resource the caller already knows (an unknown one: no owner).
    */
-  async check(request: FastifyRequest, action: Action, serviceRef?: string): Promise<void> {
-    const resource: Resource =
-      serviceRef === undefined ? { type: 'portal' } : await this.#o.serviceResource(serviceRef);
-    this.#enforce(request, action, resource);
+  async check(request: FastifyRequest, action: Action, service?: string | Resource): Promise<void> {
+    this.#enforce(request, action, await this.#resource(service));
+  }
+
+  /** What the policy answers for this request, without refusing it (to offer only what works). */
+  async decision(request: FastifyRequest, action: Action, service?: string | Resource): Promise<Decision> {
+    return decide(request.subject, action, await this.#resource(service), this.#o.policy);
+  }
+
+  async #resource(service: string | Resource | undefined): Promise<Resource> {
+    if (service === undefined) return { type: 'portal' };
+    return typeof service === 'string' ? this.#o.serviceResource(service) : service;
   }
 
   #enforce(request: FastifyRequest, action: Action, resource: Resource): void {
@@ -199,6 +217,10 @@ export class Guard {
   }
 
   async #authenticate(request: FastifyRequest): Promise<Subject> {
+    const bearerGiven = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
+    // Compare digests: equal length, constant time, whatever the caller sent.
+    if (this.#deployDigest && bearerGiven && timingSafeEqual(digest(bearerGiven), this.#deployDigest))
+      return { type: 'deploy-token' };
     if (this.#o.mode === 'guest') return { type: 'guest' };
     if (this.#o.mode === 'local') return { type: 'local' };
     const db = this.#o.db;

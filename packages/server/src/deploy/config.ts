@@ -6,14 +6,18 @@ import { z } from 'zod';
 export const deployConfigSchema = z
   .object({
     /**
-     * Environment variable holding the bearer token the write routes (deploy, pause, resume,
-     * approve, cancel, rollback) require. Without it, and without `guest`, they answer 403.
+     * Environment variable holding one shared deploy token (the `deploy-token` subject of the
+     * permission policy): whoever sends it as a bearer token may deploy and act on deployments
+     * of every service, and nothing more. Personal API tokens of scope `deploy` replace it.
      */
     tokenEnv: z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
       .optional(),
-    /** Let anyone deploy, as `guest` (the demo on a simulated fleet; never on real clusters). */
+    /**
+     * Serve everyone as the demo's guest, who may deploy (the demo on a simulated fleet; never on
+     * real clusters). Like a portal without sign-in, it listens on loopback only.
+     */
     guest: z.boolean().default(false),
     /** The strategy of services whose annotation sets none (default: canary, then region by region). */
     strategy: strategySchema.optional(),

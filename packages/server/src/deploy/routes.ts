@@ -1,19 +1,22 @@
 // HTTP routes of deploys: request, list, read and stream deployments, act on them, and the
-// delivery metrics. Write routes ask one authorizer who the caller is (auth.ts).
+// delivery metrics. Every route declares its permission for the portal's guard; an action on a
+// deployment is checked against that deployment's service (auth.ts says which permission).
 import { strategySchema } from '@portolan/core/deploy/index';
-import { ForbiddenError } from '@portolan/core/errors';
+import { NotFoundError } from '@portolan/core/errors';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { type Guard, subjectLabel } from '../auth/guard.ts';
 import { needs } from '../auth/permission.ts';
 import type { OpenApiRegistry } from '../http/openapi.ts';
 import { parseQuery } from '../http/query.ts';
 import { openSse } from '../http/sse.ts';
-import type { WriteAuthorizer } from './auth.ts';
+import { ACTION_PERMISSION } from './auth.ts';
 import type { DeploymentAction, DeployService } from './service.ts';
 
 export interface DeployRoutesOptions {
   deploys: DeployService;
-  authorize: WriteAuthorizer;
+  /** The portal's guard: asks the policy about an action on a deployment's service. */
+  guard: Pick<Guard, 'check' | 'decision'>;
   heartbeatMs?: number;
   /** How often a stream looks for new events (they may come from another replica). */
   streamPollMs?: number;
@@ -57,6 +60,7 @@ const metricsQuery = z.object({
   bucket: z.enum(['week']).default('week'),
 });
 const teamsQuery = metricsQuery.pick({ since: true, until: true });
+const accessQuery = z.object({ service: z.string().min(1).max(400).optional() });
 const ACTIONS: DeploymentAction[] = ['pause', 'resume', 'approve', 'cancel', 'rollback'];
 const WEEK = 7 * 86_400_000;
 
@@ -65,7 +69,7 @@ export function deployRoutes(
   openapi: OpenApiRegistry,
   opts: DeployRoutesOptions,
 ): void {
-  const { deploys, authorize } = opts;
+  const { deploys, guard } = opts;
   const doc = (
     method: 'get' | 'post',
     path: string,
@@ -88,9 +92,9 @@ export function deployRoutes(
   );
   app.post<{ Params: { ref: string } }>(
     '/api/services/:ref/deployments',
-    needs('service.read', 'ref'),
+    needs('service.deploy', 'ref'),
     async (request, reply) => {
-      const actor = authorize(request.headers);
+      const actor = subjectLabel(request.subject);
       const body = parseQuery(requestBody, request.body ?? {});
       const key = request.headers['idempotency-key'];
       const idempotencyKey =
@@ -196,8 +200,18 @@ export function deployRoutes(
       `/api/deployments/:id/${action}`,
       needs('catalog.read'),
       async (request) => {
-        const actor = authorize(request.headers);
         const { id } = parseQuery(idParams, request.params);
+        // The route declares the least (reading); the action's own permission is asked of the
+        // deployment's service.
+        // An unknown deployment is checked as an ownerless service, so only those who could act
+        // on any deployment learn that it does not exist.
+        const found = await deploys.get(id).catch((error: unknown) => {
+          if (error instanceof NotFoundError) return undefined;
+          throw error;
+        });
+        await guard.check(request, ACTION_PERMISSION[action], found?.service ?? { type: 'service', ref: id });
+        if (!found) await deploys.get(id);
+        const actor = subjectLabel(request.subject);
         const body = parseQuery(actionBody, request.body ?? undefined);
         return deploys.act(id, action, actor, body?.reason);
       },
@@ -246,17 +260,23 @@ export function deployRoutes(
     };
   });
 
-  doc('get', '/api/deploy/access', 'Whether this caller may deploy and act on deployments, and if not, why', {
-    responses: { '200': '{ allowed: true, actor } or { allowed: false, reason }' },
-  });
+  doc(
+    'get',
+    '/api/deploy/access',
+    'Whether this caller may deploy the service named by ?service= (or any service), and if not, why',
+    { responses: { '200': '{ allowed: true, actor } or { allowed: false, permission, reason }' } },
+  );
   app.get('/api/deploy/access', needs('catalog.read'), async (request) => {
-    // The same one function the write routes ask, so the page offers what the routes accept.
-    try {
-      return { allowed: true, actor: authorize(request.headers) };
-    } catch (error) {
-      if (error instanceof ForbiddenError) return { allowed: false, reason: error.message };
-      throw error;
-    }
+    // The same policy the write routes ask, so the page offers what the routes accept.
+    const { service } = parseQuery(accessQuery, request.query);
+    const decision = await guard.decision(
+      request,
+      'service.deploy',
+      service ?? { type: 'service', ref: '*' },
+    );
+    return decision.allow
+      ? { allowed: true, actor: subjectLabel(request.subject) }
+      : { allowed: false, permission: decision.permission, reason: decision.reason };
   });
 }
 

@@ -15,6 +15,8 @@ import { createSession } from '../../src/auth/store/sessions.ts';
 import { CatalogService } from '../../src/catalog/service.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { type Database, openDatabase } from '../../src/db/database.ts';
+import { deployRoutes } from '../../src/deploy/routes.ts';
+import { DeployService } from '../../src/deploy/service.ts';
 import { healthRoutes } from '../../src/health/routes.ts';
 import { HealthService } from '../../src/health/service.ts';
 import { createApp } from '../../src/http/app.ts';
@@ -91,7 +93,7 @@ async function startPortal(read: 'signed-in' | { groups: string[] } = 'signed-in
   const fake = new FakeCluster();
   const d = fake.put(
     'Deployment',
-    deployment('checkout', 'pay', { 'backstage.io/kubernetes-id': 'checkout' }),
+    deployment('checkout', 'pay', { 'backstage.io/kubernetes-id': 'checkout' }, 'reg/pay/checkout:1.0.0'),
   );
   fake.put('Pod', pod('checkout-1', 'pay', d, { 'backstage.io/kubernetes-id': 'checkout' }));
   const engine = engineOverFakes(new Map([['eu-1', fake]]), {
@@ -126,7 +128,14 @@ async function startPortal(read: 'signed-in' | { groups: string[] } = 'signed-in
       (a, openapi) => tokenRoutes(a, openapi, { guard: guard, db, policy, tokenMaxDays: 365 }),
       (a, openapi) => healthRoutes(a, openapi, { health }),
       (a, openapi) => kubernetesRoutes(a, openapi, { engine, resolver, streamExtras: health.streamExtras }),
-      // As the deploy API will: one route whose action (here restart) is chosen by its body.
+      (a, openapi) =>
+        deployRoutes(a, openapi, {
+          deploys: new DeployService({ db, live: engine, resolver }),
+          guard,
+          heartbeatMs: 50,
+          streamPollMs: 20,
+        }),
+      // A route whose action (here restart) is chosen by its body.
       (a) =>
         a.post<{ Params: { ref: string } }>(
           '/api/services/:ref/actions',
@@ -237,6 +246,51 @@ describe('permissions, with everyone signed in reading', () => {
       }
     });
   }
+
+  it('deploys and acts on a deployment: owners and admins yes, others 403 naming the permission; anyone signed in follows it over SSE', async () => {
+    const post = (who: Who, path: string, body: object) =>
+      fetch(`${p.url}${path}`, {
+        method: 'POST',
+        headers: { ...auth(p, who), 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const permissionOf = async (res: Response) => ((await res.json()) as ErrorBody).error.context;
+    const bob = await post('bob', '/api/services/checkout/deployments', { version: '1.1.0', reason: 'r' });
+    expect(bob.status).toBe(403);
+    expect(await permissionOf(bob)).toEqual({ permission: 'service.deploy' });
+    const ada = await post('ada', '/api/services/checkout/deployments', { version: '1.1.0', reason: 'r' });
+    expect(ada.status).toBe(202);
+    const { id } = (await ada.json()) as { id: string };
+    // followed over SSE by a reader who may not act on it; refused to the anonymous
+    const controller = new AbortController();
+    const stream = await fetch(`${p.url}/api/deployments/${id}/stream`, {
+      headers: { accept: 'text/event-stream', ...auth(p, 'bob') },
+      signal: controller.signal,
+    });
+    expect(stream.status).toBe(200);
+    const events = sseEvents(stream.body!);
+    expect((await events.next('deployment')).id).toBe(id);
+    expect((await fetch(`${p.url}/api/deployments/${id}/stream`)).status).toBe(403);
+    for (const [action, permission] of [
+      ['pause', 'service.deploy'],
+      ['resume', 'service.deploy'],
+      ['cancel', 'service.cancel'],
+    ] as const) {
+      const refused = await post('bob', `/api/deployments/${id}/${action}`, {});
+      expect([action, refused.status]).toEqual([action, 403]);
+      expect(await permissionOf(refused)).toEqual({ permission });
+    }
+    expect((await post('ada', `/api/deployments/${id}/pause`, { reason: 'lunch' })).status).toBe(200);
+    expect((await post('root', `/api/deployments/${id}/resume`, {})).status).toBe(200);
+    const cancelled = await post('ada', `/api/deployments/${id}/cancel`, { reason: 'wrong' });
+    expect(cancelled.status).toBe(200);
+    const event = await events.next('event');
+    expect(event).toMatchObject({ actor: expect.stringMatching(/^user:default\/(ada|root)$/) });
+    // an unknown deployment: 403 to those who could not act on it anyway, 404 to an admin
+    expect((await post('bob', '/api/deployments/nope/cancel', {})).status).toBe(403);
+    expect((await post('root', '/api/deployments/nope/cancel', {})).status).toBe(404);
+    controller.abort();
+  });
 
   it('a read-scoped token reads logs of its owner, but may not deploy-scope or admin-scope actions', async () => {
     const read = await tokenFor(p.db, 'user:default/root', 'read');

@@ -1,3 +1,5 @@
+import { DEFAULT_POLICY } from '@portolan/core/auth/policy';
+import pino from 'pino';
 // The executor over in-memory clusters (a fake API server per cluster, with a tiny deployment
 // controller played by the test): what it patches, how often, and what it leaves behind.
 
@@ -6,9 +8,9 @@ import { KIND_INFO, type KubeObject } from '@portolan/core';
 import type { CatalogEntity } from '@portolan/core/services/index';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Guard } from '../../src/auth/guard.ts';
 import { deployCommand, deploymentsCommand } from '../../src/cli/deploy.ts';
 import { type Database, openDatabase } from '../../src/db/database.ts';
-import { deployWriteAuthorizer } from '../../src/deploy/auth.ts';
 import { DeployExecutor } from '../../src/deploy/executor.ts';
 import { deployRoutes } from '../../src/deploy/routes.ts';
 import { DeployService } from '../../src/deploy/service.ts';
@@ -221,9 +223,17 @@ describe('portolan deploy and portolan deployments, against a portal', () => {
     await ex.start();
     const app = Fastify();
     installErrorHandling(app);
+    const guard = new Guard({
+      mode: 'local',
+      logger: pino({ level: 'silent' }),
+      policy: DEFAULT_POLICY,
+      deployToken: 'tok',
+      serviceResource: async (ref) => ({ type: 'service', ref }),
+    });
+    guard.install(app);
     deployRoutes(app, new OpenApiRegistry(), {
       deploys,
-      authorize: deployWriteAuthorizer({ tokenEnv: 'T', guest: false }, { T: 'tok' }),
+      guard,
       heartbeatMs: 50,
       streamPollMs: 20,
     });
@@ -255,7 +265,7 @@ describe('portolan deploy and portolan deployments, against a portal', () => {
     expect(out).toMatch(/: completed\n$/);
     const history = capture();
     expect(await deploymentsCommand(['checkout'], history.io, env)).toBe(0);
-    expect(history.text()).toMatch(/ completed +1.5.0 +by token\n$/);
+    expect(history.text()).toMatch(/ completed +1.5.0 +by deploy-token\n$/);
   });
 
   it('exits 1 when the deployment fails, and the actions need the token', async () => {
@@ -266,7 +276,7 @@ describe('portolan deploy and portolan deployments, against a portal', () => {
     const id = /^(\S+): deploying/.exec(text())?.[1] as string;
     await expect(
       deployCommand(['rollback', id], capture().io, { PORTOLAN_URL: env.PORTOLAN_URL }),
-    ).rejects.toThrow(/Authorization: Bearer/);
+    ).rejects.toThrow(/permission service.rollback is missing/);
     await expect(deployCommand(['rollback', id], capture().io, env)).rejects.toThrow(
       /cannot rollback .* it is failed/,
     );

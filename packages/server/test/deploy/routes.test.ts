@@ -1,9 +1,11 @@
+import { DEFAULT_POLICY } from '@portolan/core/auth/policy';
 import type { CatalogEntity } from '@portolan/core/services/index';
 import Fastify, { type FastifyInstance } from 'fastify';
+import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sseEvents } from '../../../../test/support/sse.ts';
+import { Guard } from '../../src/auth/guard.ts';
 import { type Database, openDatabase } from '../../src/db/database.ts';
-import { deployWriteAuthorizer } from '../../src/deploy/auth.ts';
 import { deployRoutes } from '../../src/deploy/routes.ts';
 import { DeployService, type LiveServices } from '../../src/deploy/service.ts';
 import { importDeployments } from '../../src/deploy/store/importDeployments.ts';
@@ -56,9 +58,19 @@ async function build(deployConfig: { tokenEnv?: string; guest?: boolean }, env: 
       discoveredLocator: () => ({ ref: 'x', name: 'x', selectors: [], source: 'discovered' }),
     },
   });
+  // The portal's guard without sign-in: the shared deploy token, or the demo's guest, may deploy.
+  const deployToken = deployConfig.tokenEnv ? env[deployConfig.tokenEnv] : undefined;
+  const guard = new Guard({
+    mode: deployConfig.guest ? 'guest' : 'local',
+    logger: pino({ level: 'silent' }),
+    policy: DEFAULT_POLICY,
+    ...(deployToken ? { deployToken } : {}),
+    serviceResource: async (ref) => ({ type: 'service', ref }),
+  });
+  guard.install(app);
   deployRoutes(app, new OpenApiRegistry(), {
     deploys: new DeployService({ db, live, resolver }),
-    authorize: deployWriteAuthorizer({ guest: false, ...deployConfig }, env),
+    guard,
     heartbeatMs: 50,
     streamPollMs: 20,
   });
@@ -80,12 +92,18 @@ const deploy = (body: object, headers: Record<string, string> = bearer(), ref = 
 describe('who may deploy', () => {
   it('/api/deploy/access answers what the write routes would: allowed with the actor, or the reason refused', async () => {
     await build({ tokenEnv: 'DEPLOY_TOKEN' }, { DEPLOY_TOKEN: TOKEN });
-    expect((await app.inject({ url: '/api/deploy/access', headers: bearer() })).json()).toEqual({
+    expect(
+      (await app.inject({ url: '/api/deploy/access?service=checkout', headers: bearer() })).json(),
+    ).toEqual({
       allowed: true,
-      actor: 'token',
+      actor: 'deploy-token',
     });
-    const refused = (await app.inject({ url: '/api/deploy/access' })).json();
-    expect(refused).toEqual({ allowed: false, reason: expect.stringMatching(/Authorization: Bearer/) });
+    const refused = (await app.inject({ url: '/api/deploy/access?service=checkout' })).json();
+    expect(refused).toEqual({
+      allowed: false,
+      permission: 'service.deploy',
+      reason: expect.stringMatching(/deploy\.tokenEnv/),
+    });
     await app.close();
     await build({ guest: true });
     expect((await app.inject({ url: '/api/deploy/access' })).json()).toEqual({
@@ -100,7 +118,8 @@ describe('who may deploy', () => {
     expect(res.statusCode).toBe(403);
     expect(res.json().error).toMatchObject({
       name: 'ForbiddenError',
-      message: expect.stringMatching(/deploy.tokenEnv/),
+      message: expect.stringMatching(/deploy\.tokenEnv/),
+      context: { permission: 'service.deploy' },
     });
     for (const a of WRITES) {
       const r = await app.inject({ method: 'POST', url: `/api/deployments/any/${a}`, headers: bearer() });
@@ -111,7 +130,7 @@ describe('who may deploy', () => {
   it('with a token configured: no token or a wrong one is refused on every write route, the right one passes', async () => {
     await build({ tokenEnv: 'DEPLOY_TOKEN' }, { DEPLOY_TOKEN: TOKEN });
     expect((await deploy({ version: '1.1.0', reason: 'r' }, {})).json().error.message).toMatch(
-      /Authorization: Bearer/,
+      /send the deploy token named by deploy\.tokenEnv/,
     );
     expect((await deploy({ version: '1.1.0', reason: 'r' }, bearer('nope'))).statusCode).toBe(403);
     const ok = await deploy({ version: '1.1.0', reason: 'r' });
@@ -137,7 +156,9 @@ describe('who may deploy', () => {
 
   it('a token named but unset in the environment still refuses, naming the variable', async () => {
     await build({ tokenEnv: 'DEPLOY_TOKEN' }, {});
-    expect((await deploy({ version: '1.1.0', reason: 'r' })).json().error.message).toMatch(/DEPLOY_TOKEN/);
+    const res = await deploy({ version: '1.1.0', reason: 'r' });
+    expect(res.statusCode).toBe(403);
+    expect(res.json().error.message).toMatch(/deploy\.tokenEnv/);
   });
 
   it('the demo’s guest may deploy without a token, recorded as guest', async () => {
@@ -163,7 +184,7 @@ describe('deployments', () => {
     expect(d).toMatchObject({
       service: 'component:default/checkout',
       created: true,
-      state: { status: 'running', requestedBy: 'token' },
+      state: { status: 'running', requestedBy: 'deploy-token' },
     });
     expect(d.state.plan.waves.map((w: { clusters: string[] }) => w.clusters)).toEqual([
       ['eu-1'],
@@ -224,9 +245,9 @@ describe('deployments', () => {
         .slice(2)
         .map((e: { type: string; actor: string; reason?: string }) => [e.type, e.actor, e.reason]),
     ).toEqual([
-      ['paused', 'token', 'lunch'],
-      ['resumed', 'token', undefined],
-      ['cancelled', 'token', 'wrong version'],
+      ['paused', 'deploy-token', 'lunch'],
+      ['resumed', 'deploy-token', undefined],
+      ['cancelled', 'deploy-token', 'wrong version'],
     ]);
     expect((await app.inject({ url: '/api/deployments/missing' })).statusCode).toBe(404);
   });

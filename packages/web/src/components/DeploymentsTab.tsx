@@ -31,8 +31,8 @@ export function DeploymentsTab({ entityRef }: { entityRef: string }) {
   const [params, setParams] = useSearchParams();
   const base = `/api/services/${encodeURIComponent(entityRef)}/deployments`;
   const access = useQuery({
-    queryKey: ['deploy-access'],
-    queryFn: () => api<DeployAccess>('/api/deploy/access'),
+    queryKey: ['deploy-access', entityRef],
+    queryFn: () => api<DeployAccess>(`/api/deploy/access?service=${encodeURIComponent(entityRef)}`),
   });
   const list = useQuery({
     queryKey: ['deployments', entityRef],
