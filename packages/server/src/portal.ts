@@ -247,6 +247,7 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
       ...(config.auth ? { baseUrl: config.auth.baseUrl } : {}),
       allowedHosts: config.server.allowedHosts,
       ...(deployToken ? { deployToken } : {}),
+      ...(config.deploy.tokenEnv && !deployToken ? { deployTokenUnset: config.deploy.tokenEnv } : {}),
       serviceResource: serviceResources(storedServiceCatalog(catalog)),
     });
     const access = {

@@ -9,6 +9,7 @@ import {
   type Decision,
   decide,
   isWrite,
+  POLICY_TABLE,
   type PolicySettings,
   type Resource,
   type Subject,
@@ -54,6 +55,8 @@ export interface GuardOptions {
   allowedHosts?: readonly string[];
   /** The shared deploy token (deploy.tokenEnv's value), accepted as the `deploy-token` subject. */
   deployToken?: string;
+  /** deploy.tokenEnv when it names a variable that is not set: refusals of deploys say so. */
+  deployTokenUnset?: string;
   /** A service ref from a URL as the policy sees it: its canonical ref and owner. */
   serviceResource(ref: string): Promise<Resource>;
   now?: () => Date;
@@ -126,7 +129,16 @@ export class Guard {
 
   /** What the policy answers for this request, without refusing it (to offer only what works). */
   async decision(request: FastifyRequest, action: Action, service?: string | Resource): Promise<Decision> {
-    return decide(request.subject, action, await this.#resource(service), this.#o.policy);
+    return this.#decide(request.subject, action, await this.#resource(service));
+  }
+
+  /** The policy's answer, with the config's own words added where they say what to change. */
+  #decide(subject: Subject, action: Action, resource: Resource): Decision {
+    const decision = decide(subject, action, resource, this.#o.policy);
+    const unset = this.#o.deployTokenUnset;
+    if (decision.allow || !unset || subject.type !== 'local' || POLICY_TABLE[action].scope !== 'deploy')
+      return decision;
+    return { ...decision, reason: `${decision.reason} (deploy.tokenEnv names ${unset}, which is not set)` };
   }
 
   async #resource(service: string | Resource | undefined): Promise<Resource> {
@@ -135,7 +147,7 @@ export class Guard {
   }
 
   #enforce(request: FastifyRequest, action: Action, resource: Resource): void {
-    const decision = decide(request.subject, action, resource, this.#o.policy);
+    const decision = this.#decide(request.subject, action, resource);
     if (decision.allow) return;
     request.denial = {
       action: decision.permission,

@@ -65,6 +65,7 @@ async function build(deployConfig: { tokenEnv?: string; guest?: boolean }, env: 
     logger: pino({ level: 'silent' }),
     policy: DEFAULT_POLICY,
     ...(deployToken ? { deployToken } : {}),
+    ...(deployConfig.tokenEnv && !deployToken ? { deployTokenUnset: deployConfig.tokenEnv } : {}),
     serviceResource: async (ref) => ({ type: 'service', ref }),
   });
   guard.install(app);
@@ -158,7 +159,7 @@ describe('who may deploy', () => {
     await build({ tokenEnv: 'DEPLOY_TOKEN' }, {});
     const res = await deploy({ version: '1.1.0', reason: 'r' });
     expect(res.statusCode).toBe(403);
-    expect(res.json().error.message).toMatch(/deploy\.tokenEnv/);
+    expect(res.json().error.message).toMatch(/deploy\.tokenEnv names DEPLOY_TOKEN, which is not set/);
   });
 
   it('the demo’s guest may deploy without a token, recorded as guest', async () => {
