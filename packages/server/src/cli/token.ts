@@ -30,25 +30,39 @@ export async function tokenCommand(args: string[], io: Io, now = () => new Date(
   const { config, baseDir } = loadConfig(file);
   if (!config.auth)
     throw new InputError(`${file} has no "auth" section: without sign-in the portal takes no tokens`);
+  if (sub !== 'create' && sub !== 'list' && sub !== 'revoke')
+    throw new InputError(`unknown token command "${sub ?? ''}"; try create, list or revoke`);
+  // Everything the arguments can get wrong is said before the database is opened.
+  let createArgs = { user: '', scope: 'read' as TokenScope, days: 0 };
+  if (sub === 'create') {
+    if (!values.user)
+      throw new InputError('--user <ref> is required, e.g. --user ada or --user user:default/ada');
+    const scope = values.scope ?? 'read';
+    if (!(TOKEN_SCOPES as readonly string[]).includes(scope))
+      throw new InputError(`--scope must be one of ${TOKEN_SCOPES.join(', ')}, not "${scope}"`);
+    const days = values.days === undefined ? Math.min(90, config.auth.tokenMaxDays) : Number(values.days);
+    if (!Number.isInteger(days) || days < 1 || days > config.auth.tokenMaxDays)
+      throw new InputError(`--days must be a whole number from 1 to ${config.auth.tokenMaxDays}`);
+    createArgs = {
+      user: normalizeRef(values.user, { defaultKind: 'user' }),
+      scope: scope as TokenScope,
+      days,
+    };
+  }
+  if (sub === 'revoke' && !positionals[0]) throw new InputError('which token? portolan token revoke <id>');
+  // SQLite serves one process: with the portal running on it, this says so (stop it first, or
+  // create tokens through the portal's API).
   const db = await openConfiguredDatabase(config, baseDir);
   try {
     switch (sub) {
       case 'create': {
-        if (!values.user)
-          throw new InputError('--user <ref> is required, e.g. --user ada or --user user:default/ada');
-        const scope = values.scope ?? 'read';
-        if (!(TOKEN_SCOPES as readonly string[]).includes(scope))
-          throw new InputError(`--scope must be one of ${TOKEN_SCOPES.join(', ')}, not "${scope}"`);
-        const days = values.days === undefined ? Math.min(90, config.auth.tokenMaxDays) : Number(values.days);
-        if (!Number.isInteger(days) || days < 1 || days > config.auth.tokenMaxDays)
-          throw new InputError(`--days must be a whole number from 1 to ${config.auth.tokenMaxDays}`);
-        const user = normalizeRef(values.user, { defaultKind: 'user' });
+        const { user, scope, days } = createArgs;
         const at = now();
         const { token, info } = await createToken({
           db,
           user,
           name: values.name ?? 'created with portolan token create',
-          scope: scope as TokenScope,
+          scope,
           expiresAt: new Date(at.getTime() + days * DAY_MS),
           now: at,
         });
@@ -70,8 +84,7 @@ export async function tokenCommand(args: string[], io: Io, now = () => new Date(
         return 0;
       }
       case 'revoke': {
-        const id = positionals[0];
-        if (!id) throw new InputError('which token? portolan token revoke <id>');
+        const id = positionals[0]!;
         if (!(await revokeToken({ db, id, now: now() }))) throw new NotFoundError(`no live token ${id}`);
         io.stderr.write(`Token ${id} is revoked.\n`);
         return 0;

@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { useToken } from '../../src/auth/store/tokens.ts';
 import { tokenCommand } from '../../src/cli/token.ts';
-import { openDatabase } from '../../src/db/database.ts';
+import { type Database, openDatabase } from '../../src/db/database.ts';
 
 function io() {
   const out: string[] = [];
@@ -39,8 +39,16 @@ describe('portolan token', () => {
     expect(token).toMatch(/^ptl_/);
     expect(a.err()).toContain('for user:default/ada, scope admin');
     expect(a.err()).not.toContain(token);
-    const db = await openDatabase({ client: 'sqlite', connection: join(dir, 'data/p.sqlite') });
-    expect(await useToken({ db, token, now: new Date() })).toMatchObject({
+    // SQLite serves one process at a time: the test reads the database between commands.
+    const withDb = async <T>(fn: (db: Database) => Promise<T>): Promise<T> => {
+      const db = await openDatabase({ client: 'sqlite', connection: join(dir, 'data/p.sqlite') });
+      try {
+        return await fn(db);
+      } finally {
+        await db.destroy();
+      }
+    };
+    expect(await withDb((db) => useToken({ db, token, now: new Date() }))).toMatchObject({
       user: 'user:default/ada',
       scope: 'admin',
     });
@@ -50,8 +58,7 @@ describe('portolan token', () => {
     expect(l.out()).toContain(`${id}  user:default/ada  admin  live`);
     expect(l.out()).not.toContain(token.split('_')[2]);
     await tokenCommand(['revoke', id, '--config', config], io().io);
-    expect(await useToken({ db, token, now: new Date() })).toBeUndefined();
-    await db.destroy();
+    expect(await withDb((db) => useToken({ db, token, now: new Date() }))).toBeUndefined();
   });
 
   it('refuses an unknown scope, a life beyond the configured maximum, and a config without auth', async () => {
