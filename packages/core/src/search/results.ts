@@ -8,7 +8,15 @@ export type SearchFacet = (typeof SEARCH_FACETS)[number];
 export interface FacetCount {
   value: string;
   count: number;
+  /** Counted over the first SEARCH_CAP matches only: there are at least this many. */
+  isLowerBound?: true;
 }
+
+/**
+ * Matches ranked and counted per search: a broader query is ranked over its best SEARCH_CAP
+ * matches (titles holding a term first), and its totals are then lower bounds.
+ */
+export const SEARCH_CAP = 1000;
 
 export interface SearchResult {
   id: string;
@@ -27,6 +35,8 @@ export interface SearchResult {
 export interface SearchPage {
   items: SearchResult[];
   totalItems: number;
+  /** More than SEARCH_CAP results: `totalItems` is SEARCH_CAP and there are more ("1,000+"). */
+  totalIsLowerBound?: true;
   /**
    * Counts per value of each facet, for the query with every other facet's filter applied (so a
    * chosen kind still shows how many results the other kinds have); the largest first.

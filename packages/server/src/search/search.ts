@@ -35,6 +35,7 @@ export async function search({
       snippet: snippet(r.text, terms),
     })),
     totalItems: page.totalItems,
+    ...(page.totalIsLowerBound ? { totalIsLowerBound: true as const } : {}),
     facets: page.facets,
     ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
   };

@@ -2,7 +2,7 @@
 
 import { InputError } from '@portolan/core/errors';
 import { type SearchDocument, searchWords } from '@portolan/core/search/documents';
-import { SEARCH_FACETS, type SearchFacet } from '@portolan/core/search/results';
+import { type FacetCount, SEARCH_CAP, SEARCH_FACETS, type SearchFacet } from '@portolan/core/search/results';
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import { likeTerm } from '../catalog/store/queryEntities.ts';
 import { type Database, isPostgres } from '../db/database.ts';
@@ -100,7 +100,8 @@ export interface SearchRowPage {
     text: string;
   })[];
   totalItems: number;
-  facets: Record<SearchFacet, { value: string; count: number }[]>;
+  totalIsLowerBound?: true;
+  facets: Record<SearchFacet, FacetCount[]>;
   nextCursor?: string;
 }
 
@@ -185,104 +186,128 @@ function score(terms: string[]) {
   return sql<number>`(${sql.join(parts, sql` + `)})`;
 }
 
+/** A row's standing in the cheap choice of candidates: a title holding any term. */
+function titled(terms: string[]) {
+  if (terms.length === 0) return sql<number>`0`;
+  const parts = terms.map((t) => sql`s.title_search like ${likeTerm(t)} escape '\\'`);
+  return sql<number>`case when ${sql.join(parts, sql` or `)} then 1 else 0 end`;
+}
+
+function passes(
+  row: Record<SearchFacet, string | null>,
+  filter: SearchFilter,
+  except?: SearchFacet,
+): boolean {
+  return SEARCH_FACETS.every(
+    (f) => f === except || !filter[f]?.length || (row[f] !== null && filter[f].includes(row[f])),
+  );
+}
+
+/**
+ * One page of ranked rows and the facet counts. The matches are ranked and counted over at most
+ * SEARCH_CAP + 1 candidates, chosen cheaply: rows passing the facet filters first, then titles
+ * holding a term, then entities before operations before docs pages, then the index's order.
+ * A query with no more matches than that is answered exactly; past it, the total and the facet
+ * counts are lower bounds, flagged as such.
+ */
 export async function querySearch({
   db,
   filter,
   limit,
   cursor,
+  cap = SEARCH_CAP,
 }: {
   db: Database;
   filter: SearchFilter;
   limit: number;
   cursor?: string | undefined;
+  /** Candidates ranked and counted at most (smaller only in tests). */
+  cap?: number;
 }): Promise<SearchRowPage> {
   const offset = cursor ? decodeOffset(cursor) : 0;
-  const match = matchTerms(db, filter.terms);
-  const base = db.selectFrom('search_documents as s').where(match);
-  // Ranked on narrow rows first; only the page's rows are read whole (a docs page's text is long).
-  const ranked = base
-    .where(facetFilter(filter))
-    .select(['s.id as rid'])
+  const filtered = SEARCH_FACETS.some((f) => (filter[f]?.length ?? 0) > 0);
+  const weight = sql<number>`case s.hit when 'entity' then 3 when 'operation' then 2 else 1 end`;
+  const candidates = db
+    .selectFrom('search_documents as s')
+    .where(matchTerms(db, filter.terms))
+    .select(['s.n', 's.id', 's.hit', 's.kind', 's.owner', 's.type', 's.title_search'])
+    .select((eb) => [
+      (filtered ? sql<number>`case when ${facetFilter(filter)(eb)} then 1 else 0 end` : sql<number>`1`).as(
+        'f',
+      ),
+      titled(filter.terms).as('t'),
+      weight.as('w'),
+    ])
+    .orderBy('f', 'desc')
+    .orderBy('t', 'desc')
+    .orderBy('w', 'desc')
+    .orderBy('s.n')
+    .limit(cap + 1)
+    .as('s');
+  // Ranked in full over the candidates only; `c` is each one's place in the cheap choice.
+  const ranked = await db
+    .selectFrom(candidates)
+    .select(['s.n', 's.hit', 's.kind', 's.owner', 's.type', 's.f'])
     .select(score(filter.terms).as('score'))
+    .select(sql<number | string>`row_number() over (order by s.f desc, s.t desc, s.w desc, s.n)`.as('c'))
+    .orderBy('s.f', 'desc')
     .orderBy('score', 'desc')
     .orderBy('s.id')
-    .limit(limit + 1)
-    .offset(offset)
-    .as('r');
-  const pageQuery = db
-    .selectFrom(ranked)
-    .innerJoin('search_documents as d', 'd.id', 'r.rid')
-    .innerJoin('search_text as x', 'x.id', 'd.id')
-    .select(['d.id', 'd.ref', 'd.hit', 'd.kind', 'd.owner', 'd.type', 'd.title', 'd.target', 'x.text'])
-    .orderBy('r.score', 'desc')
-    .orderBy('d.id');
-  // Each facet is counted with every other facet's filter applied, all in one statement over the
-  // matched rows.
-  const facetQuery = db
-    .with('m', (qb) =>
-      qb.selectFrom('search_documents as s').where(match).select(['s.hit', 's.kind', 's.owner', 's.type']),
-    )
-    .selectFrom('m as s')
-    .where(facetFilter(filter, 'hit'))
-    .select([
-      sql<string>`'hit'`.as('facet'),
-      sql<string | null>`s.hit`.as('value'),
-      (eb) => eb.fn.countAll<number | string>().as('n'),
-    ])
-    .groupBy('s.hit')
-    .unionAll((qb) =>
-      qb
-        .selectFrom('m as s')
-        .where(facetFilter(filter, 'kind'))
-        .select([
-          sql<string>`'kind'`.as('facet'),
-          sql<string | null>`s.kind`.as('value'),
-          (eb) => eb.fn.countAll<number | string>().as('n'),
-        ])
-        .groupBy('s.kind'),
-    )
-    .unionAll((qb) =>
-      qb
-        .selectFrom('m as s')
-        .where(facetFilter(filter, 'owner'))
-        .where('s.owner', 'is not', null)
-        .select([
-          sql<string>`'owner'`.as('facet'),
-          sql<string | null>`s.owner`.as('value'),
-          (eb) => eb.fn.countAll<number | string>().as('n'),
-        ])
-        .groupBy('s.owner'),
-    )
-    .unionAll((qb) =>
-      qb
-        .selectFrom('m as s')
-        .where(facetFilter(filter, 'type'))
-        .where('s.type', 'is not', null)
-        .select([
-          sql<string>`'type'`.as('facet'),
-          sql<string | null>`s.type`.as('value'),
-          (eb) => eb.fn.countAll<number | string>().as('n'),
-        ])
-        .groupBy('s.type'),
-    );
-  const [rows, counts] = await Promise.all([pageQuery.execute(), facetQuery.execute()]);
+    .execute();
+  const capped = ranked.length > cap;
+  const kept = capped ? ranked.filter((r) => Number(r.c) <= cap) : ranked;
+  const matching = kept.filter((r) => Number(r.f) === 1);
+  // Rows passing the filters come first, so all of them are among the candidates unless they
+  // alone fill the cap.
+  const totalIsLowerBound = ranked.filter((r) => Number(r.f) === 1).length > cap;
+  const slice = matching.slice(offset, offset + limit + 1);
+  const page =
+    slice.length === 0
+      ? []
+      : await db
+          .selectFrom('search_documents as d')
+          .innerJoin('search_text as x', 'x.id', 'd.id')
+          .select([
+            'd.n',
+            'd.id',
+            'd.ref',
+            'd.hit',
+            'd.kind',
+            'd.owner',
+            'd.type',
+            'd.title',
+            'd.target',
+            'x.text',
+          ])
+          .where(
+            'd.n',
+            'in',
+            slice.map((r) => r.n),
+          )
+          .execute();
+  const byN = new Map(page.map(({ n, ...row }) => [String(n), row]));
+  const rows = slice.flatMap((r) => byN.get(String(r.n)) ?? []);
+  // Each facet is counted with every other facet's filter applied.
   const facets = Object.fromEntries(
-    SEARCH_FACETS.map((f) => [f, [] as { value: string; count: number }[]]),
+    SEARCH_FACETS.map((f) => {
+      const counts = new Map<string, number>();
+      for (const r of kept) {
+        const value = r[f];
+        if (value === null || !passes(r, filter, f)) continue;
+        counts.set(value, (counts.get(value) ?? 0) + 1);
+      }
+      const values = [...counts]
+        .map(([value, count]) => ({ value, count, ...(capped ? { isLowerBound: true as const } : {}) }))
+        .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value))
+        .slice(0, FACET_VALUES);
+      return [f, values];
+    }),
   ) as SearchRowPage['facets'];
-  for (const c of counts)
-    facets[c.facet as SearchFacet]?.push({ value: c.value as string, count: Number(c.n) });
-  for (const f of SEARCH_FACETS) {
-    facets[f].sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
-    facets[f] = facets[f].slice(0, FACET_VALUES);
-  }
-  // The hit facet is counted with every filter but its own: the total is its chosen values' sum.
-  const totalItems = facets.hit
-    .filter((h) => !filter.hit?.length || filter.hit.includes(h.value))
-    .reduce((sum, h) => sum + h.count, 0);
   const more = rows.length > limit && offset + limit < MAX_OFFSET;
   return {
     rows: rows.slice(0, limit),
-    totalItems,
+    totalItems: totalIsLowerBound ? cap : matching.length,
+    ...(totalIsLowerBound ? { totalIsLowerBound } : {}),
     facets,
     ...(more ? { nextCursor: encodeOffset(offset + limit) } : {}),
   };

@@ -10,6 +10,7 @@ import { CatalogService } from '../../src/catalog/service.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import type { Database } from '../../src/db/database.ts';
 import { createApp } from '../../src/http/app.ts';
+import { querySearch } from '../../src/search/store.ts';
 
 const logger = pino({ level: 'silent' });
 
@@ -274,6 +275,48 @@ describe.each(TEST_DATABASES)('search on $id', (engine) => {
     expect((await search('q=_')).totalItems).toBe(0);
     const two = await search('q=ca');
     expect(two.items.map((r) => r.title.text)).toContain('POST /payments'); // "Charge a card"
+  });
+
+  it('past the cap, ranks the best candidates, titles first, and flags totals and counts as lower bounds', async () => {
+    // "pay" is in three titles (payments, payments-api, POST /payments) and only in the text of
+    // two rows, one an entity (refund-worker: "Pays money back") that outweighs an operation.
+    const filter = { terms: ['pay'] };
+    const full = await querySearch({ db, filter, limit: 10 });
+    expect(full.totalItems).toBe(5);
+    expect(full.totalIsLowerBound).toBeUndefined();
+    expect(full.facets.hit.some((c) => c.isLowerBound)).toBe(false);
+    const titledIds = full.rows.slice(0, 3).map((r) => r.id);
+    expect(
+      full.rows
+        .slice(0, 3)
+        .map((r) => r.title)
+        .sort(),
+    ).toEqual(['POST /payments', 'payments', 'payments-api']);
+
+    // A cap the matches exactly fill changes nothing.
+    expect(await querySearch({ db, filter, limit: 10, cap: 5 })).toEqual(full);
+
+    // Capped at three: the three title matches are kept, in the same order; the text-only
+    // entity is the one dropped, though it outranks an operation by kind.
+    const capped = await querySearch({ db, filter, limit: 10, cap: 3 });
+    expect(capped.rows.map((r) => r.id)).toEqual(titledIds);
+    expect(capped.totalItems).toBe(3);
+    expect(capped.totalIsLowerBound).toBe(true);
+    for (const counts of Object.values(capped.facets))
+      for (const c of counts) expect(c.isLowerBound, c.value).toBe(true);
+    const sum = capped.facets.hit.reduce((n, c) => n + c.count, 0);
+    expect(sum).toBe(3);
+
+    // A filter is applied before the cap: the one docs page is found, and its total is exact.
+    const docs = await querySearch({ db, filter: { ...filter, hit: ['docs'] }, limit: 10, cap: 3 });
+    expect(docs.rows.map((r) => [r.hit, r.title])).toEqual([['docs', 'Home']]);
+    expect(docs.totalItems).toBe(1);
+    expect(docs.totalIsLowerBound).toBeUndefined();
+
+    // The API says so, and says nothing of bounds for a narrow query.
+    const narrow = await search('q=refund');
+    expect(narrow.totalIsLowerBound).toBeUndefined();
+    expect(narrow.facets.hit.every((c) => c.isLowerBound === undefined)).toBe(true);
   });
 
   it('refuses bad parameters with the one error body', async () => {
