@@ -21,6 +21,11 @@ const HIT_LABELS: Record<string, string> = {
 const HIT_LABEL: Record<string, string> = { entity: 'Entity', docs: 'Docs page', operation: 'API operation' };
 
 /** Text with its matches in <mark>: the ranges come from the server, the elements from here. */
+/** A count as shown: "1,000+" when the server counted only that many of more. */
+function atLeast(count: number, isLowerBound: boolean | undefined): string {
+  return `${count.toLocaleString('en-US')}${isLowerBound ? '+' : ''}`;
+}
+
 export function Marked({ value }: { value: Highlighted }) {
   const parts: React.ReactNode[] = [];
   let at = 0;
@@ -118,8 +123,8 @@ export function SearchPage() {
                   ...counts,
                   ...picked
                     .filter((v) => !counts.some((c) => c.value === v))
-                    .map((value) => ({ value, count: 0 })),
-                ].map(({ value, count }) => (
+                    .map((value) => ({ value, count: 0, isLowerBound: undefined })),
+                ].map(({ value, count, isLowerBound }) => (
                   <label key={value}>
                     <input
                       type="checkbox"
@@ -131,7 +136,7 @@ export function SearchPage() {
                       : facet === 'owner'
                         ? shortRef(value, 'group')
                         : value}{' '}
-                    <span className="muted">{count}</span>
+                    <span className="muted">{atLeast(count, isLowerBound)}</span>
                   </label>
                 ))}
               </fieldset>
@@ -143,7 +148,7 @@ export function SearchPage() {
             <p className="muted" role="status">
               {first.totalItems === 0
                 ? 'Nothing found.'
-                : `${first.totalItems} result${first.totalItems === 1 ? '' : 's'}`}
+                : `${atLeast(first.totalItems, first.totalIsLowerBound)} result${first.totalItems === 1 && !first.totalIsLowerBound ? '' : 's'}`}
             </p>
           )}
           {!first && !query.error && <p className="muted">Searching…</p>}
