@@ -132,57 +132,58 @@ export function ftsQuery(term: string): string {
   return `"${term.replace(/"/g, '""')}"`;
 }
 
-/**
- * The `n` of the rows holding one term: as a substring of their title and names, or as the
- * start of words of their text (each word of the term starting a word of the text).
- */
-function termRows(db: Database, term: string) {
-  const pg = isPostgres(db);
-  const words = searchWords(term);
+/** The `n` of the rows holding a term anywhere in their title and names. */
+function keyRows(db: Database, term: string) {
   // FTS5's trigrams need 3 characters: shorter terms scan the (narrow) keys column.
-  const keys =
-    !pg && [...term].length >= 3
-      ? sql`SELECT rowid AS n FROM search_keys WHERE search_keys MATCH ${ftsQuery(term)}`
-      : sql`SELECT n FROM search_documents WHERE keys LIKE ${likeTerm(term)} ESCAPE '\\'`;
-  if (words.length === 0) return keys;
-  const text = pg
-    ? sql`SELECT n FROM search_documents WHERE words @@ to_tsquery('simple', ${words.map((w) => `${w}:*`).join(' & ')})`
-    : sql`SELECT rowid AS n FROM search_words WHERE search_words MATCH ${words.map((w) => `"${w}"*`).join(' AND ')}`;
-  return sql`${keys} UNION ${text}`;
+  return !isPostgres(db) && [...term].length >= 3
+    ? sql`SELECT rowid AS n FROM search_keys WHERE search_keys MATCH ${ftsQuery(term)}`
+    : sql`SELECT n FROM search_documents WHERE keys LIKE ${likeTerm(term)} ESCAPE '\\'`;
+}
+
+/** The word index's query for text where each of `words` starts a word. */
+function wordsQuery(db: Database, words: string[]): string {
+  return isPostgres(db) ? words.map((w) => `${w}:*`).join(' & ') : words.map((w) => `"${w}"*`).join(' AND ');
+}
+
+/** The `n` of the rows whose text has each of `words` starting a word. */
+function wordRows(db: Database, words: string[]) {
+  return isPostgres(db)
+    ? sql`SELECT n FROM search_documents WHERE words @@ to_tsquery('simple', ${wordsQuery(db, words)})`
+    : sql`SELECT rowid AS n FROM search_words WHERE search_words MATCH ${wordsQuery(db, words)}`;
+}
+
+/** Whether row `k`'s text has each of `words` starting a word (a lookup of that one row). */
+function rowHasWords(db: Database, words: string[]) {
+  return isPostgres(db)
+    ? sql`k.words @@ to_tsquery('simple', ${wordsQuery(db, words)})`
+    : sql`EXISTS (SELECT 1 FROM search_words WHERE search_words MATCH ${wordsQuery(db, words)} AND rowid = k.n)`;
 }
 
 /**
- * PostgreSQL: a row holding every term has them all in its text (one read of the word index for
- * all the terms together) or has at least one in its names (the few rows the trigram index gives,
- * each then checked term by term). Exactly the rows the per-term sets' intersection gives, without
- * reading thousands of rows per common term.
+ * The `n` of the rows holding every term, each in the row's title and names (as a substring) or
+ * its text (where words start). Such a row has every term in its text, which one read of the word
+ * index for all the terms together finds, or has one at least in its names: the few rows the
+ * trigram index gives, each then checked term by term. So a common word costs one index read,
+ * not a set of thousands of rows per term, intersected.
  */
-function matchTermsPostgres(terms: string[]) {
-  const inKeys = (t: string) => sql`k.keys LIKE ${likeTerm(t)} ESCAPE '\\'`;
-  const textQuery = (words: string[]) => words.map((w) => `${w}:*`).join(' & ');
-  const perTerm = terms.map((t) => {
-    const words = searchWords(t);
-    return words.length === 0
-      ? inKeys(t)
-      : sql`(${inKeys(t)} OR k.words @@ to_tsquery('simple', ${textQuery(words)}))`;
+function matchingRows(db: Database, terms: string[]) {
+  const words = terms.map(searchWords);
+  const perTerm = terms.map((t, i) => {
+    const inKeys = sql`k.keys LIKE ${likeTerm(t)} ESCAPE '\\'`;
+    return words[i]!.length === 0 ? inKeys : sql`(${inKeys} OR ${rowHasWords(db, words[i]!)})`;
   });
   const keyed = sql`SELECT k.n FROM search_documents k WHERE k.n IN (${sql.join(
-    terms.map((t) => sql`SELECT n FROM search_documents WHERE keys LIKE ${likeTerm(t)} ESCAPE '\\'`),
+    terms.map((t) => keyRows(db, t)),
     sql` UNION `,
   )}) AND ${sql.join(perTerm, sql` AND `)}`;
-  const words = terms.map(searchWords);
   if (words.some((w) => w.length === 0)) return keyed;
-  return sql`SELECT n FROM search_documents WHERE words @@ to_tsquery('simple', ${textQuery(words.flat())}) UNION ${keyed}`;
+  return sql`${wordRows(db, words.flat())} UNION ${keyed}`;
 }
 
-/** Rows holding every term: one set of `n` per term, intersected. */
+/** Rows holding every term. */
 function matchTerms(db: Database, terms: string[]) {
-  return (_eb: S): Expression<SqlBool> => {
-    if (terms.length === 0) return sql<SqlBool>`1 = 1`;
-    if (isPostgres(db)) return sql<SqlBool>`s.n IN (${matchTermsPostgres(terms)})`;
-    const sets = terms.map((t) => sql`SELECT n FROM (${termRows(db, t)}) t`);
-    return sql<SqlBool>`s.n IN (${sql.join(sets, sql` INTERSECT `)})`;
-  };
+  return (_eb: S): Expression<SqlBool> =>
+    terms.length === 0 ? sql<SqlBool>`1 = 1` : sql<SqlBool>`s.n IN (${matchingRows(db, terms)})`;
 }
 
 function facetFilter(filter: SearchFilter, except?: SearchFacet) {
