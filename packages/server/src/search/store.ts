@@ -152,11 +152,14 @@ function wordRows(db: Database, words: string[]) {
     : sql`SELECT rowid AS n FROM search_words WHERE search_words MATCH ${wordsQuery(db, words)}`;
 }
 
-/** Whether row `k`'s text has each of `words` starting a word (a lookup of that one row). */
+/**
+ * Whether row `k`'s text has each of `words` starting a word: PostgreSQL reads the row's own
+ * vector; SQLite reads the words' set once (an FTS5 lookup per row costs far more).
+ */
 function rowHasWords(db: Database, words: string[]) {
   return isPostgres(db)
     ? sql`k.words @@ to_tsquery('simple', ${wordsQuery(db, words)})`
-    : sql`EXISTS (SELECT 1 FROM search_words WHERE search_words MATCH ${wordsQuery(db, words)} AND rowid = k.n)`;
+    : sql`k.n IN (${wordRows(db, words)})`;
 }
 
 /**
