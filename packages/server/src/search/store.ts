@@ -273,53 +273,49 @@ export async function querySearch({
     .orderBy('s.n')
     .limit(cap + 1)
     .as('s');
-  // Ranked in full over the candidates only (`r`); `c` is each one's place in the cheap choice.
-  // The page's rows are read whole in the same statement, their long text included.
-  const ranked = db
+  // Ranked in full over the candidates only; `c` is each one's place in the cheap choice.
+  const ranked = await db
     .selectFrom(candidates)
-    .select(['s.n', 's.id', 's.hit', 's.kind', 's.owner', 's.type', 's.f'])
+    .select(['s.n', 's.hit', 's.kind', 's.owner', 's.type', 's.f'])
+    .select(score(filter.terms).as('score'))
     .select(sql<number | string>`row_number() over (order by s.f desc, s.t desc, s.w desc, s.n)`.as('c'))
-    .select(
-      sql<number | string>`row_number() over (order by s.f desc, ${score(filter.terms)} desc, s.id)`.as('r'),
-    )
-    .as('s');
-  const all = await db
-    .selectFrom(ranked)
-    .leftJoin('search_documents as d', (join) =>
-      join
-        .onRef('d.n', '=', 's.n')
-        .on('s.f', '=', 1)
-        .on('s.r', '>', offset)
-        .on('s.r', '<=', offset + limit + 1),
-    )
-    .leftJoin('search_text as x', 'x.id', 'd.id')
-    .select(['s.n', 's.id', 's.hit', 's.kind', 's.owner', 's.type', 's.f', 's.c', 's.r'])
-    .select(['d.ref', 'd.title', 'd.target', 'x.text'])
-    .orderBy('s.r')
+    .orderBy('s.f', 'desc')
+    .orderBy('score', 'desc')
+    .orderBy('s.id')
     .execute();
-  const capped = all.length > cap;
-  const kept = capped ? all.filter((r) => Number(r.c) <= cap) : all;
+  const capped = ranked.length > cap;
+  const kept = capped ? ranked.filter((r) => Number(r.c) <= cap) : ranked;
   const matching = kept.filter((r) => Number(r.f) === 1);
   // Rows passing the filters come first, so all of them are among the candidates unless they
   // alone fill the cap.
-  const totalIsLowerBound = all.filter((r) => Number(r.f) === 1).length > cap;
-  const rows = matching.slice(offset, offset + limit + 1).flatMap((r) =>
-    r.ref === null || r.title === null || r.text === null
+  const totalIsLowerBound = ranked.filter((r) => Number(r.f) === 1).length > cap;
+  const slice = matching.slice(offset, offset + limit + 1);
+  const page =
+    slice.length === 0
       ? []
-      : [
-          {
-            id: r.id,
-            ref: r.ref,
-            hit: r.hit,
-            kind: r.kind,
-            owner: r.owner,
-            type: r.type,
-            title: r.title,
-            target: r.target,
-            text: r.text,
-          },
-        ],
-  );
+      : await db
+          .selectFrom('search_documents as d')
+          .innerJoin('search_text as x', 'x.id', 'd.id')
+          .select([
+            'd.n',
+            'd.id',
+            'd.ref',
+            'd.hit',
+            'd.kind',
+            'd.owner',
+            'd.type',
+            'd.title',
+            'd.target',
+            'x.text',
+          ])
+          .where(
+            'd.n',
+            'in',
+            slice.map((r) => r.n),
+          )
+          .execute();
+  const byN = new Map(page.map(({ n, ...row }) => [String(n), row]));
+  const rows = slice.flatMap((r) => byN.get(String(r.n)) ?? []);
   // Each facet is counted with every other facet's filter applied.
   const facets = Object.fromEntries(
     SEARCH_FACETS.map((f) => {
