@@ -101,7 +101,8 @@ describe('docs, API definitions and search in a browser', () => {
     await filters.getByRole('checkbox', { name: /Docs pages/ }).check();
     await page.waitForURL(/hit=docs/);
     await expect.poll(() => results.locator('li[data-hit="entity"]').count()).toBe(0);
-    expect(await results.locator('li[data-hit="docs"]').count()).toBeGreaterThan(0);
+    // The narrowed results arrive after the old ones are gone: wait for them too.
+    await expect.poll(() => results.locator('li[data-hit="docs"]').count()).toBeGreaterThan(0);
     expect(await filters.getByRole('checkbox', { name: /API operations/ }).count()).toBe(1);
     // An operation leads to its API's tab with that operation open.
     await page.goto(`${portal.url}/search?q=refund&hit=operation`);
