@@ -1,11 +1,11 @@
 // Signing in through a real OpenID Connect provider in Chromium, and the demo's guest banner.
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pino from 'pino';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../packages/server/src/config/load.ts';
 import { type Portal, startPortal } from '../../packages/server/src/portal.ts';
+import { freePort } from '../cluster/processes.ts';
 import { launchBrowser } from '../support/browser.ts';
 import { startOidcProvider, type TestOidcProvider } from '../support/oidc.ts';
 
@@ -16,16 +16,6 @@ const CATALOG = {
     { type: 'dir', target: './catalog/services' },
   ],
 };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('sign-in in a browser', () => {
   let provider: TestOidcProvider;

@@ -1,9 +1,9 @@
 // Sign-in through a real OpenID Connect provider on loopback (authorization code + PKCE), then
 // what the session cookie is, what it may do, and signing out.
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../../test/cluster/processes.ts';
 import { CookieJar, firstForm, visit } from '../../../../test/support/browserless.ts';
 import { startOidcProvider, type TestOidcProvider } from '../../../../test/support/oidc.ts';
 import { parseConfig } from '../../src/config/load.ts';
@@ -14,16 +14,6 @@ const EXAMPLES = join(import.meta.dirname, '../../../../examples');
 interface Me {
   csrf: string;
   subject: unknown;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 describe('sign-in with OpenID Connect', () => {
