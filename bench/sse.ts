@@ -16,7 +16,7 @@ import { OpenApiRegistry } from '../packages/server/src/http/openapi.ts';
 import { sseHub } from '../packages/server/src/http/sse.ts';
 import { createKubernetesEngine } from '../packages/server/src/kubernetes/engine.ts';
 import { kubernetesRoutes } from '../packages/server/src/kubernetes/routes.ts';
-import type { ServiceCatalog } from '../packages/server/src/services/catalog.ts';
+import { listServiceCatalog } from '../packages/server/src/services/catalog.ts';
 import { ServiceResolver } from '../packages/server/src/services/resolver.ts';
 import { sseBlocks } from '../test/support/sse.ts';
 import { startSimChild } from './support/sim-child.ts';
@@ -60,14 +60,7 @@ const engine = createKubernetesEngine({
 await engine.start();
 await engine.waitForSync(600_000);
 const entities = sim.services;
-const byRef = new Map(
-  entities.map((e) => [`component:${e.metadata.namespace ?? 'default'}/${e.metadata.name}`.toLowerCase(), e]),
-);
-const catalog: ServiceCatalog = {
-  getEntity: async (ref) => byRef.get(ref),
-  listOwnedBy: async (g) => entities.filter((e) => e.spec?.owner === g),
-  listAll: async () => entities,
-};
+const catalog = listServiceCatalog(entities);
 const app = Fastify();
 kubernetesRoutes(app, new OpenApiRegistry(), {
   engine,

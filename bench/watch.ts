@@ -18,7 +18,7 @@ import Fastify from 'fastify';
 import { OpenApiRegistry } from '../packages/server/src/http/openapi.ts';
 import { createKubernetesEngine } from '../packages/server/src/kubernetes/engine.ts';
 import { kubernetesRoutes } from '../packages/server/src/kubernetes/routes.ts';
-import type { ServiceCatalog } from '../packages/server/src/services/catalog.ts';
+import { listServiceCatalog } from '../packages/server/src/services/catalog.ts';
 import { ServiceResolver } from '../packages/server/src/services/resolver.ts';
 import { liveViews } from '../test/support/sse.ts';
 import { startSimChild } from './support/sim-child.ts';
@@ -135,14 +135,7 @@ emit({
 
 // ---- HTTP ----
 const entities = sim.services;
-const byRef = new Map(
-  entities.map((e) => [`component:${e.metadata.namespace ?? 'default'}/${e.metadata.name}`.toLowerCase(), e]),
-);
-const catalog: ServiceCatalog = {
-  getEntity: async (ref) => byRef.get(ref),
-  listOwnedBy: async (g) => entities.filter((e) => e.spec?.owner === g),
-  listAll: async () => entities,
-};
+const catalog = listServiceCatalog(entities);
 const app = Fastify();
 kubernetesRoutes(app, new OpenApiRegistry(), {
   engine,

@@ -11,7 +11,7 @@ import {
   createKubernetesEngine,
   type KubernetesEngine,
 } from '../../packages/server/src/kubernetes/engine.ts';
-import type { ServiceCatalog } from '../../packages/server/src/services/catalog.ts';
+import { listServiceCatalog, type ServiceCatalog } from '../../packages/server/src/services/catalog.ts';
 import {
   appsApi,
   coreApi,
@@ -44,12 +44,7 @@ export const entity = (name: string, owner = 'group:default/payments'): CatalogE
 });
 
 export function stubCatalog(entities: CatalogEntity[]): ServiceCatalog {
-  const ref = (e: CatalogEntity) => `component:default/${e.metadata.name}`;
-  return {
-    getEntity: async (r) => entities.find((e) => ref(e) === r),
-    listOwnedBy: async (g) => entities.filter((e) => e.spec?.owner === g),
-    listAll: async () => entities,
-  };
+  return listServiceCatalog(entities);
 }
 
 /** An engine over the fleet's `<cluster><suffix>` contexts, plus any extra cluster configs. */

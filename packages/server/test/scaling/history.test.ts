@@ -9,7 +9,7 @@ import { OpenApiRegistry } from '../../src/http/openapi.ts';
 import type { KubernetesEngine } from '../../src/kubernetes/engine.ts';
 import { ScalingHistory } from '../../src/scaling/history.ts';
 import { scalingRoutes } from '../../src/scaling/routes.ts';
-import type { ServiceCatalog } from '../../src/services/catalog.ts';
+import { listServiceCatalog } from '../../src/services/catalog.ts';
 import { ServiceResolver } from '../../src/services/resolver.ts';
 import { deployment, engineOverFakes, FakeCluster, waitFor } from '../kubernetes/fake-client.ts';
 
@@ -20,11 +20,7 @@ const component = (name: string): CatalogEntity => ({
   spec: { owner: 'payments', type: 'service', lifecycle: 'production' },
 });
 const entities = [component('checkout'), component('cart')];
-const catalog: ServiceCatalog = {
-  getEntity: async (ref) => entities.find((e) => `component:default/${e.metadata.name}` === ref),
-  listOwnedBy: async () => [],
-  listAll: async () => entities,
-};
+const catalog = listServiceCatalog(entities);
 
 function hpa(name: string, current: number, cpu = 50): KubeObject {
   return {
