@@ -98,8 +98,12 @@ describe('docs, API definitions and search in a browser', () => {
     expect(await results.getByRole('link', { name: 'POST /orders', exact: true }).count()).toBe(1);
     // The result-kind facet narrows to docs pages and keeps the other kinds' counts.
     const filters = page.getByRole('complementary', { name: 'Filters' });
-    await filters.getByRole('checkbox', { name: /Docs pages/ }).check();
+    // The box is checked from the URL once the navigation lands, which may be after the click
+    // returns, so click and wait for both rather than check() and its immediate state read.
+    const docsBox = filters.getByRole('checkbox', { name: /Docs pages/ });
+    await docsBox.click();
     await page.waitForURL(/hit=docs/);
+    await expect.poll(() => docsBox.isChecked()).toBe(true);
     await expect.poll(() => results.locator('li[data-hit="entity"]').count()).toBe(0);
     // The narrowed results arrive after the old ones are gone: wait for them too.
     await expect.poll(() => results.locator('li[data-hit="docs"]').count()).toBeGreaterThan(0);
