@@ -249,7 +249,9 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
       ...(deployToken ? { deployToken } : {}),
       ...(config.deploy.tokenEnv && !deployToken ? { deployTokenUnset: config.deploy.tokenEnv } : {}),
       serviceResource: serviceResources(storedServiceCatalog(catalog)),
+      bus,
     });
+    opened.push(() => guard.close());
     const access = {
       guard,
       db,
@@ -345,6 +347,7 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
       catalog.stop();
       usage?.stop();
       history?.close();
+      guard.close();
       await writers?.close();
       await closed;
       clearTimeout(cut);

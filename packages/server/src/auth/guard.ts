@@ -19,11 +19,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.ts';
 import { isSseResponse } from '../http/sse.ts';
+import type { Bus } from '../replicas/bus.ts';
 import type { RoutePermission } from './permission.ts';
 import { appendAudit } from './store/audit.ts';
 import { getIdentity } from './store/identity.ts';
-import { findSession, type Session } from './store/sessions.ts';
-import { type ApiToken, TOKEN_PREFIX, useToken } from './store/tokens.ts';
+import { findSession, liveSessions, type Session } from './store/sessions.ts';
+import { type ApiToken, liveTokens, TOKEN_PREFIX, useToken } from './store/tokens.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -60,7 +61,21 @@ export interface GuardOptions {
   /** A service ref from a URL as the policy sees it: its canonical ref and owner. */
   serviceResource(ref: string): Promise<Resource>;
   now?: () => Date;
+  /**
+   * The bus between replicas: a sign-out or revocation on any replica ends the streams opened
+   * with that session or token on every replica, within a second.
+   */
+  bus?: Bus;
+  /**
+   * How often open streams' sessions and tokens are checked against the database (default 15 s):
+   * what ends without a message on the bus (a token revoked with the CLI, a message lost while
+   * the bus reconnected) ends the stream by then.
+   */
+  recheckMs?: number;
 }
+
+/** Bus topic: a session or token ended (`{ key }`, e.g. `token:<id>`). */
+export const CREDENTIAL_ENDED = 'auth.credential-ended';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const PROBE_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
@@ -91,11 +106,33 @@ export class Guard {
   readonly #deployDigest: Buffer | undefined;
   /** Open requests (streams) per session or token, closed when it ends. */
   readonly #open = new Map<string, Set<() => void>>();
+  readonly #stops: (() => void)[] = [];
 
   constructor(options: GuardOptions) {
     this.#o = options;
     this.#base = options.baseUrl ? new URL(options.baseUrl) : undefined;
     this.#deployDigest = options.deployToken ? digest(options.deployToken) : undefined;
+    const bus = options.bus;
+    if (bus) {
+      this.#stops.push(
+        bus.subscribe(CREDENTIAL_ENDED, (data) => {
+          const key = (data as { key?: unknown }).key;
+          if (typeof key === 'string') this.#closeStreams(key);
+        }),
+        // Whatever was announced while the bus was down is lost: ask the database now.
+        bus.subscribe('bus.reconnected', () => void this.recheck()),
+      );
+    }
+    if (options.db && options.mode === 'signed-in') {
+      const timer = setInterval(() => void this.recheck(), options.recheckMs ?? 15_000);
+      timer.unref?.();
+      this.#stops.push(() => clearInterval(timer));
+    }
+  }
+
+  /** Stops listening to the bus and the periodic re-check (the portal is closing). */
+  close(): void {
+    for (const stop of this.#stops.splice(0)) stop();
   }
 
   get mode(): GuardMode {
@@ -159,11 +196,40 @@ export class Guard {
     });
   }
 
-  /** Ends every stream opened with this session or token (sign-out, revocation). */
+  /** Ends every stream opened with this session or token (sign-out, revocation), on every replica. */
   end(key: string): void {
+    this.#closeStreams(key);
+    this.#o.bus?.publish(CREDENTIAL_ENDED, { key }).catch((error) => {
+      this.#o.logger.warn({ err: error }, 'could not tell the other replicas that a credential ended');
+    });
+  }
+
+  #closeStreams(key: string): void {
     const closers = this.#open.get(key);
     this.#open.delete(key);
     for (const close of closers ?? []) close();
+  }
+
+  /** Ends the streams whose session or token is no longer live in the database. */
+  async recheck(): Promise<void> {
+    const db = this.#o.db;
+    if (!db || this.#open.size === 0) return;
+    const keys = [...this.#open.keys()];
+    const ids = (type: string) =>
+      keys.filter((k) => k.startsWith(`${type}:`)).map((k) => k.slice(type.length + 1));
+    try {
+      const now = this.#now();
+      const [sessions, tokens] = await Promise.all([
+        liveSessions({ db, idHashes: ids('session'), now }),
+        liveTokens({ db, ids: ids('token'), now }),
+      ]);
+      for (const key of keys) {
+        const [type, id] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)];
+        if (!(type === 'session' ? sessions : tokens).has(id)) this.#closeStreams(key);
+      }
+    } catch (error) {
+      this.#o.logger.warn({ err: error }, 'could not re-check the credentials of open streams');
+    }
   }
 
   async #onRequest(request: FastifyRequest, reply: FastifyReply): Promise<void> {

@@ -5,9 +5,11 @@ import { parseArgs } from 'node:util';
 import { TOKEN_SCOPES, type TokenScope } from '@portolan/core/auth/policy';
 import { normalizeRef } from '@portolan/core/catalog/ref';
 import { InputError, NotFoundError } from '@portolan/core/errors';
+import { CREDENTIAL_ENDED } from '../auth/guard.ts';
 import { createToken, listTokens, revokeToken } from '../auth/store/tokens.ts';
 import { loadConfig } from '../config/load.ts';
 import { openConfiguredDatabase } from '../portal.ts';
+import { postgresBus } from '../replicas/bus.ts';
 import type { Io } from './io.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -86,6 +88,15 @@ export async function tokenCommand(args: string[], io: Io, now = () => new Date(
       case 'revoke': {
         const id = positionals[0]!;
         if (!(await revokeToken({ db, id, now: now() }))) throw new NotFoundError(`no live token ${id}`);
+        // Running replicas end the streams opened with it now, not at their next re-check.
+        if (config.database.client === 'pg') {
+          const bus = await postgresBus({ connection: config.database.connection });
+          try {
+            await bus.publish(CREDENTIAL_ENDED, { key: `token:${id}` });
+          } finally {
+            await bus.close();
+          }
+        }
         io.stderr.write(`Token ${id} is revoked.\n`);
         return 0;
       }

@@ -69,3 +69,23 @@ export async function findSession({
 export async function deleteSession({ db, idHash }: { db: Database; idHash: string }): Promise<void> {
   await db.deleteFrom('auth_sessions').where('id_hash', '=', idHash).execute();
 }
+
+/** Which of these sessions are still live (not signed out, not expired). */
+export async function liveSessions({
+  db,
+  idHashes,
+  now,
+}: {
+  db: Database;
+  idHashes: readonly string[];
+  now: Date;
+}): Promise<Set<string>> {
+  if (idHashes.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('auth_sessions')
+    .select('id_hash')
+    .where('id_hash', 'in', idHashes)
+    .where('expires_at', '>', now.toISOString())
+    .execute();
+  return new Set(rows.map((r) => r.id_hash));
+}

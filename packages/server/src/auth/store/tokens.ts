@@ -132,3 +132,24 @@ export async function revokeToken({
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
+
+/** Which of these tokens are still live (not revoked, not expired). */
+export async function liveTokens({
+  db,
+  ids,
+  now,
+}: {
+  db: Database;
+  ids: readonly string[];
+  now: Date;
+}): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('api_tokens')
+    .select('id')
+    .where('id', 'in', ids)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now.toISOString())
+    .execute();
+  return new Set(rows.map((r) => r.id));
+}
