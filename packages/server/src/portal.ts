@@ -119,8 +119,16 @@ function databaseConnection(config: PortolanConfig, baseDir: string): string {
 }
 
 /** The database the config names, migrated. */
-export function openConfiguredDatabase(config: PortolanConfig, baseDir: string): Promise<Database> {
-  return openDatabase({ client: config.database.client, connection: databaseConnection(config, baseDir) });
+export function openConfiguredDatabase(
+  config: PortolanConfig,
+  baseDir: string,
+  options: { alongside?: boolean } = {},
+): Promise<Database> {
+  return openDatabase({
+    client: config.database.client,
+    connection: databaseConnection(config, baseDir),
+    ...options,
+  });
 }
 
 export async function startPortal(options: StartPortalOptions): Promise<Portal> {

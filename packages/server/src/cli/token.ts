@@ -52,9 +52,9 @@ export async function tokenCommand(args: string[], io: Io, now = () => new Date(
     };
   }
   if (sub === 'revoke' && !positionals[0]) throw new InputError('which token? portolan token revoke <id>');
-  // SQLite serves one process: with the portal running on it, this says so (stop it first, or
-  // create tokens through the portal's API).
-  const db = await openConfiguredDatabase(config, baseDir);
+  // Beside a running portal on SQLite too: a token is one row, written under SQLite's own locking;
+  // the portal reads tokens from the database on each request and re-checks open streams.
+  const db = await openConfiguredDatabase(config, baseDir, { alongside: true });
   try {
     switch (sub) {
       case 'create': {

@@ -23,6 +23,11 @@ export interface DatabaseOptions {
   client: DatabaseClient;
   /** SQLite: a file path or ':memory:'. PostgreSQL: a connection string. */
   connection: string;
+  /**
+   * A short-lived tool beside a running portal (the token CLI): SQLite's one-process lock is not
+   * taken, so it works while the portal runs. A second portal never opens a database this way.
+   */
+  alongside?: boolean;
 }
 
 /** Numbered migrations, applied in order; never edit one that has shipped, add the next. */
@@ -43,7 +48,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   let db: Database;
   if (options.client === 'sqlite') {
     if (options.connection !== ':memory:') mkdirSync(dirname(options.connection), { recursive: true });
-    db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: openSqlite(options.connection) }) });
+    db = new Kysely<Tables>({
+      dialect: new SqliteDialect({ database: openSqlite(options.connection, { lock: !options.alongside }) }),
+    });
   } else {
     db = new Kysely<Tables>({
       dialect: new PostgresDialect({

@@ -55,8 +55,8 @@ function lockProcess(path: string): DatabaseSync {
   return lock;
 }
 
-export function openSqlite(path: string): SqliteDatabase {
-  const lock = path === ':memory:' ? undefined : lockProcess(path);
+export function openSqlite(path: string, options: { lock?: boolean } = {}): SqliteDatabase {
+  const lock = path === ':memory:' || options.lock === false ? undefined : lockProcess(path);
   const db = new DatabaseSync(path);
   // WAL lets readers (API requests) proceed while a refresh writes. SQLite's default page cache
   // is 2 MiB; a 20,000-entity catalog with its docs and search index is a few hundred, and a broad
