@@ -5,6 +5,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CATALOG_FILTER_EXISTS, CatalogClient } from '@backstage/catalog-client';
+import { evaluateFilterPredicate, type FilterPredicate } from '@backstage/filter-predicates';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -171,6 +172,102 @@ describe('@backstage/catalog-client against Portolan', () => {
     expect(streamed.map(refOf)).toEqual((await ownList('kind=group')).map(refOf));
   });
 
+  // Predicates, answered as a Backstage catalog would: the expected entities come from Backstage's
+  // own evaluator (@backstage/filter-predicates) run over Portolan's list of every entity.
+  const PREDICATES: FilterPredicate[] = [
+    { kind: 'component', 'spec.type': 'service' },
+    { kind: 'Component', 'spec.lifecycle': { $in: ['production', 'EXPERIMENTAL'] } },
+    { 'metadata.name': { $hasPrefix: 'CHECK' } },
+    { 'metadata.annotations.backstage.io/techdocs-ref': { $exists: true } },
+    { kind: 'component', 'spec.system': { $exists: false } },
+    { $not: { kind: { $in: ['component', 'api'] } } },
+    { $any: [{ kind: 'group' }, { $all: [{ kind: 'api' }, { 'spec.type': 'openapi' }] }] },
+    { 'metadata.tags': { $contains: 'java' } },
+    { 'metadata.tags': { $contains: { $any: ['java', 'go'] } } },
+    { relations: { $contains: { type: 'ownedBy', targetRef: 'group:default/payments' } } },
+    { $all: [] },
+    { $any: [] },
+  ];
+
+  it('queryEntities with a predicate matches what Backstage matches, a page at a time', async () => {
+    for (const query of PREDICATES) {
+      const expected = all
+        .filter((e) => evaluateFilterPredicate(query, e))
+        .map(refOf)
+        .sort();
+      const first = await client.queryEntities({
+        query,
+        limit: 3,
+        orderFields: { field: 'metadata.name', order: 'asc' },
+      });
+      expect(first.totalItems, JSON.stringify(query)).toBe(expected.length);
+      const seen = [...first.items];
+      let page = first;
+      while (page.pageInfo.nextCursor) {
+        page = await client.queryEntities({ cursor: page.pageInfo.nextCursor });
+        seen.push(...page.items);
+      }
+      expect(seen.map(refOf).sort(), JSON.stringify(query)).toEqual(expected);
+      const names = seen.map((e) => e.metadata.name);
+      expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b)));
+    }
+    // A filter and a query together: both must match (the client sends them as $all).
+    const both = await client.queryEntities({
+      filter: { kind: 'component' },
+      query: { 'spec.type': 'website' },
+    });
+    expect(both.items.map(refOf).sort()).toEqual(
+      all
+        .filter((e) => e.kind === 'Component' && e.spec?.type === 'website')
+        .map(refOf)
+        .sort(),
+    );
+    expect(both.items.length).toBeGreaterThan(0);
+  });
+
+  it('getEntityFacets and getEntitiesByRefs take a predicate too', async () => {
+    const query = { kind: 'component', 'metadata.tags': { $contains: 'java' } };
+    const { facets } = await client.getEntityFacets({ facets: ['spec.type'], query });
+    const counts = new Map<string, number>();
+    for (const e of all.filter((e) => evaluateFilterPredicate(query, e)))
+      counts.set(String(e.spec?.type), (counts.get(String(e.spec?.type)) ?? 0) + 1);
+    expect(Object.fromEntries(facets['spec.type']!.map((f) => [f.value, f.count]))).toEqual(
+      Object.fromEntries(counts),
+    );
+    const refs = all.map(refOf);
+    const { items } = await client.getEntitiesByRefs({ entityRefs: refs, query: { kind: 'api' } });
+    expect(items.map((e) => e && refOf(e))).toEqual(
+      all.map((e) => (e.kind === 'API' ? refOf(e) : undefined)),
+    );
+  });
+
+  it('refuses a malformed predicate with a 400 that says where', async () => {
+    for (const [query, message] of [
+      [{ $all: [{ kind: 'a' }], kind: 'b' }, /\$all must be the only key/],
+      [{ kind: { $regex: '.*' } }, /unknown matcher \$regex/],
+      [{ $nor: [] }, /unknown operator \$nor/],
+      [{ kind: { $in: 'component' } }, /\$in must be an array/],
+      [{ kind: null }, /must be a string, number, boolean or one matcher/],
+    ] as const) {
+      const res = await fetch(`${url}/api/catalog/entities/by-query`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query }),
+      });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(message);
+    }
+    // A deeply nested one is refused, not walked.
+    let deep: object = { kind: 'component' };
+    for (let i = 0; i < 100; i++) deep = { $not: deep };
+    const res = await fetch(`${url}/api/catalog/entities/by-query`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: deep }),
+    });
+    expect(res.status).toBe(400);
+  });
+
   it('getEntitiesByRefs answers in the order asked, undefined where there is no match', async () => {
     const refs = ['component:default/search', 'component:default/nope', 'API:default/checkout-api'];
     const { items } = await client.getEntitiesByRefs({ entityRefs: refs });
@@ -252,6 +349,12 @@ describe('@backstage/catalog-client against Portolan', () => {
     );
     expect(checkout.origin.location).toBe('dir:./catalog/services');
     expect(await client.getLocationByEntity('component:default/checkout')).toEqual(items[1]);
+    expect(await client.getLocationByRef(`dir:${LOCATIONS[1]!.target}`)).toEqual(items[1]);
+    const dirs = await client.queryLocations({ query: { type: 'dir' } });
+    expect(dirs).toEqual({ items: [items[1]], totalItems: 1, pageInfo: {} });
+    const streamed = [];
+    for await (const batch of client.streamLocations({ limit: 1 })) streamed.push(...batch);
+    expect(streamed).toEqual(items);
 
     await expect(
       client.addLocation({ type: 'file', target: './catalog/org/teams.yaml' }),

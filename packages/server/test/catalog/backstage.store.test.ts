@@ -3,7 +3,7 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseFilterParams } from '@portolan/core/catalog/backstage/index';
+import { parseFilterParams, parsePredicate } from '@portolan/core/catalog/backstage/index';
 import pino from 'pino';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TEST_DATABASES } from '../../../../test/support/databases.ts';
@@ -64,6 +64,39 @@ describe.each(TEST_DATABASES)('Backstage-style catalog queries on $id', (engine)
         await catalog.queryByFields({ query: { fullText: { term: 'ORDERS', fields: ['metadata.name'] } } }),
       ),
     ).toEqual(['orders-db']);
+  });
+
+  it('answers filter predicates: logic, $in, $exists, $hasPrefix (wildcards literal), $contains', async () => {
+    const match = async (query: unknown) =>
+      names(await catalog.queryByFields({ query: { predicate: parsePredicate(query) } })).sort();
+    expect(await match({ kind: 'component', 'spec.lifecycle': { $in: ['PRODUCTION'] } })).toEqual([
+      'checkout',
+      'checkout-web',
+      'search',
+    ]);
+    expect(
+      await match({ $all: [{ kind: 'component' }, { $not: { 'spec.lifecycle': 'production' } }] }),
+    ).toEqual(['order-events-pipeline']);
+    expect(await match({ kind: 'api', 'metadata.name': { $hasPrefix: 'SEARCH' } })).toEqual([
+      'search-api',
+      'search-graph',
+    ]);
+    // A prefix is text, not a pattern: % and _ match only themselves.
+    expect(await match({ 'metadata.name': { $hasPrefix: '%' } })).toEqual([]);
+    expect(await match({ 'metadata.name': { $hasPrefix: 'checkout_' } })).toEqual([]);
+    expect(await match({ $any: [] })).toEqual([]);
+    expect(await match({ kind: 'component', 'spec.system': { $exists: false } })).toEqual(
+      await match({ $all: [{ kind: 'component' }, { $not: { 'spec.system': { $exists: true } } }] }),
+    );
+    expect(
+      await match({ relations: { $contains: { type: 'ownedBy', targetRef: 'group:default/search' } } }),
+    ).toEqual(
+      names(
+        await catalog.queryByFields({
+          query: { filter: parseFilterParams(['relations.ownedby=group:default/search']) },
+        }),
+      ).sort(),
+    );
   });
 
   it('counts facets and finds entities by uid and their parent Location', async () => {

@@ -1,2 +1,3 @@
 export * from './params.ts';
+export * from './predicate.ts';
 export * from './search.ts';

@@ -1,13 +1,15 @@
 // Backstage's catalog REST API, under the paths and in the shapes `@backstage/catalog-client`
 // uses (its base URL is `<portal>/api/catalog`), next to Portolan's own catalog routes. Read-only
-// except for location writes, which the config must allow (there is no sign-in yet).
+// except for location writes, which the config must allow (and only admins may do).
 import { createHash } from 'node:crypto';
 import {
+  matchesPredicate,
   type OrderField,
   parseFieldsParams,
   parseFilterParams,
   parseOrderFieldParams,
   parseOrderParams,
+  parsePredicate,
   pickFields,
   stringsParam,
 } from '@portolan/core/catalog/backstage/index';
@@ -122,9 +124,8 @@ function sendItems(
   return reply.type('application/json; charset=utf-8').send(wrap(items));
 }
 
-/** What a by-query cursor carries: the whole query, so later pages need only the cursor. */
-interface QueryCursor {
-  f?: string[];
+/** What every by-query cursor carries: the whole query, so later pages need only the cursor. */
+interface PageCursor {
   o?: OrderField[];
   t?: { term: string; fields?: string[] | undefined };
   x?: true;
@@ -133,11 +134,46 @@ interface QueryCursor {
   s: number;
 }
 
+/** GET by-query: the filter parameters. */
+interface QueryCursor extends PageCursor {
+  f?: string[];
+}
+
+/**
+ * POST by-query: the predicate as given (null for none). Its key is "query" and it is plain
+ * base64: the client reads a cursor with `atob` and sends those holding "query" to this route.
+ */
+interface PredicateCursor extends PageCursor {
+  query: unknown;
+}
+
+const encodePredicateCursor = (c: PredicateCursor) => Buffer.from(JSON.stringify(c)).toString('base64');
+function decodePredicateCursor(cursor: string): PredicateCursor {
+  const c = decodeCursor(cursor) as Partial<PredicateCursor>;
+  if (!('query' in c))
+    throw new InputError('cursor is not valid; use nextCursor or prevCursor of a previous page');
+  return c as PredicateCursor;
+}
+
+const predicateQueryBody = z.object({
+  query: z.unknown().optional(),
+  cursor: z.string().optional(),
+  limit: z.number().int().min(0).max(MAX_PAGE).optional(),
+  offset: z.number().int().min(0).optional(),
+  orderBy: z.array(z.object({ field: z.string().min(1), order: z.enum(['asc', 'desc']) })).optional(),
+  fullTextFilter: z
+    .object({ term: z.string().max(200).optional(), fields: z.array(z.string()).optional() })
+    .optional(),
+  fields: z.array(z.string()).optional(),
+  totalItems: z.enum(['include', 'exclude']).optional(),
+});
+
 // Field names are short on purpose, and none is "query": the client decides from that key
 // whether a cursor belongs to its predicate endpoint (POST /entities/by-query).
 const encodeCursor = (c: QueryCursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
 function decodeCursor(cursor: string): QueryCursor {
   try {
+    // Buffer's base64url decoding reads plain base64 too.
     const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as QueryCursor;
     const count = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n >= 0;
     if (count(c.s) && count(c.l)) return c;
@@ -177,6 +213,30 @@ export function backstageCatalogRoutes(app: FastifyInstance, options: BackstageR
   const { catalog, openapi } = options;
   const doc = (method: 'get' | 'post' | 'delete', path: string, summary: string) =>
     openapi.add({ method, path: `/api/catalog${path}`, tag: 'catalog (Backstage API)', summary });
+  /** One page of a by-query answer, with the cursors to the pages around it. */
+  const sendPage = async <C extends PageCursor>(
+    reply: FastifyReply,
+    cursor: C,
+    query: FieldQuery,
+    fields: string[] | undefined,
+    encode: (c: C) => string,
+  ) => {
+    const limit = Math.min(Math.max(cursor.l, 1), MAX_PAGE);
+    const [rows, total] = await Promise.all([
+      catalog.queryByFields({ query, order: cursor.o ?? [], offset: cursor.s, limit: limit + 1 }),
+      cursor.x ? Promise.resolve(0) : catalog.countByFields(query),
+    ]);
+    const pageInfo: { nextCursor?: string; prevCursor?: string } = {};
+    if (rows.length > limit) pageInfo.nextCursor = encode({ ...cursor, s: cursor.s + limit });
+    if (cursor.s > 0) pageInfo.prevCursor = encode({ ...cursor, s: Math.max(0, cursor.s - limit) });
+    return sendItems(
+      reply,
+      rows.slice(0, limit),
+      fields,
+      (items) =>
+        `{"items":[${items.join(',')}],"totalItems":${total},"pageInfo":${JSON.stringify(pageInfo)}}`,
+    );
+  };
   const entityOr404 = async (ref: string) => {
     const stored = await catalog.get(ref);
     if (!stored) throw new NotFoundError(`no entity ${ref} in the catalog`);
@@ -191,6 +251,7 @@ export function backstageCatalogRoutes(app: FastifyInstance, options: BackstageR
     let cursor: QueryCursor;
     if (q.cursor !== undefined) {
       cursor = decodeCursor(q.cursor);
+      if ('query' in cursor) throw new InputError('this cursor is for POST /entities/by-query, not GET');
       if (q.limit !== undefined) cursor.l = q.limit;
     } else {
       const filters = stringsParam(raw.filter, 'filter');
@@ -206,41 +267,64 @@ export function backstageCatalogRoutes(app: FastifyInstance, options: BackstageR
         s: q.offset ?? 0,
       };
     }
-    const limit = Math.min(Math.max(cursor.l, 1), MAX_PAGE);
     const query: FieldQuery = { filter: parseFilterParams(cursor.f), fullText: cursor.t };
-    const [rows, total] = await Promise.all([
-      catalog.queryByFields({ query, order: cursor.o ?? [], offset: cursor.s, limit: limit + 1 }),
-      cursor.x ? Promise.resolve(0) : catalog.countByFields(query),
-    ]);
-    const pageInfo: { nextCursor?: string; prevCursor?: string } = {};
-    if (rows.length > limit) pageInfo.nextCursor = encodeCursor({ ...cursor, s: cursor.s + limit });
-    if (cursor.s > 0) pageInfo.prevCursor = encodeCursor({ ...cursor, s: Math.max(0, cursor.s - limit) });
-    return sendItems(
+    return sendPage(reply, cursor, query, fields, encodeCursor);
+  });
+
+  doc('post', '/entities/by-query', 'Entities matching a filter predicate (`query`), a page at a time');
+  app.post('/api/catalog/entities/by-query', needs('catalog.read'), async (request, reply) => {
+    const body = parseQuery(predicateQueryBody, request.body ?? {});
+    let cursor: PredicateCursor;
+    if (body.cursor !== undefined) {
+      cursor = decodePredicateCursor(body.cursor);
+      if (body.limit !== undefined) cursor.l = body.limit;
+    } else {
+      const orderBy = body.orderBy ?? [];
+      if (orderBy.length > 1) throw new InputError('orderBy takes one field; later ones would be ignored');
+      const term = body.fullTextFilter?.term?.trim();
+      cursor = {
+        query: body.query === undefined ? null : body.query,
+        o: orderBy.map(({ field, order }) => ({ field: field.toLowerCase(), order })),
+        ...(term ? { t: { term, fields: body.fullTextFilter?.fields } } : {}),
+        ...(body.totalItems === 'exclude' ? { x: true as const } : {}),
+        l: body.limit ?? 20,
+        s: body.offset ?? 0,
+      };
+    }
+    const query: FieldQuery = {
+      predicate: cursor.query === null ? undefined : parsePredicate(cursor.query),
+      fullText: cursor.t,
+    };
+    return sendPage(
       reply,
-      rows.slice(0, limit),
-      fields,
-      (items) =>
-        `{"items":[${items.join(',')}],"totalItems":${total},"pageInfo":${JSON.stringify(pageInfo)}}`,
+      cursor,
+      query,
+      body.fields && parseFieldsParams(body.fields),
+      encodePredicateCursor,
     );
   });
 
   doc('post', '/entities/by-refs', 'Entities by ref, in the order asked, null where there is none');
   app.post('/api/catalog/entities/by-refs', needs('catalog.read'), async (request, reply) => {
     const body = parseQuery(
-      z.object({ entityRefs: z.array(z.string()).max(10_000), fields: z.array(z.string()).optional() }),
+      z.object({
+        entityRefs: z.array(z.string()).max(10_000),
+        fields: z.array(z.string()).optional(),
+        query: z.unknown().optional(),
+      }),
       request.body ?? {},
     );
-    if ((body as { query?: unknown }).query !== undefined) {
-      throw new InputError('predicate queries are not supported; use the filter query parameter');
-    }
     const refs = body.entityRefs.map(normaliseRef);
     const filter = parseFilterParams(
       stringsParam((request.query as Record<string, unknown>).filter, 'filter'),
     );
+    const predicate = body.query === undefined ? undefined : parsePredicate(body.query);
     const found = new Map<string, string>();
     const wanted = [...new Set(refs.filter((r): r is string => r !== null))];
     for (let i = 0; i < wanted.length; i += 500) {
-      const rows = await catalog.queryByFields({ query: { filter, refs: wanted.slice(i, i + 500) } });
+      const rows = await catalog.queryByFields({
+        query: { filter, predicate, refs: wanted.slice(i, i + 500) },
+      });
       for (const row of rows) found.set(row.ref, row.api);
     }
     const fields = parseFieldsParams(body.fields);
@@ -304,6 +388,16 @@ export function backstageCatalogRoutes(app: FastifyInstance, options: BackstageR
     return {
       facets: await catalog.facets({ filter: parseFilterParams(stringsParam(raw.filter, 'filter')) }, facets),
     };
+  });
+
+  doc('post', '/entity-facets', 'Facets of the entities matching a filter predicate (`query`)');
+  app.post('/api/catalog/entity-facets', needs('catalog.read'), async (request) => {
+    const body = parseQuery(
+      z.object({ facets: z.array(z.string()).min(1).max(50), query: z.unknown().optional() }),
+      request.body ?? {},
+    );
+    const predicate = body.query === undefined ? undefined : parsePredicate(body.query);
+    return { facets: await catalog.facets({ predicate }, body.facets) };
   });
 
   doc('post', '/validate-entity', 'Whether an entity would be accepted; 400 with its errors if not');
@@ -371,6 +465,41 @@ function registerLocationRoutes(
   app.get('/api/catalog/locations', needs('catalog.read'), async () =>
     (await all()).every.map((l) => ({ data: apiLocation(l) })),
   );
+
+  doc(
+    'post',
+    '/locations/by-query',
+    'Locations matching a filter predicate (`query`) on id, type and target',
+  );
+  app.post('/api/catalog/locations/by-query', needs('catalog.read'), async (request) => {
+    const body = parseQuery(
+      z.object({
+        query: z.unknown().optional(),
+        cursor: z.string().optional(),
+        limit: z.number().int().min(1).max(MAX_PAGE).optional(),
+      }),
+      request.body ?? {},
+    );
+    const cursor: PredicateCursor = body.cursor
+      ? decodePredicateCursor(body.cursor)
+      : { query: body.query ?? null, l: body.limit ?? 20, s: 0 };
+    if (body.cursor && body.limit !== undefined) cursor.l = body.limit;
+    const predicate = cursor.query === null ? undefined : parsePredicate(cursor.query);
+    const matching = (await all()).every.map(apiLocation).filter((l) => {
+      if (!predicate) return true;
+      const rows = new Map(
+        Object.entries(l).map(([k, v]) => [k.toLowerCase(), new Set([String(v).toLowerCase()])]),
+      );
+      return matchesPredicate(predicate, rows);
+    });
+    const page = matching.slice(cursor.s, cursor.s + cursor.l);
+    const more = cursor.s + cursor.l < matching.length;
+    return {
+      items: page,
+      totalItems: matching.length,
+      pageInfo: more ? { nextCursor: encodePredicateCursor({ ...cursor, s: cursor.s + cursor.l }) } : {},
+    };
+  });
 
   doc('get', '/locations/{id}', 'One location');
   app.get<{ Params: { id: string } }>(

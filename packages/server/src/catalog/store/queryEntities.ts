@@ -36,9 +36,14 @@ function decodeCursor(cursor: string): string {
   throw new InputError('cursor is not valid; use the nextCursor value of a previous page');
 }
 
-/** Escapes LIKE wildcards so user text matches literally. */
+/** Escapes LIKE wildcards (with `escape '\\'`) so user text matches literally. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** A LIKE pattern for text anywhere in a value. */
 export function likeTerm(term: string): string {
-  return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return `%${escapeLike(term)}%`;
 }
 
 interface PageQuery {

@@ -1,10 +1,16 @@
 // Queries over catalog_fields, the flattened (key, value) rows of every entity: what Backstage's
 // catalog API filters, orders, facets and full-text searches on.
-import type { FieldCondition, FilterQuery, OrderField } from '@portolan/core/catalog/backstage/index';
-import { type ExpressionBuilder, sql } from 'kysely';
+import {
+  bothPredicates,
+  type FilterQuery,
+  filterToPredicate,
+  type OrderField,
+  type Predicate,
+} from '@portolan/core/catalog/backstage/index';
+import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import type { Tables } from '../../db/tables.ts';
-import { likeTerm } from './queryEntities.ts';
+import { escapeLike, likeTerm } from './queryEntities.ts';
 
 export interface FieldQuery {
   /** Any of the outer entries, all of the inner conditions. */
@@ -13,16 +19,25 @@ export interface FieldQuery {
   fullText?: { term: string; fields?: string[] | undefined } | undefined;
   /** Only these refs (by-refs). */
   refs?: string[] | undefined;
+  /** A filter predicate (the POST routes' `query`), as well as `filter` when both are given. */
+  predicate?: Predicate | undefined;
 }
 
 type Eb = ExpressionBuilder<Tables & { e: Tables['catalog_entities'] }, 'e'>;
 
-const refsWith = (eb: Eb, c: FieldCondition) => {
-  let rows = eb.selectFrom('catalog_fields as f').select('f.ref').where('f.key', '=', c.key);
-  rows =
-    c.exists || !c.values ? rows.where('f.value', 'is not', null) : rows.where('f.value', 'in', c.values);
+/** A predicate as SQL over catalog_fields: each leaf is "the entity has a row with this key and…". */
+function compile(eb: Eb, p: Predicate): Expression<SqlBool> {
+  if ('all' in p) return p.all.length > 0 ? eb.and(p.all.map((q) => compile(eb, q))) : sql<SqlBool>`1 = 1`;
+  if ('any' in p) return p.any.length > 0 ? eb.or(p.any.map((q) => compile(eb, q))) : sql<SqlBool>`1 = 0`;
+  if ('not' in p) return eb.not(compile(eb, p.not));
+  if ('values' in p && p.values.length === 0) return sql<SqlBool>`1 = 0`;
+  let rows = eb.selectFrom('catalog_fields as f').select('f.ref').where('f.key', '=', p.key);
+  if ('exists' in p) rows = rows.where('f.value', 'is not', null);
+  else if ('prefix' in p)
+    rows = rows.where(sql<SqlBool>`f.value like ${`${escapeLike(p.prefix)}%`} escape '\\'`);
+  else rows = rows.where('f.value', 'in', p.values);
   return eb('e.ref', 'in', rows);
-};
+}
 
 /** The entities a query matches, as `catalog_entities as e`, ready for more clauses. */
 export function matchingEntities(db: Database, q: FieldQuery) {
@@ -31,10 +46,8 @@ export function matchingEntities(db: Database, q: FieldQuery) {
     const refs = q.refs;
     query = query.where('e.ref', 'in', refs.length > 0 ? refs : ['']);
   }
-  if (q.filter) {
-    const filter = q.filter;
-    query = query.where((eb) => eb.or(filter.map((all) => eb.and(all.map((c) => refsWith(eb, c))))));
-  }
+  const predicate = bothPredicates(q.filter && filterToPredicate(q.filter), q.predicate);
+  if (predicate) query = query.where((eb) => compile(eb, predicate));
   const term = q.fullText?.term.trim().toLowerCase();
   if (term) {
     const fields = q.fullText?.fields?.map((f) => f.toLowerCase());
@@ -116,7 +129,7 @@ export async function queryFacets({
     .where('f.key', 'in', keys)
     .where('f.original_value', 'is not', null)
     .groupBy(['f.key', 'f.original_value']);
-  if (query.filter || query.fullText || query.refs) {
+  if (query.filter || query.predicate || query.fullText || query.refs) {
     rows = rows.where('f.ref', 'in', matchingEntities(db, query).select('e.ref'));
   }
   const counted = await rows.execute();
