@@ -81,13 +81,22 @@ export function limitedRole(reader: V1ClusterRole): V1ClusterRole {
   };
 }
 
-function readerRbac(): { role: V1ClusterRole; binding: V1ClusterRoleBinding } {
-  const docs = loadAllYaml(readFileSync(READER_ROLE_FILE, 'utf8')) as Array<{ kind?: string }>;
-  const role = docs.find((d) => d.kind === 'ClusterRole') as V1ClusterRole | undefined;
-  const binding = docs.find((d) => d.kind === 'ClusterRoleBinding') as V1ClusterRoleBinding | undefined;
-  if (!role || !binding)
-    throw new Error(`${READER_ROLE_FILE} must hold a ClusterRole and a ClusterRoleBinding`);
-  return { role, binding };
+type Rbac = { role: V1ClusterRole; binding: V1ClusterRoleBinding };
+
+/** The reader role and its binding, and the access-review role (per-user identity) and its binding. */
+export function readerRbac(): { reader: Rbac; accessReview: Rbac } {
+  const docs = loadAllYaml(readFileSync(READER_ROLE_FILE, 'utf8')) as Array<{
+    kind?: string;
+    metadata?: { name?: string };
+  }>;
+  const pair = (name: string): Rbac => {
+    const role = docs.find((d) => d.kind === 'ClusterRole' && d.metadata?.name === name);
+    const binding = docs.find((d) => d.kind === 'ClusterRoleBinding' && d.metadata?.name === name);
+    if (!role || !binding)
+      throw new Error(`${READER_ROLE_FILE} must hold a ClusterRole and a ClusterRoleBinding named ${name}`);
+    return { role: role as V1ClusterRole, binding: binding as V1ClusterRoleBinding };
+  };
+  return { reader: pair('portolan-reader'), accessReview: pair('portolan-access-review') };
 }
 
 const isReady = (node: V1Node) =>
@@ -102,9 +111,13 @@ export async function prepareCluster(kubeconfigPath: string, cluster: string): P
 
   for (let i = 0; i < NODES_PER_CLUSTER; i++) await core.createNode({ body: fakeNode(cluster, i) });
 
-  const { role, binding } = readerRbac();
-  await rbac.createClusterRole({ body: role });
-  await rbac.createClusterRoleBinding({ body: binding });
+  const { reader, accessReview } = readerRbac();
+  const { role } = reader;
+  // The fleet's `portolan` user may also ask SubjectAccessReviews, for the per-user identity tests.
+  for (const { role: r, binding: b } of [reader, accessReview]) {
+    await rbac.createClusterRole({ body: r });
+    await rbac.createClusterRoleBinding({ body: b });
+  }
   const limited = limitedRole(role);
   await rbac.createClusterRole({ body: limited });
   await rbac.createClusterRoleBinding({

@@ -1,6 +1,7 @@
 // The kubeconfig a running fleet hands to tests and to Portolan: per cluster, four contexts.
 //   <cluster>                   admin (group system:masters)
-//   <cluster>-portolan          user `portolan`, bound to ClusterRole portolan-reader
+//   <cluster>-portolan          user `portolan`, bound to ClusterRoles portolan-reader and
+//                               portolan-access-review
 //                               (deploy/kubernetes/portolan-reader.yaml)
 //   <cluster>-portolan-limited  user `portolan-limited`: the same role minus horizontalpodautoscalers
 //   <cluster>-badtoken          a token the apiserver does not know (every request is 401)

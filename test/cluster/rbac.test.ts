@@ -3,10 +3,11 @@
 import { readFileSync } from 'node:fs';
 import { loadAllYaml, type V1ClusterRole } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { limitedRole, READER_ROLE_FILE } from './cluster-setup.ts';
+import { limitedRole, READER_ROLE_FILE, readerRbac } from './cluster-setup.ts';
 
 const docs = loadAllYaml(readFileSync(READER_ROLE_FILE, 'utf8')) as Array<{ kind: string }>;
 const role = docs.find((d) => d.kind === 'ClusterRole') as V1ClusterRole;
+const { reader, accessReview } = readerRbac();
 const granted = (r: V1ClusterRole) =>
   (r.rules ?? []).flatMap((rule) =>
     (rule.apiGroups ?? []).flatMap((group) => (rule.resources ?? []).map((res) => `${group}/${res}`)),
@@ -42,6 +43,19 @@ describe('portolan-reader ClusterRole', () => {
       ].sort(),
     );
     expect(granted(role).some((g) => /secrets|configmaps|\*/.test(g))).toBe(false);
+  });
+
+  it('is the first ClusterRole of the file, the one the fleet binds to its portolan user', () => {
+    expect(reader.role).toEqual(role);
+  });
+
+  it('asks SubjectAccessReviews through a separate role that may only create them', () => {
+    // Needed only with per-user Kubernetes identity; kept apart so the reader stays read-only.
+    expect(accessReview.role.rules).toEqual([
+      { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+    ]);
+    expect(accessReview.binding.roleRef.name).toBe(accessReview.role.metadata?.name);
+    expect(accessReview.binding.subjects).toEqual(reader.binding.subjects);
   });
 
   it('has a limited variant for RBAC tests that lacks only horizontalpodautoscalers', () => {

@@ -150,6 +150,25 @@ describe('the Helm chart', () => {
     expect(role.rules).toEqual(reader.rules);
   });
 
+  it('lets the portal ask SubjectAccessReviews only when per-user Kubernetes identity is on', () => {
+    const isReview = (o: Manifest) => o.metadata.name.endsWith('-access-review');
+    expect(template().objects.filter(isReview)).toEqual([]);
+    const on = template('config.auth.kubernetes.identity=subjectAccessReview').objects.filter(isReview);
+    expect(on.map((o) => o.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding']);
+    const [role, binding] = ['ClusterRole', 'ClusterRoleBinding'].map((k) => on.find((o) => o.kind === k)!);
+    const docs = readFileSync(join(root, 'deploy', 'kubernetes', 'portolan-reader.yaml'), 'utf8').split(
+      '\n---\n',
+    );
+    const own = docs
+      .map((d) => parseYaml(d) as Manifest & { rules?: unknown })
+      .find((d) => d.kind === 'ClusterRole' && d.metadata.name === 'portolan-access-review');
+    expect(role!.rules).toEqual(own?.rules);
+    expect(binding).toMatchObject({
+      roleRef: { kind: 'ClusterRole', name: role!.metadata.name },
+      subjects: [{ kind: 'ServiceAccount', namespace }],
+    });
+  });
+
   it('refuses several replicas on SQLite, and renders a ServiceMonitor when asked', () => {
     const sqlite = helm(['template', 'portolan', chart, '--set', 'database.client=sqlite']);
     expect(sqlite.status).not.toBe(0);

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { writeChecks } from '@portolan/core/auth/kubernetes';
 import { DEFAULT_POLICY, type PolicySettings } from '@portolan/core/auth/policy';
 import { normalizeRef } from '@portolan/core/catalog/ref';
 import { InputError, UnavailableError } from '@portolan/core/errors';
@@ -9,6 +10,8 @@ import type { FastifyInstance as App, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AuthConfig } from './auth/config.ts';
 import { Guard, type GuardMode } from './auth/guard.ts';
+import { KubernetesAccess } from './auth/kubernetes/access.ts';
+import { requireAccess } from './auth/kubernetes/http.ts';
 import { oidcRoutes, SIGN_IN_PATH } from './auth/oidc.ts';
 import { needs } from './auth/permission.ts';
 import { serviceResources } from './auth/resource.ts';
@@ -260,6 +263,7 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
       bus,
     });
     opened.push(() => guard.close());
+    const kubeAccess = kubernetesAccess(config, kubernetes, catalog, logger);
     const access = {
       guard,
       db,
@@ -281,21 +285,49 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
         : []),
       ...(kubernetes && resolver && health && deploys && history && usage
         ? ([
-            (a, openapi) => healthRoutes(a, openapi, { health }),
+            (a, openapi) =>
+              healthRoutes(a, openapi, {
+                health,
+                ...(kubeAccess
+                  ? {
+                      access: {
+                        access: kubeAccess,
+                        objectsOf: async (ref: string) =>
+                          kubernetes.objectsFor((await resolver.resolve(ref)).locator),
+                      },
+                    }
+                  : {}),
+              }),
             (a, openapi) => scalingRoutes(a, openapi, { history, resolver }),
-            (a, openapi) => objectRoutes(a, openapi, { engine: kubernetes, resolver }),
+            (a, openapi) =>
+              objectRoutes(a, openapi, {
+                engine: kubernetes,
+                resolver,
+                ...(kubeAccess ? { access: kubeAccess } : {}),
+              }),
             (a, openapi) => usageRoutes(a, openapi, { metrics: usage, resolver }),
             (a, openapi) =>
               kubernetesRoutes(a, openapi, {
                 engine: kubernetes,
                 resolver,
                 streamExtras: health.streamExtras,
+                ...(kubeAccess ? { access: kubeAccess } : {}),
               }),
             (a, openapi) =>
               deployRoutes(a, openapi, {
                 deploys,
                 guard,
                 heartbeatMs: kubernetes.config.heartbeatSeconds * 1000,
+                ...(kubeAccess
+                  ? {
+                      checkWrite: async (request, ref, clusters) => {
+                        const { locator } = await resolver.resolve(ref);
+                        const objects = kubernetes.objectsFor(locator);
+                        const checks = writeChecks(objects, clusters ? { clusters } : {});
+                        await requireAccess(kubeAccess, request, checks, locator.ref);
+                      },
+                    }
+                  : {}),
               }),
           ] satisfies RouteGroup[])
         : [withoutKubernetes]),
@@ -385,6 +417,29 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
 }
 
 const DEPLOY_CHANGED = 'deploy.changed';
+
+/** Per-user Kubernetes identity, when the config turns it on (and there are clusters). */
+function kubernetesAccess(
+  config: PortolanConfig,
+  kubernetes: KubernetesEngine | undefined,
+  catalog: CatalogService,
+  logger: Logger,
+): KubernetesAccess | undefined {
+  const settings = config.auth?.kubernetes;
+  if (!kubernetes || settings?.identity !== 'subjectAccessReview') return undefined;
+  const entities = storedServiceCatalog(catalog);
+  return new KubernetesAccess({
+    settings,
+    review: (cluster, review) => kubernetes.reviewAccess(cluster, review),
+    emailOf: async (ref) => {
+      const profile = (await entities.getEntity(ref))?.spec?.profile as { email?: unknown } | undefined;
+      return typeof profile?.email === 'string' ? profile.email : undefined;
+    },
+    ttlMs: settings.cacheSeconds * 1000,
+    maxEntries: settings.cacheSize,
+    logger,
+  });
+}
 
 /** Listens, turning the usual socket errors into a sentence that says what to change. */
 async function listen(app: App, host: string, port: number): Promise<string> {

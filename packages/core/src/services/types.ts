@@ -37,6 +37,9 @@ export interface ViewError {
   type: string;
   message: string;
   kind?: WatchedKind;
+  /** Set on a per-user Kubernetes identity's denial: where, and what was not allowed (`list pods`). */
+  namespace?: string;
+  permission?: string;
 }
 
 export interface ContainerView {

@@ -36,6 +36,29 @@ export const authConfigSchema = z
       .positive()
       .max(24 * 30)
       .default(12),
+    /**
+     * Per-user Kubernetes identity. `off` (default): every signed-in reader sees what Portolan's
+     * own identity sees, as the permission table allows. `subjectAccessReview`: each cluster is
+     * asked (as Portolan) whether the user may read or change what a request touches; what they
+     * may not is left out and named, and a write they may not do is refused before any change.
+     */
+    kubernetes: z
+      .object({
+        identity: z.enum(['off', 'subjectAccessReview']).default('off'),
+        /** The Kubernetes user name: the catalog User's `email` (spec.profile.email) or its `name`. */
+        username: z.enum(['email', 'name']).default('email'),
+        /** Put before the user name, as the cluster's authenticator does (e.g. `oidc:`). */
+        usernamePrefix: z.string().max(100).default(''),
+        /** The user's catalog groups (and the groups above them) as Kubernetes groups, or `none`. */
+        groups: z.enum(['catalog', 'none']).default('catalog'),
+        groupPrefix: z.string().max(100).default(''),
+        /** How long a cluster's answer is used; streams re-check this often. */
+        cacheSeconds: z.number().int().min(1).max(600).default(30),
+        /** Answers kept at most (least recently used go first). */
+        cacheSize: z.number().int().min(100).max(1_000_000).default(10_000),
+      })
+      .strict()
+      .optional(),
     /** The longest life a personal API token may be given. */
     tokenMaxDays: z.number().int().min(1).max(3650).default(365),
   })

@@ -3,7 +3,7 @@
 // deployment is checked against that deployment's service (auth.ts says which permission).
 import { strategySchema } from '@portolan/core/deploy/index';
 import { NotFoundError } from '@portolan/core/errors';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type Guard, subjectLabel } from '../auth/guard.ts';
 import { needs } from '../auth/permission.ts';
@@ -20,6 +20,11 @@ export interface DeployRoutesOptions {
   heartbeatMs?: number;
   /** How often a stream looks for new events (they may come from another replica). */
   streamPollMs?: number;
+  /**
+   * Per-user Kubernetes identity: refuses (403) a change to a service's workloads, in the given
+   * clusters or all of them, that the user's own RBAC does not allow. Absent when off.
+   */
+  checkWrite?: (request: FastifyRequest, service: string, clusters?: readonly string[]) => Promise<void>;
 }
 
 const name = z.string().min(1).max(253);
@@ -63,6 +68,7 @@ const teamsQuery = metricsQuery.pick({ since: true, until: true });
 const accessQuery = z.object({ service: z.string().min(1).max(400).optional() });
 const ACTIONS: DeploymentAction[] = ['pause', 'resume', 'approve', 'cancel', 'rollback'];
 const WEEK = 7 * 86_400_000;
+const WRITING_ACTIONS: ReadonlySet<DeploymentAction> = new Set(['resume', 'approve', 'rollback']);
 
 export function deployRoutes(
   app: FastifyInstance,
@@ -96,6 +102,8 @@ export function deployRoutes(
     async (request, reply) => {
       const actor = subjectLabel(request.subject);
       const body = parseQuery(requestBody, request.body ?? {});
+      // Before anything is recorded or planned: a refused deploy changes no cluster.
+      await opts.checkWrite?.(request, request.params.ref, body.clusters);
       const key = request.headers['idempotency-key'];
       const idempotencyKey =
         typeof key === 'string' && key !== '' ? parseQuery(z.string().max(200), key) : undefined;
@@ -211,6 +219,8 @@ export function deployRoutes(
         });
         await guard.check(request, ACTION_PERMISSION[action], found?.service ?? { type: 'service', ref: id });
         if (!found) await deploys.get(id);
+        // Actions that make the executor change clusters again need the user's write access there.
+        if (WRITING_ACTIONS.has(action)) await opts.checkWrite?.(request, found!.service);
         const actor = subjectLabel(request.subject);
         const body = parseQuery(actionBody, request.body ?? undefined);
         return deploys.act(id, action, actor, body?.reason);

@@ -1,10 +1,15 @@
 // HTTP routes of health: a service's findings and autoscaling, the fleet's findings filtered by
 // owner, system, cluster and severity, and the fleet summary. Every string a finding carries
 // from a cluster goes out as JSON data, never markup.
+
+import type { ClusterObject } from '@portolan/core';
+import { allowedFindings, readChecks, VIEW_KINDS } from '@portolan/core/auth/kubernetes';
 import { InputError } from '@portolan/core/errors';
-import { RULE_IDS } from '@portolan/core/health/index';
+import { RULE_IDS, summarizeFindings } from '@portolan/core/health/index';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { KubernetesAccess } from '../auth/kubernetes/access.ts';
+import { deniedList } from '../auth/kubernetes/http.ts';
 import { needs } from '../auth/permission.ts';
 import type { OpenApiRegistry } from '../http/openapi.ts';
 import { listParam, parseQuery, refsParam } from '../http/query.ts';
@@ -76,7 +81,14 @@ export function toFleetFilter(q: {
 export function healthRoutes(
   app: FastifyInstance,
   openapi: OpenApiRegistry,
-  { health }: { health: HealthService },
+  {
+    health,
+    access,
+  }: {
+    health: HealthService;
+    /** Per-user Kubernetes identity: a service's findings keep only what its user may read. */
+    access?: { access: KubernetesAccess; objectsOf(ref: string): Promise<ClusterObject[]> };
+  },
 ): void {
   openapi.add({
     method: 'get',
@@ -130,7 +142,28 @@ export function healthRoutes(
     needs('service.read', 'ref'),
     async (request) => {
       const q = parseQuery(serviceQuery, request.query);
-      return health.serviceFindings(request.params.ref, { logs: q.logs });
+      const all = await health.serviceFindings(request.params.ref, { logs: q.logs });
+      if (!access?.access.applies(request.subject)) return all;
+      const objects = await access.objectsOf(request.params.ref);
+      const checks = [
+        ...readChecks(objects, VIEW_KINDS),
+        ...readChecks(objects, ['Event']),
+        ...readChecks(objects, ['Pod'], 'get').map((c) => ({ ...c, subresource: 'log', kind: undefined })),
+      ].map(({ kind, ...c }) => (kind ? { ...c, kind } : c));
+      const denials = await access.access.denials(request.subject, checks);
+      if (denials.empty) return all;
+      const denied = (cluster: string, namespace: string, subresource?: string) =>
+        denials.list.some(
+          (d) =>
+            d.cluster === cluster &&
+            d.namespace === namespace &&
+            (subresource ? d.subresource === subresource : d.resource === 'events' && !d.subresource),
+        );
+      const findings = allowedFindings(all.findings, denials, {
+        events: (cluster, namespace) => !denied(cluster, namespace),
+        logs: (cluster, namespace) => !denied(cluster, namespace, 'log'),
+      });
+      return { ...all, summary: summarizeFindings(findings), findings, denied: deniedList(denials) };
     },
   );
 

@@ -91,7 +91,31 @@ export interface ClusterClient extends WorkloadClient {
    * installed); a KubeApiError with status 404 when the cluster serves no metrics API.
    */
   podMetrics(signal?: AbortSignal): Promise<PodMetrics[]>;
+  /**
+   * Ask the cluster whether someone else may do something (a SubjectAccessReview of
+   * authorization.k8s.io/v1, sent as this client's identity). Optional: the simulated fleet has no
+   * authorizer, and per-user Kubernetes identity cannot be turned on against it.
+   */
+  reviewAccess?(review: AccessReview, signal?: AbortSignal): Promise<AccessReviewResult>;
   close(): Promise<void>;
+}
+
+/** Who asks to do what, as a SubjectAccessReview's spec names it. */
+export interface AccessReview {
+  user: string;
+  groups: readonly string[];
+  verb: string;
+  group: string;
+  resource: string;
+  subresource?: string;
+  namespace?: string;
+  name?: string;
+}
+
+export interface AccessReviewResult {
+  allowed: boolean;
+  /** The authorizer's explanation, when it gives one. */
+  reason?: string;
 }
 
 /** The metrics API's path for every pod of the cluster. */
@@ -197,7 +221,7 @@ export class KubeConfigClient implements ClusterClient {
     query: Record<string, string | undefined>,
     signal?: AbortSignal,
     retried = false,
-    write?: { method: 'PATCH'; contentType: string; body: string },
+    write?: { method: 'PATCH' | 'POST'; contentType: string; body: string },
   ): Promise<Awaited<ReturnType<typeof fetch>>> {
     const url = new URL(this.#server + path);
     for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
@@ -246,6 +270,34 @@ export class KubeConfigClient implements ClusterClient {
     });
     if (!res.ok) throw await errorFromResponse(res);
     return (await res.json()) as KubeObject;
+  }
+
+  async reviewAccess(review: AccessReview, signal?: AbortSignal): Promise<AccessReviewResult> {
+    const { user, groups, verb, group, resource, subresource, namespace, name } = review;
+    const body = {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      spec: {
+        user,
+        groups,
+        resourceAttributes: {
+          verb,
+          group,
+          resource,
+          ...(subresource ? { subresource } : {}),
+          ...(namespace ? { namespace } : {}),
+          ...(name ? { name } : {}),
+        },
+      },
+    };
+    const res = await this.#request('/apis/authorization.k8s.io/v1/subjectaccessreviews', {}, signal, false, {
+      method: 'POST',
+      contentType: 'application/json',
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw await errorFromResponse(res);
+    const status = ((await res.json()) as { status?: { allowed?: boolean; reason?: string } }).status;
+    return { allowed: status?.allowed === true, ...(status?.reason ? { reason: status.reason } : {}) };
   }
 
   async list(kind: KindInfo, options: ListOptions): Promise<ListPage> {

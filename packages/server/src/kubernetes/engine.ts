@@ -3,6 +3,7 @@
 // of its objects (or its clusters' state) changed, coalesced over a short window.
 
 import type { ClusterObject, WatchedKind } from '@portolan/core';
+import { NotFoundError, UnavailableError } from '@portolan/core/errors';
 import { isWorkloadKind } from '@portolan/core/k8s/workloads';
 import {
   type CatalogEntity,
@@ -13,7 +14,12 @@ import {
   type ServiceView,
 } from '@portolan/core/services/index';
 import type { Logger } from '../log.ts';
-import { type ClusterClient, KubeConfigClient } from './client.ts';
+import {
+  type AccessReview,
+  type AccessReviewResult,
+  type ClusterClient,
+  KubeConfigClient,
+} from './client.ts';
 import { type ClusterSet, ClusterWatcher } from './cluster.ts';
 import { type ClusterSpec, resolveClusters } from './clusters.ts';
 import { type KubernetesConfig, type KubernetesConfigInput, kubernetesConfigSchema } from './config.ts';
@@ -280,6 +286,18 @@ export class KubernetesEngine {
   #onState(_cluster: string) {
     this.#views.markAllDirty();
     for (const l of this.#stateListeners) l();
+  }
+
+  /**
+   * Ask a cluster, as Portolan's own identity there, whether a user may do something (per-user
+   * Kubernetes identity); the cluster answers, nothing is cached here.
+   */
+  reviewAccess(cluster: string, review: AccessReview): Promise<AccessReviewResult> {
+    const client = this.#watchers.get(cluster)?.watcher.client;
+    if (!client) throw new NotFoundError(`no cluster named ${cluster}`, { cluster });
+    if (!client.reviewAccess)
+      throw new UnavailableError(`cluster ${cluster} cannot be asked SubjectAccessReviews`, { cluster });
+    return client.reviewAccess(review, AbortSignal.timeout(10_000));
   }
 
   /** Recent events of a service across clusters, newest first. */

@@ -2,17 +2,20 @@
 // text or SSE. Every label, annotation and log line is data: it goes out as JSON or text/plain
 // with nosniff, never inside HTML.
 import { Readable } from 'node:stream';
+import { type AccessCheck, type AccessDenials, checkForKind } from '@portolan/core/auth/kubernetes';
 import { entityRef } from '@portolan/core/catalog/ref';
 import { locateService, type ServiceLocator, suggestCatalogInfo } from '@portolan/core/services/index';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { KubernetesAccess } from '../auth/kubernetes/access.ts';
+import { deniedList, readDenials, requireAccess } from '../auth/kubernetes/http.ts';
 import { needs } from '../auth/permission.ts';
 import type { OpenApiRegistry } from '../http/openapi.ts';
 import { parseQuery } from '../http/query.ts';
 import { openSse, wantsSse } from '../http/sse.ts';
 import type { ServiceResolver } from '../services/resolver.ts';
 import type { KubernetesConfigInput } from './config.ts';
-import type { KubernetesEngine } from './engine.ts';
+import type { KubernetesEngine, ViewOptions } from './engine.ts';
 import { splitLines } from './logs.ts';
 import { patchingListener } from './stream.ts';
 
@@ -23,6 +26,8 @@ export interface KubernetesRoutesOptions {
   loadConfig?: () => Promise<KubernetesConfigInput>;
   /** More events on a service's stream (health findings): called when it opens, returns its unsubscribe. */
   streamExtras?: (locator: ServiceLocator, send: (event: string, data: unknown) => void) => () => void;
+  /** Per-user Kubernetes identity (auth.kubernetes.identity: subjectAccessReview); absent when off. */
+  access?: KubernetesAccess;
 }
 
 const bool = z
@@ -68,7 +73,9 @@ export function kubernetesRoutes(
   openapi: OpenApiRegistry,
   opts: KubernetesRoutesOptions,
 ): void {
-  const { engine, resolver } = opts;
+  const { engine, resolver, access } = opts;
+  const viewDenials = (request: FastifyRequest, locator: ServiceLocator) =>
+    readDenials(access, request, engine.objectsFor(locator));
   const heartbeatMs = () => engine.config.heartbeatSeconds * 1000;
   const locatorFor = async (ref: string) => (await resolver.resolve(ref)).locator;
   const doc = (
@@ -131,8 +138,9 @@ export function kubernetesRoutes(
     '/api/services/:ref/kubernetes',
     needs('service.read', 'ref'),
     async (request, reply) => {
-      const options = viewOptions(request.query);
-      const json = engine.viewJson(await locatorFor(request.params.ref), options);
+      const locator = await locatorFor(request.params.ref);
+      const denials = await viewDenials(request, locator);
+      const json = engine.viewJson(locator, { ...viewOptions(request.query), denials });
       return reply.type('application/json; charset=utf-8').send(json);
     },
   );
@@ -151,8 +159,11 @@ export function kubernetesRoutes(
     '/api/services/:ref/kubernetes/stream',
     needs('service.read', 'ref'),
     async (request, reply) => {
-      const options = viewOptions(request.query);
       const locator = await locatorFor(request.params.ref);
+      let options: ViewOptions = {
+        ...viewOptions(request.query),
+        denials: await viewDenials(request, locator),
+      };
       const listener = patchingListener((event, data) => sse.send(event, data));
       // A client that fell behind lost patches: when it catches up it gets the view whole again.
       const sse = openSse(request, reply, heartbeatMs(), {
@@ -162,8 +173,23 @@ export function kubernetesRoutes(
           listener(engine.view(locator, options));
         },
       });
-      const unsubscribe = engine.subscribe(locator, listener, options);
-      sse.onClose(unsubscribe);
+      let unsubscribe = engine.subscribe(locator, listener, options);
+      sse.onClose(() => unsubscribe());
+      if (access?.applies(request.subject)) {
+        // The user's access is asked again as its answers expire: a view they lost the right to
+        // read leaves the stream (as a patch), one they gained joins it.
+        const timer = setInterval(() => {
+          void viewDenials(request, locator).then((denials) => {
+            if (denials.key === (options.denials as AccessDenials).key || sse.closed) return;
+            options = { ...options, denials };
+            const previous = unsubscribe;
+            unsubscribe = engine.subscribe(locator, listener, options);
+            previous();
+          });
+        }, access.ttlMs);
+        timer.unref?.();
+        sse.onClose(() => clearInterval(timer));
+      }
       if (opts.streamExtras) sse.onClose(opts.streamExtras(locator, sse.send));
     },
   );
@@ -177,8 +203,14 @@ export function kubernetesRoutes(
     needs('service.logs', 'ref'),
     async (request) => {
       const q = parseQuery(eventsQuery, request.query);
-      const items = engine.events(await locatorFor(request.params.ref), q.limit);
-      return { items };
+      const locator = await locatorFor(request.params.ref);
+      const denials = await readDenials(access, request, engine.objectsFor(locator), ['Event']);
+      if (denials.empty) return { items: engine.events(locator, q.limit) };
+      const items = engine
+        .events(locator, Number.MAX_SAFE_INTEGER)
+        .filter((e) => denials.allows(e.cluster, 'Event', e.namespace))
+        .slice(0, q.limit);
+      return { items, denied: deniedList(denials) };
     },
   );
 
@@ -197,6 +229,7 @@ export function kubernetesRoutes(
     async (request, reply) => {
       const q = parseQuery(logsQuery, request.query);
       const locator = await locatorFor(request.params.ref);
+      await requireAccess(access, request, logChecks(locator, q), locator.ref);
       const controller = new AbortController();
       request.raw.on('close', () => controller.abort());
       const sse = wantsSse(request, q.format);
@@ -278,6 +311,27 @@ export function kubernetesRoutes(
       })();
     },
   );
+
+  /** The pods/log reads a log request needs: its pod's namespace, or every namespace of its workload. */
+  function logChecks(
+    locator: ServiceLocator,
+    q: { cluster?: string | undefined; namespace?: string | undefined; workload?: string | undefined },
+  ): AccessCheck[] {
+    if (!access) return [];
+    const logOf = (cluster: string, namespace: string): AccessCheck => ({
+      ...checkForKind(cluster, 'get', 'Pod', namespace),
+      subresource: 'log',
+    });
+    if (q.workload === undefined) return [logOf(q.cluster!, q.namespace!)];
+    const [kind, name] = q.workload.split('/');
+    const seen = new Map<string, AccessCheck>();
+    for (const o of engine.objectsFor(locator)) {
+      const namespace = o.object.metadata?.namespace;
+      if (o.kind !== kind || o.object.metadata?.name !== name || !namespace) continue;
+      seen.set(`${o.cluster}/${namespace}`, logOf(o.cluster, namespace));
+    }
+    return [...seen.values()];
+  }
 
   doc(
     'get',

@@ -2,6 +2,7 @@
 // routed to it (or its clusters' state) may have altered it, coalesced over a short window and
 // recomputed one per macrotask.
 import type { ClusterObject } from '@portolan/core';
+import { type AccessDenials, allowedObjects, withAccessErrors } from '@portolan/core/auth/kubernetes';
 import {
   buildServiceView,
   type ClusterState,
@@ -23,11 +24,17 @@ export type ViewListener = (view: ServiceView) => void;
 export interface ViewOptions {
   /** Pods per workload per cluster (default: the config's maxPodsPerWorkload); 0 = all. */
   maxPodsPerWorkload?: number;
+  /**
+   * What the user may not read (per-user Kubernetes identity): those objects are left out before
+   * the view is built, and each denial is named in its cluster's errors.
+   */
+  denials?: AccessDenials;
 }
 
 interface Subscription {
   locator: ServiceLocator;
   maxPods: number | undefined;
+  denials: AccessDenials | undefined;
   listeners: Set<ViewListener>;
   timer: NodeJS.Timeout | undefined;
   queued: boolean;
@@ -73,11 +80,15 @@ export class ServiceViews {
   #perCluster(
     locator: ServiceLocator,
     footprint?: ServiceFootprint,
+    denials?: AccessDenials,
   ): { state: ClusterState; objects: ServiceObject[] }[] {
-    return [...this.#o.clusters.all()].map((watcher) => ({
-      state: watcher.state(),
-      objects: selectServiceObjects(locator, watcher, footprint),
-    }));
+    return [...this.#o.clusters.all()].map((watcher) => {
+      const objects = selectServiceObjects(locator, watcher, footprint);
+      return {
+        state: watcher.state(),
+        objects: denials ? allowedObjects(watcher.name, objects, denials) : objects,
+      };
+    });
   }
 
   /** All objects of a service, per cluster, for health rules. */
@@ -94,14 +105,29 @@ export class ServiceViews {
     return n > 0 ? n : undefined;
   }
 
-  #build(locator: ServiceLocator, maxPods: number | undefined, footprint?: ServiceFootprint): ServiceView {
-    return buildServiceView({
+  #build(
+    locator: ServiceLocator,
+    maxPods: number | undefined,
+    footprint?: ServiceFootprint,
+    denials?: AccessDenials,
+  ): ServiceView {
+    const view = buildServiceView({
       ...(maxPods !== undefined ? { maxPodsPerWorkload: maxPods } : {}),
       ref: locator.ref,
       name: locator.name,
-      clusters: this.#perCluster(locator, footprint),
+      clusters: this.#perCluster(locator, footprint, denials),
       now: this.#o.now(),
     });
+    return denials ? withAccessErrors(view, denials) : view;
+  }
+
+  /** The denials a view is built with; none (the view everyone shares) when nothing is denied. */
+  #denials(options: ViewOptions): AccessDenials | undefined {
+    return options.denials && !options.denials.empty ? options.denials : undefined;
+  }
+
+  #key(locator: ServiceLocator, maxPods: number | undefined, denials: AccessDenials | undefined): string {
+    return `${locator.ref}#${locatorKey(locator)}#${maxPods ?? 'all'}${denials ? `#${denials.key}` : ''}`;
   }
 
   /**
@@ -111,18 +137,18 @@ export class ServiceViews {
    * returned is shared: callers must not modify it.
    */
   view(locator: ServiceLocator, options: ViewOptions = {}): ServiceView {
-    return this.#cached(locator, this.#maxPods(options)).view;
+    return this.#cached(locator, this.#maxPods(options), this.#denials(options)).view;
   }
 
   /** The same view as JSON text, kept with it. */
   viewJson(locator: ServiceLocator, options: ViewOptions = {}): string {
-    const entry = this.#cached(locator, this.#maxPods(options));
+    const entry = this.#cached(locator, this.#maxPods(options), this.#denials(options));
     entry.json ??= JSON.stringify(entry.view);
     return entry.json;
   }
 
-  #cached(locator: ServiceLocator, maxPods: number | undefined): CachedView {
-    const key = `${locator.ref}#${locatorKey(locator)}#${maxPods ?? 'all'}`;
+  #cached(locator: ServiceLocator, maxPods: number | undefined, denials?: AccessDenials): CachedView {
+    const key = this.#key(locator, maxPods, denials);
     const now = this.#o.now();
     const hit = this.#cache.get(key);
     if (hit) {
@@ -137,7 +163,7 @@ export class ServiceViews {
     const entry: CachedView = {
       locator,
       key,
-      view: this.#build(locator, maxPods, footprint),
+      view: this.#build(locator, maxPods, footprint, denials),
       json: undefined,
       builtAt: now,
     };
@@ -168,10 +194,11 @@ export class ServiceViews {
    */
   subscribe(locator: ServiceLocator, listener: ViewListener, options: ViewOptions = {}): () => void {
     const maxPods = this.#maxPods(options);
-    const key = `${locator.ref}#${locatorKey(locator)}#${maxPods ?? 'all'}`;
+    const denials = this.#denials(options);
+    const key = this.#key(locator, maxPods, denials);
     let sub = this.#subs.get(key);
     if (!sub) {
-      sub = { locator, maxPods, listeners: new Set(), timer: undefined, queued: false };
+      sub = { locator, maxPods, denials, listeners: new Set(), timer: undefined, queued: false };
       this.#subs.set(key, sub);
       this.#router.add(sub);
     }
@@ -194,7 +221,7 @@ export class ServiceViews {
 
   #compute(sub: Subscription): ServiceView {
     const footprint = emptyFootprint();
-    const view = this.#build(sub.locator, sub.maxPods, footprint);
+    const view = this.#build(sub.locator, sub.maxPods, footprint, sub.denials);
     this.#router.update(sub, footprint);
     return view;
   }
