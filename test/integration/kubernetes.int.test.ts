@@ -74,15 +74,20 @@ describe('service view on the real fleet', () => {
   });
 
   it('shows the service per region and cluster, with its pods, Service and version drift', async () => {
-    // Pods can be cached before every other kind of the cluster has finished its first list.
-    const v = await waitFor('2 ready pods in eu-west-1 and us-east-1, both synced', async () => {
+    // Pods can be cached before every other kind of the cluster has finished its first list, and
+    // be ready before the controller-manager has counted them in the Deployment's status.
+    const v = await waitFor('2 ready pods in eu-west-1 and us-east-1, counted, both synced', async () => {
       const current = await view();
-      const synced = ['eu-west-1', 'us-east-1'].every(
-        (name) => current.clusters.find((c) => c.cluster === name)?.status === 'synced',
-      );
-      return synced && readyPods(current, 'eu-west-1') === 2 && readyPods(current, 'us-east-1') === 2
-        ? current
-        : undefined;
+      const settled = ['eu-west-1', 'us-east-1'].every((name) => {
+        const c = current.clusters.find((x) => x.cluster === name);
+        return (
+          c?.status === 'synced' &&
+          readyPods(current, name) === 2 &&
+          c.items[0]?.replicas.available === 2 &&
+          c.items[0]?.rollout.state === 'complete'
+        );
+      });
+      return settled ? current : undefined;
     });
     for (const cluster of ['eu-west-1', 'us-east-1']) {
       const c = v.clusters.find((x) => x.cluster === cluster)!;
