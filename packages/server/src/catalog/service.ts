@@ -396,6 +396,10 @@ export class CatalogService {
     });
     return {
       entities: collected.files.flatMap((f) => f.parsed.documents.map((d) => d.entity)),
+      files: collected.files.map((f) => ({
+        file: f.parsed.file,
+        entities: f.parsed.documents.map((d) => d.entity),
+      })),
       problems: [...collected.problems, ...collected.files.flatMap((f) => f.parsed.problems)],
     };
   }

@@ -424,6 +424,27 @@ describe('@backstage/catalog-client location writes, when the config allows them
     );
     expect(dry.entities.map(refOf)).toEqual(['component:default/order-events-pipeline']);
     expect(await client.getEntityByRef('component:default/order-events-pipeline', admin)).toBeUndefined();
+    // analyzeLocation says what a location holds and what of it the catalog has, changing nothing.
+    const analyzed = await client.analyzeLocation(
+      { location: { type: 'file', target: './extra/pipelines.yaml' } },
+      reader,
+    );
+    expect(analyzed.generateEntities).toEqual([]);
+    expect(analyzed.existingEntityFiles.map((f) => [refOf(f.entity), f.isRegistered])).toEqual([
+      ['component:default/order-events-pipeline', false],
+    ]);
+    const known = await client.analyzeLocation(
+      { location: { type: 'dir', target: './catalog/services' } },
+      reader,
+    );
+    expect(known.existingEntityFiles.length).toBeGreaterThan(0);
+    expect(known.existingEntityFiles.every((f) => f.isRegistered)).toBe(true);
+    await expect(
+      client.analyzeLocation({ location: { type: 'file', target: '../../etc/passwd' } }, reader),
+    ).rejects.toMatchObject({ response: { status: 403 } });
+    await expect(
+      client.analyzeLocation({ location: { type: 'url', target: 'https://example.com/x.yaml' } }, reader),
+    ).rejects.toMatchObject({ response: { status: 400 } });
 
     const added = await client.addLocation({ type: 'file', target: './extra/pipelines.yaml' }, admin);
     expect(added.entities.map(refOf)).toEqual(['component:default/order-events-pipeline']);

@@ -13,7 +13,7 @@ import {
   pickFields,
   stringsParam,
 } from '@portolan/core/catalog/backstage/index';
-import { parseEntityRef, stringifyEntityRef, validateEntity } from '@portolan/core/catalog/index';
+import { entityRef, parseEntityRef, stringifyEntityRef, validateEntity } from '@portolan/core/catalog/index';
 import {
   ConflictError,
   type ErrorBody,
@@ -545,6 +545,41 @@ function registerLocationRoutes(
     await catalog.addLocation(location);
     const entities = (await catalog.fromLocation(location)).map(toApiEntity);
     return reply.status(201).send({ location: apiLocation(location), entities });
+  });
+
+  doc(
+    'post',
+    '/analyze-location',
+    'The descriptors a file or dir location would bring in, and which are in the catalog',
+  );
+  app.post('/api/catalog/analyze-location', needs('catalog.read'), async (request) => {
+    const body = parseQuery(
+      z.object({
+        location: z.object({ type: z.string(), target: z.string().min(1) }),
+        catalogFilename: z.string().optional(),
+      }),
+      request.body ?? {},
+    );
+    const { type, target } = body.location;
+    if (type !== 'file' && type !== 'dir') {
+      throw new InputError(`only file and dir locations can be analyzed, not ${type}`);
+    }
+    if (!(await catalog.insideRoot(target)))
+      throw new ForbiddenError(`${target} is outside the catalog root`);
+    const preview = await catalog.previewLocation({ type, target, orphans: 'delete' });
+    const existingEntityFiles = [];
+    for (const { file, entities } of preview.files) {
+      for (const entity of entities) {
+        const ref = entityRef(entity);
+        existingEntityFiles.push({
+          location: { type: 'file', target: file },
+          isRegistered: (await catalog.get(ref)) !== undefined,
+          entity,
+        });
+      }
+    }
+    // Portolan reads descriptors; it does not draft new ones.
+    return { existingEntityFiles, generateEntities: [] };
   });
 
   doc('delete', '/locations/{id}', 'Remove an added location (only when the config allows it)');
