@@ -106,9 +106,12 @@ export async function fence(trx: Database, name: string, token: number): Promise
     trx,
   );
   if (rows.rows.length !== 1) {
-    throw new LeaseLostError(`the ${name} lease is no longer held with token ${token}: another replica leads`, {
-      lease: name,
-    });
+    throw new LeaseLostError(
+      `the ${name} lease is no longer held with token ${token}: another replica leads`,
+      {
+        lease: name,
+      },
+    );
   }
 }
 

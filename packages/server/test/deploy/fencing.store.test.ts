@@ -84,7 +84,12 @@ describe.each(TEST_DATABASES)('deploy writes under the lease on $id', (engine) =
   it("refuses a former leader's event and keeps the list as it was; the current leader's lands", async () => {
     await leaseMovedOn(db);
     const before = await getDeployment({ db, id: 'd1' });
-    const started: DeploymentEvent = { type: 'wave-started', wave: 0, actor: 'portolan', at: '2025-01-01T00:00:00Z' };
+    const started: DeploymentEvent = {
+      type: 'wave-started',
+      wave: 0,
+      actor: 'portolan',
+      at: '2025-01-01T00:00:00Z',
+    };
     await expect(
       appendEvents({ db, id: 'd1', events: [started], fence: { lease: LEASE, token: 1 } }),
     ).rejects.toThrow(LeaseLostError);
@@ -106,10 +111,15 @@ describe.each(TEST_DATABASES)('deploy writes under the lease on $id', (engine) =
     await expect(
       markClusterWriteApplied({ ...key, fence: { lease: LEASE, token: 1 }, at: 't2' }),
     ).rejects.toThrow(LeaseLostError);
-    await expect(
-      intendClusterWrite({ ...key, fence: { lease: LEASE, token: 1 }, at: 't2' }),
-    ).rejects.toThrow(LeaseLostError);
-    expect(await getClusterWrite(key)).toEqual({ cluster: 'eu-1', action: 'change', token: 1, intendedAt: 't1' });
+    await expect(intendClusterWrite({ ...key, fence: { lease: LEASE, token: 1 }, at: 't2' })).rejects.toThrow(
+      LeaseLostError,
+    );
+    expect(await getClusterWrite(key)).toEqual({
+      cluster: 'eu-1',
+      action: 'change',
+      token: 1,
+      intendedAt: 't1',
+    });
     // b sees a's claim unapplied, claims it itself, and records it applied.
     expect(await intendClusterWrite({ ...key, fence: { lease: LEASE, token: 2 }, at: 't3' })).toMatchObject({
       token: 2,
@@ -128,7 +138,7 @@ describe.each(TEST_DATABASES)('deploy writes under the lease on $id', (engine) =
   it('stops an executor whose lease moved on before it patches anything; the leader patches once', async () => {
     const cluster = new FakeCluster();
     cluster.put('Deployment', deployment('checkout', 'pay', { app: 'checkout' }, OLD) as KubeObject);
-    const executor = (token: number) =>
+    const executor = () =>
       new DeployExecutor({
         db,
         live: { objectsFor: () => [] },
@@ -137,14 +147,14 @@ describe.each(TEST_DATABASES)('deploy writes under the lease on $id', (engine) =
         pollIntervalMs: 20,
       });
     await leaseMovedOn(db);
-    const stale = executor(1);
+    const stale = executor();
     await stale.start({ lease: LEASE, token: 1 });
     await stale.settled('d1');
     expect(cluster.patches).toHaveLength(0);
     expect(await listEvents({ db, id: 'd1' })).toHaveLength(2);
     expect(await getClusterWrite({ db, id: 'd1', cluster: 'eu-1', action: 'change' })).toBeUndefined();
 
-    const leader = executor(2);
+    const leader = executor();
     await leader.start({ lease: LEASE, token: 2 });
     const deadline = Date.now() + 10_000;
     while (!(await getClusterWrite({ db, id: 'd1', cluster: 'eu-1', action: 'change' }))?.appliedAt) {
@@ -156,6 +166,8 @@ describe.each(TEST_DATABASES)('deploy writes under the lease on $id', (engine) =
     expect(
       (await cluster.get({ kind: KIND_INFO.Deployment, namespace: 'pay', name: 'checkout' })) as unknown,
     ).toMatchObject({ spec: { template: { spec: { containers: [{ name: 'main', image: NEW }] } } } });
-    expect(await getClusterWrite({ db, id: 'd1', cluster: 'eu-1', action: 'change' })).toMatchObject({ token: 2 });
+    expect(await getClusterWrite({ db, id: 'd1', cluster: 'eu-1', action: 'change' })).toMatchObject({
+      token: 2,
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { applyEvent, type DeploymentEvent, isActiveStatus } from '@portolan/core/deploy/index';
 import { ConflictError, NotFoundError } from '@portolan/core/errors';
 import { type Database, isPostgres } from '../../db/database.ts';
-import { type Fence, fence as checkFence } from '../../replicas/lease.ts';
+import { fence as checkFence, type Fence } from '../../replicas/lease.ts';
 import { eventRow, fromRow, isUniqueViolation, type StoredDeployment, stateColumns } from './rows.ts';
 
 type Executor = Pick<Database, 'selectFrom' | 'insertInto' | 'updateTable'>;
