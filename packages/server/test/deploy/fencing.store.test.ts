@@ -137,7 +137,10 @@ describe.each(TEST_DATABASES)('deploy writes under the lease on $id', (engine) =
 
   it('stops an executor whose lease moved on before it patches anything; the leader patches once', async () => {
     const cluster = new FakeCluster();
-    cluster.put('Deployment', deployment('checkout', 'pay', { app: 'checkout' }, OLD) as KubeObject);
+    const read = cluster.put(
+      'Deployment',
+      deployment('checkout', 'pay', { app: 'checkout' }, OLD) as KubeObject,
+    );
     const executor = () =>
       new DeployExecutor({
         db,
@@ -163,6 +166,10 @@ describe.each(TEST_DATABASES)('deploy writes under the lease on $id', (engine) =
     }
     await leader.stop();
     expect(cluster.patches).toHaveLength(1);
+    // The patch names the version it was decided on: a cluster refuses it if anyone wrote since.
+    expect(cluster.patches[0]?.body).toMatchObject({
+      metadata: { resourceVersion: read.metadata?.resourceVersion },
+    });
     expect(
       (await cluster.get({ kind: KIND_INFO.Deployment, namespace: 'pay', name: 'checkout' })) as unknown,
     ).toMatchObject({ spec: { template: { spec: { containers: [{ name: 'main', image: NEW }] } } } });
