@@ -235,10 +235,11 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
     // reads each cluster's live state to decide what is done).
     let executorStarted: Promise<void> | undefined;
     if (executor || external) {
-      leader.whileLeader(() => {
+      leader.whileLeader(({ token }) => {
+        // Its writes carry this term's token: refused once another replica took the lease.
         if (executor)
           executorStarted = executor
-            .start()
+            .start({ lease: LEASE, token })
             .catch((error) => logger.error({ err: error }, 'deploy executor failed to start'));
         if (external) external.start();
         return async () => {

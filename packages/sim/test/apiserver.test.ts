@@ -256,6 +256,35 @@ describe('simulated API server', () => {
     expect(write.body.message).toContain('cannot patch resource "pods"');
   });
 
+  it('refuses a patch that names an older resourceVersion (409) and records the writes it accepts', async () => {
+    const path = '/api/v1/namespaces/team-a/pods/web-4';
+    const patch = (body: unknown) =>
+      api(path, {
+        method: 'PATCH',
+        headers: { 'Content-Type': 'application/strategic-merge-patch+json' },
+        body: JSON.stringify(body),
+      });
+    const rv = (await api(path)).body.metadata.resourceVersion as string;
+    const accepted = server.writes.length;
+    const first = await patch({ metadata: { resourceVersion: rv, labels: { tier: 'one' } } });
+    expect(first.status).toBe(200);
+    // The same precondition again: the object moved on, so a second writer's patch is refused.
+    const second = await patch({ metadata: { resourceVersion: rv, labels: { tier: 'two' } } });
+    expect(second.status).toBe(409);
+    expect(second.body.reason).toBe('Conflict');
+    expect((await api(path)).body.metadata.labels.tier).toBe('one');
+    expect(server.writes.slice(accepted)).toEqual([
+      {
+        verb: 'patch',
+        resource: 'pods',
+        namespace: 'team-a',
+        name: 'web-4',
+        user: expect.any(String),
+        body: { metadata: { resourceVersion: rv, labels: { tier: 'one' } } },
+      },
+    ]);
+  });
+
   it('serves tables for kubectl', async () => {
     const t = await api('/api/v1/namespaces/team-a/pods', {
       headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' },

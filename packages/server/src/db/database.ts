@@ -13,6 +13,7 @@ import * as m007 from './migrations/007_search.ts';
 import * as m008 from './migrations/008_leases.ts';
 import * as m009 from './migrations/009_search_words.ts';
 import * as m010 from './migrations/010_auth.ts';
+import * as m011 from './migrations/011_deploy_writes.ts';
 import { openSqlite } from './node-sqlite.ts';
 import type { Tables } from './tables.ts';
 
@@ -42,6 +43,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '008_leases': m008,
   '009_search_words': m009,
   '010_auth': m010,
+  '011_deploy_writes': m011,
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {

@@ -170,6 +170,17 @@ export interface DeploymentEventRow {
   body: string;
 }
 
+/** A deploy executor's write to one cluster (see migrations/011_deploy_writes.ts). */
+export interface DeployClusterWriteRow {
+  deployment_id: string;
+  cluster: string;
+  action: 'change' | 'restore';
+  /** The fencing token of the leader that meant to write; PostgreSQL returns bigints as strings. */
+  token: number | string;
+  intended_at: string;
+  applied_at: string | null;
+}
+
 /** A named lease (see migrations/008_leases.ts). PostgreSQL returns bigints as strings. */
 export interface LeaseRow {
   name: string;
@@ -219,6 +230,7 @@ export interface AuditRow {
 export interface Tables {
   deployments: DeploymentRow;
   deployment_events: DeploymentEventRow;
+  deploy_cluster_writes: DeployClusterWriteRow;
   catalog_entities: CatalogEntityRow;
   catalog_documents: CatalogDocumentRow;
   catalog_tags: CatalogTagRow;

@@ -4,7 +4,14 @@
 // clusters' live state. So a portal killed at any moment resumes where it was when it starts
 // again, and a cluster whose workloads already run the new images is not patched again.
 //
-// Known limitation: there is no leader election yet; run the executor in one replica.
+// With several replicas it runs on the lease's holder, and every write it makes carries the
+// lease's fencing token: an event, and the per-cluster "patch intended" / "patch applied" records
+// around each patch (store/clusterWrites.ts). The database refuses them in the same transaction
+// once a newer token exists, and a refused write ends this executor's work on the deployment, so
+// a paused or partitioned former leader cannot record progress or claim a cluster after its
+// successor started. A cluster recorded as applied is never patched again for the deployment (the
+// new leader observes its rollout); each patch carries the workload's resourceVersion as read, so
+// a former leader's late PATCH and its successor's cannot both land.
 import {
   type ClusterObservation,
   type DeploymentEventBody,
@@ -21,9 +28,16 @@ import { KIND_INFO, type KubeObject } from '@portolan/core/k8s/types';
 import type { ServiceLocator } from '@portolan/core/services/index';
 import type { Database } from '../db/database.ts';
 import { errorStatus, type WorkloadRef } from '../kubernetes/client.ts';
+import { type Fence, LeaseLostError } from '../replicas/lease.ts';
 import type { DeployWriters } from './identities.ts';
 import type { LiveServices } from './service.ts';
 import { appendEvents } from './store/appendEvents.ts';
+import {
+  type ClusterWriteAction,
+  getClusterWrite,
+  intendClusterWrite,
+  markClusterWriteApplied,
+} from './store/clusterWrites.ts';
 import { getDeployment } from './store/getDeployment.ts';
 import { listDeployments } from './store/listDeployments.ts';
 import type { StoredDeployment } from './store/rows.ts';
@@ -67,6 +81,7 @@ export class DeployExecutor {
   readonly #running = new Map<string, Promise<void>>();
   readonly #wakers = new Map<string, () => void>();
   #stopped = false;
+  #fence: Fence | undefined;
 
   constructor(options: DeployExecutorOptions) {
     this.#o = options;
@@ -76,9 +91,13 @@ export class DeployExecutor {
     return this.#o.now?.() ?? Date.now();
   }
 
-  /** Resume every active deployment (after a restart, or a leader change). */
-  async start(): Promise<void> {
+  /**
+   * Resume every active deployment (after a restart, or a leader change). With `fence` (the lease
+   * this replica won, and its token), every write is refused once another replica took the lease.
+   */
+  async start(fence?: Fence): Promise<void> {
     this.#stopped = false;
+    this.#fence = fence;
     for (const d of await listDeployments({ db: this.#o.db, active: true, limit: 100_000 })) this.wake(d.id);
   }
 
@@ -123,13 +142,39 @@ export class DeployExecutor {
   }
 
   async #loop(id: string): Promise<void> {
-    while (!this.#stopped) {
-      const d = await getDeployment({ db: this.#o.db, id });
-      const steps = decideNext(d.state, await this.#observe(d), this.#now());
-      if (steps.some((s) => s.type === 'done')) return;
-      const acted = await this.#act(d, steps);
-      if (!acted) await this.#sleep(id, this.#o.pollIntervalMs);
+    try {
+      while (!this.#stopped) {
+        const d = await getDeployment({ db: this.#o.db, id });
+        const steps = decideNext(d.state, await this.#observe(d), this.#now());
+        if (steps.some((s) => s.type === 'done')) return;
+        const acted = await this.#act(d, steps);
+        if (!acted) await this.#sleep(id, this.#o.pollIntervalMs);
+      }
+    } catch (error) {
+      if (!(error instanceof LeaseLostError)) throw error;
+      // Another replica leads now and carries the deployment on: touch nothing more.
+      this.#o.logger?.warn({ deployment: id, reason: error.message }, 'deploy: lease lost, leaving it');
     }
+  }
+
+  get #fenced(): { fence?: Fence } {
+    return this.#fence ? { fence: this.#fence } : {};
+  }
+
+  /**
+   * Patch one cluster at most once for this deployment: claim it ("intended", fenced), run
+   * `patch`, then record it applied (fenced). Returns false, without patching, when it was applied
+   * already, by this leader or an earlier one.
+   */
+  async #once(id: string, cluster: string, action: ClusterWriteAction, patch: () => Promise<void>) {
+    const key = { db: this.#o.db, id, cluster, action };
+    if ((await getClusterWrite(key))?.appliedAt) return false;
+    const at = () => new Date(this.#now()).toISOString();
+    const claim = await intendClusterWrite({ ...key, ...this.#fenced, at: at() });
+    if (claim?.appliedAt) return false;
+    await patch();
+    await markClusterWriteApplied({ ...key, ...this.#fenced, at: at() });
+    return true;
   }
 
   /** Performs the steps; false when there was nothing to do but wait. */
@@ -142,6 +187,7 @@ export class DeployExecutor {
         id: d.id,
         expectSeq: seq,
         events: [{ ...event, actor: ACTOR, at: new Date(this.#now()).toISOString() } as never],
+        ...this.#fenced,
       });
       seq = after.lastSeq;
       state = after.state;
@@ -150,14 +196,15 @@ export class DeployExecutor {
     try {
       for (const step of steps) {
         if (step.type === 'record') await record(step.event);
-        else if (step.type === 'change') await this.#change(state, step.cluster, record);
-        else if (step.type === 'restore') await this.#restore(state, step.cluster, record);
+        else if (step.type === 'change') await this.#change(d.id, state, step.cluster, record);
+        else if (step.type === 'restore') await this.#restore(d.id, state, step.cluster, record);
         else continue;
         acted = true;
       }
     } catch (error) {
-      // Someone (an API call, another replica) appended meanwhile: decide again on the new state.
-      if (error instanceof ConflictError) return true;
+      // Someone (an API call) appended meanwhile: decide again on the new state. A lost lease
+      // is not that: it ends the work on the deployment.
+      if (error instanceof ConflictError && !(error instanceof LeaseLostError)) return true;
       throw error;
     }
     return acted;
@@ -200,8 +247,13 @@ export class DeployExecutor {
     return out;
   }
 
-  /** Record the templates (once), then patch each workload not yet on the new images. */
-  async #change(state: DeploymentState, cluster: string, record: (e: DeploymentEventBody) => Promise<void>) {
+  /** Record the templates (once), then patch each workload not yet on the new images, once. */
+  async #change(
+    id: string,
+    state: DeploymentState,
+    cluster: string,
+    record: (e: DeploymentEventBody) => Promise<void>,
+  ) {
     const target = state.plan?.clusters.find((c) => c.cluster === cluster) as PlannedCluster;
     const current = state.clusters.find((c) => c.cluster === cluster);
     try {
@@ -218,11 +270,28 @@ export class DeployExecutor {
         }));
         await record({ type: 'cluster-changed', cluster, previous });
       }
-      for (const { w, obj } of live) {
-        if (hasNewImages(w, obj)) continue;
-        const containers = w.containers.map((c) => ({ name: c.name, image: c.to }));
-        await client.patch(refOf(w), 'strategic-merge', { spec: { template: { spec: { containers } } } });
-        this.#o.logger?.info({ cluster, workload: `${w.namespace}/${w.kind}/${w.name}` }, 'deploy: patched');
+      const stale = live.filter(({ w, obj }) => !hasNewImages(w, obj));
+      const patched = await this.#once(id, cluster, 'change', async () => {
+        for (const { w, obj } of stale) {
+          const containers = w.containers.map((c) => ({ name: c.name, image: c.to }));
+          await client.patch(refOf(w), 'strategic-merge', {
+            ...precondition(obj),
+            spec: { template: { spec: { containers } } },
+          });
+          this.#o.logger?.info(
+            { cluster, workload: `${w.namespace}/${w.kind}/${w.name}` },
+            'deploy: patched',
+          );
+        }
+      });
+      const first = stale[0];
+      if (!patched && first) {
+        // Applied before, yet not on the new images: someone changed it since. Never patched twice.
+        await record({
+          type: 'cluster-failed',
+          cluster,
+          reason: `${first.w.kind} ${first.w.namespace}/${first.w.name} was changed outside this deployment after it was patched`,
+        });
       }
     } catch (error) {
       if (error instanceof ConflictError) throw error;
@@ -241,28 +310,51 @@ export class DeployExecutor {
   }
 
   /** Patch each workload back to exactly its recorded template, then record the cluster restored. */
-  async #restore(state: DeploymentState, cluster: string, record: (e: DeploymentEventBody) => Promise<void>) {
+  async #restore(
+    id: string,
+    state: DeploymentState,
+    cluster: string,
+    record: (e: DeploymentEventBody) => Promise<void>,
+  ) {
     const c = state.clusters.find((x) => x.cluster === cluster);
     try {
       const client = this.#o.writers(cluster);
-      for (const p of c?.previous ?? []) {
-        let obj: KubeObject;
-        try {
-          obj = await client.get(refOf(p));
-        } catch (error) {
-          if (errorStatus(error) === 404) continue; // gone: nothing to restore
-          throw error;
+      await this.#once(id, cluster, 'restore', async () => {
+        for (const p of c?.previous ?? []) {
+          let obj: KubeObject;
+          try {
+            obj = await client.get(refOf(p));
+          } catch (error) {
+            if (errorStatus(error) === 404) continue; // gone: nothing to restore
+            throw error;
+          }
+          if (hasImagesOf(p.template, obj, p.kind)) continue;
+          const rv = obj.metadata?.resourceVersion;
+          await client.patch(refOf(p), 'json', [
+            ...(rv ? [{ op: 'replace', path: '/metadata/resourceVersion', value: rv }] : []),
+            { op: 'replace', path: '/spec/template', value: p.template },
+          ]);
+          this.#o.logger?.info(
+            { cluster, workload: `${p.namespace}/${p.kind}/${p.name}` },
+            'deploy: restored',
+          );
         }
-        if (hasImagesOf(p.template, obj, p.kind)) continue;
-        await client.patch(refOf(p), 'json', [{ op: 'replace', path: '/spec/template', value: p.template }]);
-        this.#o.logger?.info({ cluster, workload: `${p.namespace}/${p.kind}/${p.name}` }, 'deploy: restored');
-      }
+      });
       await record({ type: 'cluster-rolled-back', cluster });
     } catch (error) {
       if (error instanceof ConflictError) throw error;
       this.#o.logger?.warn({ cluster, err: error }, 'deploy: restore failed, will try again');
     }
   }
+}
+
+/**
+ * The workload's resourceVersion as read, sent with the patch: the cluster refuses it (409) when
+ * anything changed the workload since, as it does any update that names an older version.
+ */
+function precondition(obj: KubeObject): { metadata?: { resourceVersion: string } } {
+  const rv = obj.metadata?.resourceVersion;
+  return rv ? { metadata: { resourceVersion: rv } } : {};
 }
 
 /** The clusters whose live state the next decision needs. */

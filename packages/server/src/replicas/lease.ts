@@ -81,8 +81,20 @@ export async function release(db: Database, name: string, holder: string, token:
   );
 }
 
+/** Which lease a write is made under, and with which token: the write is refused once a newer token exists. */
+export interface Fence {
+  lease: string;
+  token: number;
+}
+
 /**
- * Inside a transaction that writes on behalf of a leader: fail unless `token` still holds the
+ * A write refused because its lease passed to another replica (or ran out): the writer must stop
+ * the work it was doing as leader; the new leader carries it on. Still a ConflictError to HTTP.
+ */
+export class LeaseLostError extends ConflictError {}
+
+/**
+ * Inside a transaction that writes on behalf of a leader: fail (LeaseLostError) unless `token` still holds the
  * lease. On PostgreSQL the row is locked until the transaction ends, so the lease cannot change
  * hands between this check and the writes.
  */
@@ -94,7 +106,7 @@ export async function fence(trx: Database, name: string, token: number): Promise
     trx,
   );
   if (rows.rows.length !== 1) {
-    throw new ConflictError(
+    throw new LeaseLostError(
       `the ${name} lease is no longer held with token ${token}: another replica leads`,
       {
         lease: name,

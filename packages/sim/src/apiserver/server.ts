@@ -159,6 +159,18 @@ function upperBound(keys: readonly string[], key: string): number {
   return lo;
 }
 
+/** A write the server accepted. */
+export interface AcceptedWrite {
+  verb: string;
+  /** The plural, with the subresource if any: `deployments`, `deployments/status`. */
+  resource: string;
+  namespace: string;
+  name: string;
+  user: string;
+  /** The request's body, as sent. */
+  body: unknown;
+}
+
 export class ClusterServer {
   readonly name: string;
   readonly store: ClusterStore;
@@ -177,6 +189,8 @@ export class ClusterServer {
   readonly #metricsApi: boolean;
   /** Requests seen, for tests and the benchmark. */
   requests = 0;
+  /** The writes accepted (update or patch of an object), oldest first, the last 10,000: tests count what changed a cluster. */
+  readonly writes: AcceptedWrite[] = [];
 
   constructor(options: ClusterServerOptions) {
     this.name = options.name;
@@ -471,9 +485,13 @@ export class ClusterServer {
     const body = JSON.parse((await readBody(req)) || 'null');
     const current = this.store.get(kind, objNs, name!);
     if (!current) throw notFound(kind, name!);
-    let next: Obj;
-    if (verb === 'update') {
-      next = body as Obj;
+    // An update, or a patch whose result names a resourceVersion (the patch set it), is refused
+    // when the object changed since that version, as the real API server's storage does.
+    const next: Obj =
+      verb === 'update'
+        ? (body as Obj)
+        : (applyPatch(req.headers['content-type'] ?? '', current, body) as Obj);
+    {
       const want = next?.metadata?.resourceVersion;
       if (want && want !== current.metadata?.resourceVersion) {
         throw new HttpError(
@@ -483,10 +501,17 @@ export class ClusterServer {
           { name, group: kind.group, kind: kind.plural },
         );
       }
-    } else {
-      next = applyPatch(req.headers['content-type'] ?? '', current, body) as Obj;
     }
     const saved = this.#save(kind, current, next, sub === 'status');
+    this.writes.push({
+      verb,
+      resource: sub ? `${kind.plural}/${sub}` : kind.plural,
+      namespace: objNs,
+      name: name!,
+      user: id.user,
+      body,
+    });
+    if (this.writes.length > 10_000) this.writes.splice(0, this.writes.length - 10_000);
     return this.#json(res, 200, saved.json);
   }
 

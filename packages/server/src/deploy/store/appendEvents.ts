@@ -1,6 +1,7 @@
 import { applyEvent, type DeploymentEvent, isActiveStatus } from '@portolan/core/deploy/index';
 import { ConflictError, NotFoundError } from '@portolan/core/errors';
 import { type Database, isPostgres } from '../../db/database.ts';
+import { fence as checkFence, type Fence } from '../../replicas/lease.ts';
 import { eventRow, fromRow, isUniqueViolation, type StoredDeployment, stateColumns } from './rows.ts';
 
 type Executor = Pick<Database, 'selectFrom' | 'insertInto' | 'updateTable'>;
@@ -8,21 +9,27 @@ type Executor = Pick<Database, 'selectFrom' | 'insertInto' | 'updateTable'>;
 /**
  * Appends events to a deployment's list and updates its folded state, in one transaction. With
  * `expectSeq`, refuses (ConflictError) when someone appended since the caller read the list: the
- * executor then reads again instead of acting on a stale state.
+ * executor then reads again instead of acting on a stale state. With `fence` (the executor's
+ * writes), refuses (LeaseLostError) in the same transaction when the lease has a newer token.
  */
 export async function appendEvents({
   db,
   id,
   events,
   expectSeq,
+  fence,
 }: {
   db: Database;
   id: string;
   events: DeploymentEvent[];
   expectSeq?: number;
+  fence?: Fence;
 }): Promise<StoredDeployment> {
   try {
-    return await db.transaction().execute((tx) => appendIn(tx, isPostgres(db), id, events, expectSeq));
+    return await db.transaction().execute(async (tx) => {
+      if (fence) await checkFence(tx, fence.lease, fence.token);
+      return appendIn(tx, isPostgres(db), id, events, expectSeq);
+    });
   } catch (error) {
     if (isUniqueViolation(error)) throw new ConflictError(`deployment ${id} changed meanwhile`, { name: id });
     throw error;
