@@ -61,6 +61,12 @@ export async function createDeployment({
         .where('service', '=', service)
         .where('active', '=', 1)
         .executeTakeFirst();
+      if (running && idempotencyKey !== undefined) {
+        // On PostgreSQL each statement sees what committed before it began: the running one may
+        // be this very request's first try, committed since the check above.
+        const committed = await byKey(tx);
+        if (committed) return { deployment: fromRow(committed), created: false };
+      }
       if (running && supersede && !external) {
         await appendIn(tx, isPostgres(db), running.id, [
           {
