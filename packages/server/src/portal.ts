@@ -241,7 +241,7 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
           executorStarted = executor
             .start({ lease: LEASE, token })
             .catch((error) => logger.error({ err: error }, 'deploy executor failed to start'));
-        if (external) external.start();
+        if (external) external.start({ lease: LEASE, token });
         return async () => {
           await executor?.stop();
           if (external) await external.stop();

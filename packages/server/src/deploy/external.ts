@@ -11,6 +11,7 @@ import {
 } from '@portolan/core/deploy/index';
 import { entityRef, locateService } from '@portolan/core/services/index';
 import type { Database } from '../db/database.ts';
+import type { Fence } from '../replicas/lease.ts';
 import type { ServiceResolver } from '../services/resolver.ts';
 import type { ExecutorLogger } from './executor.ts';
 import type { LiveServices } from './service.ts';
@@ -34,12 +35,15 @@ export class ExternalRecorder {
   readonly #last = new Map<string, Map<string, string>>();
   #timer: NodeJS.Timeout | undefined;
   #scanning: Promise<number> | undefined;
+  #fence: Fence | undefined;
 
   constructor(options: ExternalRecorderOptions) {
     this.#o = options;
   }
 
-  start(): void {
+  /** With `fence` (the leader lease's term), a scan records nothing once another replica leads. */
+  start(fence?: Fence): void {
+    this.#fence = fence;
     this.#timer = setInterval(
       () => void this.scan().catch((err) => this.#o.logger?.warn({ err }, 'external deploy scan failed')),
       this.#o.intervalMs,
@@ -91,7 +95,12 @@ export class ExternalRecorder {
         events: externalDeployment(ref, changes, new Date(now).toISOString()),
       });
     }
-    if (found.length > 0) await importDeployments({ db: this.#o.db, deployments: found });
+    if (found.length > 0)
+      await importDeployments({
+        db: this.#o.db,
+        deployments: found,
+        ...(this.#fence ? { fence: this.#fence } : {}),
+      });
     return found.length;
   }
 }

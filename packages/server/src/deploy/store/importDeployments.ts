@@ -1,6 +1,7 @@
 import { type DeploymentEvent, foldDeployment, isActiveStatus } from '@portolan/core/deploy/index';
 import { InputError } from '@portolan/core/errors';
 import type { Database } from '../../db/database.ts';
+import { fence as checkFence, type Fence } from '../../replicas/lease.ts';
 import { eventRow, stateColumns } from './rows.ts';
 
 /**
@@ -11,9 +12,12 @@ import { eventRow, stateColumns } from './rows.ts';
 export async function importDeployments({
   db,
   deployments,
+  fence,
 }: {
   db: Database;
   deployments: { id: string; service: string; events: DeploymentEvent[] }[];
+  /** The leader's lease and token: nothing is stored once another replica took the lease. */
+  fence?: Fence;
 }): Promise<number> {
   const rows = deployments.map((d) => {
     const state = foldDeployment(d.events);
@@ -22,6 +26,7 @@ export async function importDeployments({
     return { d, state };
   });
   await db.transaction().execute(async (tx) => {
+    if (fence) await checkFence(tx, fence.lease, fence.token);
     for (let i = 0; i < rows.length; i += 200) {
       const batch = rows.slice(i, i + 200);
       await tx
