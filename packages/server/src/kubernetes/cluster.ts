@@ -72,6 +72,12 @@ export class ClusterWatcher implements ObjectSource {
   #started = false;
   /** A note on the scope the status carries (catalog services that name no namespace). */
   #scopeNote: string | undefined;
+  /**
+   * Whether every reflector has synced once. After that, a namespace added later loads without
+   * turning the whole cluster back to syncing (its other namespaces are whole, and readiness
+   * must not flap at each catalog change).
+   */
+  #loaded = false;
 
   constructor(options: ClusterWatcherOptions) {
     this.#o = options;
@@ -306,6 +312,7 @@ export class ClusterWatcher implements ObjectSource {
     const kinds: Partial<Record<WatchedKind, KindState>> = {};
     const counts: Partial<Record<WatchedKind, number>> = {};
     let syncing = false;
+    const loading = new Set<string>();
     let reflectors = 0;
     let forbiddenReflectors = 0;
     const staleKinds: { reason: ClusterState['reason']; message?: string; since: string }[] = [];
@@ -317,7 +324,10 @@ export class ClusterWatcher implements ObjectSource {
       for (const [ns, r] of rt.reflectors) {
         const s = r.reflector.state;
         reflectors++;
-        if (s.status === 'syncing') syncing = true;
+        if (s.status === 'syncing') {
+          syncing = true;
+          if (ns !== CLUSTER_WIDE) loading.add(ns);
+        }
         if (s.status === 'stale')
           staleKinds.push({ reason: s.reason, since: r.since, ...(s.message ? { message: s.message } : {}) });
         if (s.status === 'forbidden') forbiddenReflectors++;
@@ -347,14 +357,15 @@ export class ClusterWatcher implements ObjectSource {
     const allForbidden = reflectors > 0 && forbiddenReflectors === reflectors;
     // A catalog-scoped cluster has nothing to watch until the catalog names its namespaces.
     const waiting = this.#o.namespaced !== undefined && this.#namespaces === undefined;
+    if (!syncing && !waiting) this.#loaded = true;
     const state: ClusterState = {
       cluster: this.name,
-      status: stale || allForbidden ? 'stale' : syncing || waiting ? 'syncing' : 'synced',
+      status: stale || allForbidden ? 'stale' : (syncing || waiting) && !this.#loaded ? 'syncing' : 'synced',
       counts,
       kinds,
       labels: this.spec.labels,
       url: this.spec.url,
-      scope: this.#scope(),
+      scope: this.#scope(this.#loaded ? [...loading].sort() : []),
     };
     if (missing.length > 0) state.missingPermissions = missing;
     if (this.spec.region) state.region = this.spec.region;
@@ -374,8 +385,8 @@ export class ClusterWatcher implements ObjectSource {
     return state;
   }
 
-  /** The scope as the status reports it. */
-  #scope(): WatchScopeState {
+  /** The scope as the status reports it, with the namespaces added and still loading. */
+  #scope(loading: string[]): WatchScopeState {
     const n = this.#o.namespaced;
     if (!n) return { mode: 'cluster' };
     const scope: WatchScopeState = {
@@ -390,7 +401,9 @@ export class ClusterWatcher implements ObjectSource {
           ? n.source === 'catalog'
             ? 'no catalog service names a namespace (annotation backstage.io/kubernetes-namespace): nothing is watched'
             : 'no namespaces to watch'
-          : this.#scopeNote;
+          : loading.length > 0
+            ? `loading namespace(s) added since: ${loading.join(', ')}`
+            : this.#scopeNote;
     if (message) scope.message = message;
     return scope;
   }

@@ -90,7 +90,17 @@ describe('namespaced mode', () => {
     expect(state.counts.Deployment).toBe(1);
 
     const searchLoc = locateService(entity('search', 'search'));
+    // A namespace added later loads without turning the whole cluster back to syncing.
+    const seen = new Set<string>();
+    const off = engine.onClusterState(() => {
+      const s = engine!.clusters()[0]!;
+      seen.add(`${s.status}: ${s.scope?.message ?? ''}`);
+    });
     await engine.watchCatalog([entity('checkout', 'payments'), entity('search', 'search')]);
+    await waitFor(() => engine.clusters()[0]!.counts.Deployment === 2);
+    off();
+    expect(seen).toContain('synced: loading namespace(s) added since: search');
+    expect([...seen].filter((s) => !s.startsWith('synced'))).toEqual([]);
     await waitFor(() => engine.view(searchLoc).clusters[0]!.items.length === 1);
     state = engine.clusters()[0]!;
     expect(state.scope).toEqual({
