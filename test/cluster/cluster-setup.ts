@@ -20,6 +20,7 @@ export const NODES_PER_CLUSTER = 3;
 /** What each fake node offers: enough for the smoke test and benchmarks, finite for unschedulable tests. */
 export const NODE_ALLOCATABLE = { cpu: '16', memory: '64Gi', pods: '110' };
 export const READER_ROLE_FILE = join(repoRoot, 'deploy', 'kubernetes', 'portolan-reader.yaml');
+export const NAMESPACED_ROLE_FILE = join(repoRoot, 'deploy', 'kubernetes', 'portolan-reader-namespaced.yaml');
 const KWOK_LOGS_CRD_FILE = join(repoRoot, 'test', 'cluster', 'kwok-logs-crd.yaml');
 
 function adminConfig(kubeconfigPath: string, cluster: string): KubeConfig {

@@ -1,9 +1,11 @@
 // Portolan's documented ClusterRole stays least-privilege, and the fleet's limited variant
-// differs from it by exactly one kind.
+// differs from it by exactly one kind; the namespaced Role grants exactly what namespaced mode
+// calls: list and watch on each watched kind, get on pod logs, list on pod metrics.
 import { readFileSync } from 'node:fs';
-import { loadAllYaml, type V1ClusterRole } from '@kubernetes/client-node';
+import { loadAllYaml, type V1ClusterRole, type V1Role } from '@kubernetes/client-node';
+import { KIND_INFO, WATCHED_KINDS } from '@portolan/core';
 import { describe, expect, it } from 'vitest';
-import { limitedRole, READER_ROLE_FILE, readerRbac } from './cluster-setup.ts';
+import { limitedRole, NAMESPACED_ROLE_FILE, READER_ROLE_FILE, readerRbac } from './cluster-setup.ts';
 
 const docs = loadAllYaml(readFileSync(READER_ROLE_FILE, 'utf8')) as Array<{ kind: string }>;
 const role = docs.find((d) => d.kind === 'ClusterRole') as V1ClusterRole;
@@ -64,5 +66,31 @@ describe('portolan-reader ClusterRole', () => {
     const missing = granted(role).filter((g) => !granted(limited).includes(g));
     expect(missing).toEqual(['autoscaling/horizontalpodautoscalers']);
     expect(granted(limited)).toHaveLength(granted(role).length - 1);
+  });
+});
+
+describe('portolan-reader Role (namespaced mode)', () => {
+  const docs = loadAllYaml(readFileSync(NAMESPACED_ROLE_FILE, 'utf8')) as Array<{ kind: string }>;
+  const namespaced = docs.find((d) => d.kind === 'Role') as V1Role;
+  const grants = (namespaced.rules ?? []).flatMap((rule) =>
+    (rule.apiGroups ?? []).flatMap((group) =>
+      (rule.resources ?? []).flatMap((res) => rule.verbs.map((verb) => `${verb} ${group}/${res}`)),
+    ),
+  );
+
+  it('grants exactly list and watch on every kind the engine watches, get on pod logs, list on pod metrics', () => {
+    const needed = [
+      ...WATCHED_KINDS.flatMap((k) =>
+        ['list', 'watch'].map((v) => `${v} ${KIND_INFO[k].group}/${KIND_INFO[k].plural}`),
+      ),
+      'get /pods/log',
+      'list metrics.k8s.io/pods',
+    ];
+    expect(grants.sort()).toEqual(needed.sort());
+  });
+
+  it('is a Role and RoleBinding only: nothing cluster-wide, no wildcards, no secrets', () => {
+    expect(docs.map((d) => d.kind)).toEqual(['Role', 'RoleBinding']);
+    expect(grants.some((g) => /secrets|configmaps|\*/.test(g))).toBe(false);
   });
 });

@@ -169,6 +169,31 @@ describe('the Helm chart', () => {
     });
   });
 
+  it('in namespaced mode, grants the rules of portolan-reader-namespaced.yaml and watches exactly those namespaces', () => {
+    const { objects } = template('rbac.namespaced=true', 'rbac.namespaces={payments,search}');
+    const reader = parseYaml(
+      readFileSync(join(root, 'deploy', 'kubernetes', 'portolan-reader-namespaced.yaml'), 'utf8').split(
+        '\n---\n',
+      )[0]!,
+    ) as { rules: unknown };
+    const roles = objects.filter((o) => o.kind === 'Role') as unknown as { rules: unknown }[];
+    expect(roles).toHaveLength(2);
+    for (const role of roles) expect(role.rules).toEqual(reader.rules);
+    const configMap = objects.find((o) => o.kind === 'ConfigMap') as unknown as {
+      data: { 'portolan.yaml': string };
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'portolan-helm-'));
+    try {
+      writeFileSync(join(dir, 'portolan.yaml'), configMap.data['portolan.yaml']);
+      const { config } = loadConfig(join(dir, 'portolan.yaml'), { PORTOLAN_DATABASE_URL: 'postgres://db/p' });
+      expect(config.kubernetes?.clusters).toEqual([
+        expect.objectContaining({ name: 'in-cluster', namespaces: ['payments', 'search'] }),
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses several replicas on SQLite, and renders a ServiceMonitor when asked', () => {
     const sqlite = helm(['template', 'portolan', chart, '--set', 'database.client=sqlite']);
     expect(sqlite.status).not.toBe(0);

@@ -175,9 +175,19 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
       fleet: kubernetes,
       sse: () => (app ? sseHub(app).stats : { clients: 0, bytes: 0, closed: {}, skipped: 0 }),
     });
+    // Clusters watched in the catalog services' namespaces follow each refresh (on every replica).
+    const watchCatalog = async () => {
+      if (!kubernetes?.watchesCatalog || !resolver) return;
+      try {
+        await kubernetes.watchCatalog(await resolver.claimingEntities());
+      } catch (error) {
+        logger.error({ err: error }, 'cannot read the catalog for the namespaces to watch');
+      }
+    };
     catalog.onRefresh((summary) => {
       metrics.observeRefresh(summary);
       health?.invalidate();
+      void watchCatalog();
     });
     const leader = new LeaderLease({
       db,
@@ -359,6 +369,7 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
     opened.push(() => catalog.stop());
     if (kubernetes) {
       opened.push(() => kubernetes.stop());
+      await watchCatalog();
       await kubernetes.start();
       usage?.start();
       opened.push(() => usage?.stop());

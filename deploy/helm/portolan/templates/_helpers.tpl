@@ -30,3 +30,12 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- end -}}
 {{- toYaml $role.rules -}}
 {{- end -}}
+
+{{/* The namespaced reader rules (a Role per namespace), from deploy/kubernetes/portolan-reader-namespaced.yaml. */}}
+{{- define "portolan.namespacedReaderRules" -}}
+{{- $role := index (splitList "\n---\n" (.Files.Get "files/portolan-reader-namespaced.yaml")) 0 | fromYaml -}}
+{{- if not $role.rules -}}
+{{- fail "files/portolan-reader-namespaced.yaml has no rules: is the link to deploy/kubernetes/portolan-reader-namespaced.yaml broken?" -}}
+{{- end -}}
+{{- toYaml $role.rules -}}
+{{- end -}}

@@ -1,6 +1,7 @@
 export * from './discovery.ts';
 export * from './locator.ts';
 export * from './objects.ts';
+export * from './scope.ts';
 export * from './selector.ts';
 export * from './status.ts';
 export * from './tree.ts';

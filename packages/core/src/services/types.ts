@@ -30,6 +30,30 @@ export interface ClusterState {
   counts: Partial<Record<WatchedKind, number>>;
   lastEventAt?: string;
   kinds: Partial<Record<WatchedKind, KindState>>;
+  /** Where the cluster is watched: every namespace, or only these (namespaced mode). */
+  scope?: WatchScopeState;
+  /** Each permission the watch identity lacks, by kind, verb and (namespaced mode) namespace. */
+  missingPermissions?: MissingPermission[];
+}
+
+export interface WatchScopeState {
+  mode: 'cluster' | 'namespaced';
+  /** Namespaced mode: from the config's list, or the catalog services' namespaces. */
+  source?: 'config' | 'catalog';
+  namespaces?: string[];
+  /** Why namespaced mode watches less than one might expect (no catalog yet, services without a namespace). */
+  message?: string;
+}
+
+/** One RBAC permission the API server refused. */
+export interface MissingPermission {
+  kind: WatchedKind;
+  /** The RBAC resource (`pods`, `deployments.apps`). */
+  resource: string;
+  verb: string;
+  /** Absent: refused cluster-wide. */
+  namespace?: string;
+  message: string;
 }
 
 export interface ViewError {

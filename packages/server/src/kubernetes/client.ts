@@ -11,6 +11,8 @@ import type { PodMetrics } from '@portolan/core/usage/index';
 import { type Dispatcher, fetch } from 'undici';
 
 export interface ListOptions {
+  /** List within this namespace only (namespaced mode); default every namespace. */
+  namespace?: string;
   limit?: number;
   continue?: string;
   signal?: AbortSignal;
@@ -29,6 +31,8 @@ export interface WatchEvent {
 }
 
 export interface WatchOptions {
+  /** Watch within this namespace only (namespaced mode); default every namespace. */
+  namespace?: string;
   resourceVersion: string;
   /** Server-side timeout; the server then closes the watch cleanly and we resume. */
   timeoutSeconds?: number;
@@ -90,7 +94,7 @@ export interface ClusterClient extends WorkloadClient {
    * Every pod's CPU and memory use from metrics.k8s.io (served by metrics-server where it is
    * installed); a KubeApiError with status 404 when the cluster serves no metrics API.
    */
-  podMetrics(signal?: AbortSignal): Promise<PodMetrics[]>;
+  podMetrics(signal?: AbortSignal, namespace?: string): Promise<PodMetrics[]>;
   /**
    * Ask the cluster whether someone else may do something (a SubjectAccessReview of
    * authorization.k8s.io/v1, sent as this client's identity). Optional: the simulated fleet has no
@@ -120,6 +124,13 @@ export interface AccessReviewResult {
 
 /** The metrics API's path for every pod of the cluster. */
 export const POD_METRICS_PATH = '/apis/metrics.k8s.io/v1beta1/pods';
+
+/** The metrics API's path for the pods of one namespace. */
+export function podMetricsPath(namespace?: string): string {
+  return namespace === undefined
+    ? POD_METRICS_PATH
+    : `/apis/metrics.k8s.io/v1beta1/namespaces/${encodeURIComponent(namespace)}/pods`;
+}
 
 /** An error from the API server or the network, with what the engine needs to react. */
 export class KubeApiError extends Error {
@@ -302,7 +313,7 @@ export class KubeConfigClient implements ClusterClient {
 
   async list(kind: KindInfo, options: ListOptions): Promise<ListPage> {
     const res = await this.#request(
-      collectionPath(kind),
+      collectionPath(kind, options.namespace && encodeURIComponent(options.namespace)),
       { limit: options.limit?.toString(), continue: options.continue },
       options.signal,
     );
@@ -344,7 +355,7 @@ export class KubeConfigClient implements ClusterClient {
     const run = async () => {
       touch();
       const res = await this.#request(
-        collectionPath(kind),
+        collectionPath(kind, options.namespace && encodeURIComponent(options.namespace)),
         {
           watch: '1',
           resourceVersion: options.resourceVersion,
@@ -422,8 +433,8 @@ export class KubeConfigClient implements ClusterClient {
     return res.body as unknown as ReadableStream<Uint8Array>;
   }
 
-  async podMetrics(signal?: AbortSignal): Promise<PodMetrics[]> {
-    const res = await this.#request(POD_METRICS_PATH, {}, signal);
+  async podMetrics(signal?: AbortSignal, namespace?: string): Promise<PodMetrics[]> {
+    const res = await this.#request(podMetricsPath(namespace), {}, signal);
     if (!res.ok) throw await errorFromResponse(res);
     const body = (await res.json()) as { items?: PodMetrics[] };
     return Array.isArray(body.items) ? body.items : [];

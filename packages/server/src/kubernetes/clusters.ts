@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { InputError } from '@portolan/core';
+import type { WatchNamespaces } from '@portolan/core/services/index';
 import { parse } from 'yaml';
 import type { ClusterConfig, KubernetesConfig } from './config.ts';
 
@@ -15,6 +16,8 @@ export interface ClusterSpec {
   region?: string;
   labels: Record<string, string>;
   dashboardUrl?: string;
+  /** Where it is watched (absent: cluster-wide). */
+  namespaces?: WatchNamespaces;
   url: string;
   kubeConfig: KubeConfig;
   /** The deploy identity's connection (the cluster's `deploy:` auth), when configured. */
@@ -216,6 +219,7 @@ function fromClusterConfig(c: ClusterConfig, opts: ResolveOptions): ClusterSpec 
   };
   if (region) spec.region = region;
   if (c.dashboardUrl) spec.dashboardUrl = c.dashboardUrl;
+  if (c.namespaces !== 'all') spec.namespaces = c.namespaces;
   if (c.deploy)
     spec.deployKubeConfig = fromClusterConfig({ ...c, auth: c.deploy, deploy: undefined }, opts).kubeConfig;
   return spec;
@@ -244,6 +248,8 @@ export function resolveClusters(config: KubernetesConfig, opts: ResolveOptions):
         fingerprint: fingerprint({ cluster: one.getCurrentCluster(), user: one.getCurrentUser() }),
       };
       if (region) spec.region = region;
+      const namespaces = config.kubeconfig?.namespaces?.[name];
+      if (namespaces !== undefined && namespaces !== 'all') spec.namespaces = namespaces;
       const deployContext = config.kubeconfig?.deployContexts?.[name];
       if (deployContext) {
         const deployKc = forContext(kc, deployContext);

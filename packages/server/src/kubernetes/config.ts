@@ -1,6 +1,30 @@
 // The `kubernetes:` section of the portal config file. Secrets never appear here: a token is
 // named by the environment variable that holds it.
+import { type WatchNamespaces, watchNamespacesProblem } from '@portolan/core/services/index';
 import { z } from 'zod';
+
+/**
+ * Where a cluster is watched: `all` (cluster-wide LIST+WATCH, needs a ClusterRole), `catalog`
+ * (the namespaces the catalog's services name, followed as the catalog changes) or a list of
+ * namespaces; both namespaced forms need only Roles in those namespaces.
+ */
+export const watchNamespacesSchema = z
+  .union([z.string(), z.array(z.string()).readonly()], {
+    error: 'use "all" (cluster-wide), "catalog" (the catalog services\' namespaces) or a list of namespaces',
+  })
+  .superRefine((value, ctx) => {
+    if (typeof value === 'string' && value !== 'all' && value !== 'catalog') {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${value}" is not a scope: use "all" (cluster-wide), "catalog" (the catalog services' namespaces) or a list of namespaces`,
+      });
+      return;
+    }
+    const problem = watchNamespacesProblem(value as WatchNamespaces);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .transform((value) => value as WatchNamespaces)
+  .default('all');
 
 const clusterAuthSchema = z.discriminatedUnion('type', [
   z
@@ -46,6 +70,8 @@ export const clusterConfigSchema = z
      */
     deploy: clusterAuthSchema.optional(),
     region: z.string().optional(),
+    /** Where this cluster is watched: cluster-wide (`all`, the default) or namespaced. */
+    namespaces: watchNamespacesSchema,
     labels: z.record(z.string(), z.string()).default({}),
     /**
      * Link template for the cluster's dashboard; `{{namespace}}`, `{{name}}`, `{{kind}}` and
@@ -76,6 +102,8 @@ export const kubernetesConfigSchema = z
         insecureAllowHttp: z.array(z.string()).default([]),
         /** The context whose identity deploys write with, per context (the `deploy:` of a cluster). */
         deployContexts: z.record(z.string(), z.string()).optional(),
+        /** Where each context is watched (the `namespaces:` of a cluster); default cluster-wide. */
+        namespaces: z.record(z.string(), watchNamespacesSchema).optional(),
       })
       .strict()
       .optional(),

@@ -7,8 +7,11 @@ import { NotFoundError, UnavailableError } from '@portolan/core/errors';
 import { isWorkloadKind } from '@portolan/core/k8s/workloads';
 import {
   type CatalogEntity,
+  type CatalogNamespaces,
   type ClusterState,
+  catalogNamespaces,
   type DiscoveredService,
+  locateService,
   SERVICE_LABELS,
   type ServiceLocator,
   type ServiceView,
@@ -78,6 +81,8 @@ export class KubernetesEngine {
   readonly #logs: LogReader;
   readonly #discovery: Discovery;
   #started = false;
+  /** The catalog services' namespaces, once told (see watchCatalog). */
+  #catalog: CatalogNamespaces | undefined;
 
   constructor(options: KubernetesEngineOptions) {
     this.#config = kubernetesConfigSchema.parse(options.config);
@@ -118,8 +123,16 @@ export class KubernetesEngine {
 
   #createWatcher(spec: ClusterSpec): ClusterWatcher {
     const { kubeConfig: _kc, ...rest } = spec;
-    return new ClusterWatcher({
+    const ns = spec.namespaces;
+    const namespaced =
+      ns === undefined || ns === 'all'
+        ? undefined
+        : ns === 'catalog'
+          ? { source: 'catalog' as const, ...(this.#catalog ? { namespaces: this.#catalog.namespaces } : {}) }
+          : { source: 'config' as const, namespaces: ns };
+    const watcher = new ClusterWatcher({
       spec: rest,
+      ...(namespaced ? { namespaced } : {}),
       client: this.#clientFactory(spec),
       indexLabels: this.#indexLabels(),
       pageSize: this.#config.listPageSize,
@@ -136,6 +149,45 @@ export class KubernetesEngine {
         : {}),
       ...(this.#log ? { logger: this.#log } : {}),
     });
+    if (ns === 'catalog') watcher.scopeNote = this.#catalogNote();
+    return watcher;
+  }
+
+  /** Whether any cluster is watched in the catalog services' namespaces (`namespaces: catalog`). */
+  get watchesCatalog(): boolean {
+    const c = this.#config;
+    return (
+      c.clusters.some((cluster) => cluster.namespaces === 'catalog') ||
+      Object.values(c.kubeconfig?.namespaces ?? {}).some((n) => n === 'catalog')
+    );
+  }
+
+  /**
+   * Tell the engine the catalog's services (after each refresh): clusters with `namespaces:
+   * catalog` then watch exactly the namespaces their locators name, starting and stopping
+   * reflectors for the namespaces that came and went.
+   */
+  async watchCatalog(entities: Iterable<CatalogEntity>): Promise<void> {
+    const next = catalogNamespaces([...entities].map(locateService));
+    for (const bad of next.invalid)
+      this.#log?.warn(bad, 'a service names a namespace that is not a namespace name; ignored');
+    this.#catalog = next;
+    const note = this.#catalogNote();
+    await Promise.all(
+      [...this.#watchers.values()]
+        .filter((w) => w.watcher.spec.namespaces === 'catalog')
+        .map((w) => {
+          w.watcher.scopeNote = note;
+          return w.watcher.setNamespaces(next.namespaces);
+        }),
+    );
+  }
+
+  #catalogNote(): string | undefined {
+    const unplaced = this.#catalog?.unplaced ?? [];
+    if (unplaced.length === 0) return undefined;
+    const some = unplaced.slice(0, 5).join(', ');
+    return `${unplaced.length} catalog service(s) name no namespace (annotation backstage.io/kubernetes-namespace), so they are seen only in the namespaces watched for others: ${some}${unplaced.length > 5 ? ', …' : ''}`;
   }
 
   #resolve(): ClusterSpec[] {
@@ -161,7 +213,7 @@ export class KubernetesEngine {
   }
 
   #specFingerprint(spec: ClusterSpec): string {
-    return JSON.stringify([spec.fingerprint, spec.region, spec.labels, spec.dashboardUrl]);
+    return JSON.stringify([spec.fingerprint, spec.region, spec.labels, spec.dashboardUrl, spec.namespaces]);
   }
 
   async stop(): Promise<void> {

@@ -13,11 +13,15 @@ export interface ReflectorState {
   status: 'syncing' | 'synced' | 'stale' | 'forbidden';
   reason?: StaleReason;
   message?: string;
+  /** When forbidden by RBAC: the verb the API server refused. */
+  verb?: 'list' | 'watch';
 }
 
 export interface ReflectorOptions {
   client: ClusterClient;
   kind: KindInfo;
+  /** Namespaced mode: list and watch this namespace only; the store's other namespaces are left alone. */
+  namespace?: string;
   store: KindStore;
   intern: Interner;
   share?: Sharer;
@@ -39,9 +43,26 @@ export interface ReflectorOptions {
 
 class Gone extends Error {}
 
-export function rbacMessage(kind: KindInfo, verb: string, serverMessage?: string): string {
-  const resource = kind.group ? `${kind.plural}.${kind.group}` : kind.plural;
-  return `cannot ${verb} ${resource}: grant get, list, watch on ${resource}${serverMessage ? ` (API server: ${serverMessage})` : ''}`;
+/** The RBAC resource of a kind, as a Role names it and kubectl prints it (`deployments.apps`). */
+export function rbacResource(kind: KindInfo): string {
+  return kind.group ? `${kind.plural}.${kind.group}` : kind.plural;
+}
+
+/**
+ * What to grant, in words: cluster-wide, the ClusterRole's verbs and a pointer to namespaced mode
+ * (multi-tenant clusters often refuse cluster-wide reads); in one namespace, the Role's verbs there.
+ */
+export function rbacMessage(
+  kind: KindInfo,
+  verb: string,
+  serverMessage?: string,
+  namespace?: string,
+): string {
+  const resource = rbacResource(kind);
+  const server = serverMessage ? ` (API server: ${serverMessage})` : '';
+  if (namespace !== undefined)
+    return `cannot ${verb} ${resource} in namespace ${namespace}: grant list, watch on ${resource} in namespace ${namespace}${server}`;
+  return `cannot ${verb} ${resource}: grant get, list, watch on ${resource}${server}; where cluster-wide reads are refused, watch only the services' namespaces (namespaced mode: \`namespaces: catalog\` with Roles)`;
 }
 
 export class Reflector {
@@ -133,7 +154,8 @@ export class Reflector {
       this.#setState({
         status: 'forbidden',
         reason: 'forbidden',
-        message: rbacMessage(this.#o.kind, verb, message),
+        verb,
+        message: rbacMessage(this.#o.kind, verb, message, this.#o.namespace),
       });
       await this.#sleep(this.#o.authRetryMs ?? 60_000);
     } else if (status === 404) {
@@ -161,6 +183,7 @@ export class Reflector {
       let page: Awaited<ReturnType<ClusterClient['list']>>;
       try {
         page = await client.list(kind, {
+          ...(this.#o.namespace !== undefined ? { namespace: this.#o.namespace } : {}),
           limit: pageSize,
           ...(cont ? { continue: cont } : {}),
           signal: this.#listAbort.signal,
@@ -180,9 +203,11 @@ export class Reflector {
     } while (cont && !this.#stopped);
     if (this.#stopped) return;
     this.#rv = rv;
-    const changes = this.#o.store.replace(items);
+    const changes = this.#o.store.replace(items, this.#o.namespace);
     this.#backoff.reset();
-    this.#setState({ status: 'synced' });
+    // Refused the watch last time: stay so until a watch opens, rather than flap every retry.
+    if (!(this.#state.status === 'forbidden' && this.#state.verb === 'watch'))
+      this.#setState({ status: 'synced' });
     if (changes.length > 0) this.#o.onChanges(changes);
   }
 
@@ -219,6 +244,7 @@ export class Reflector {
       this.#abortWatch = client.watch(
         kind,
         {
+          ...(this.#o.namespace !== undefined ? { namespace: this.#o.namespace } : {}),
           resourceVersion: this.#rv,
           timeoutSeconds,
           onOpen: () => {
@@ -250,7 +276,12 @@ export class Reflector {
       if (lasted > 30_000) this.#backoff.reset();
       if (error) {
         const status = errorStatus(error);
-        if (status === 401 || status === 403 || status === 404) throw error;
+        if (status === 403) {
+          // Named as the watch that was refused (the list succeeded); then relist and try again.
+          await this.#onError(error, 'watch');
+          return;
+        }
+        if (status === 401 || status === 404) throw error;
         // Keep the cache (last known state, marked stale) and resume from the last RV.
         await this.#onError(error, 'watch');
         continue;

@@ -178,13 +178,18 @@ export class KindStore {
 
   /**
    * Replace the whole content with a fresh LIST: the result is exactly the list, and the changes
-   * are what a listener needs to go from the old content to the new one.
+   * are what a listener needs to go from the old content to the new one. With `namespace`, only
+   * that namespace's part is replaced (namespaced mode: one LIST per namespace, one store).
    */
-  replace(items: KubeObject[]): Change[] {
+  replace(items: KubeObject[], namespace?: string): Change[] {
     const changes: Change[] = [];
     const seen = new Set<string>();
     for (const item of items) seen.add(objectKey(item));
-    for (const [key, obj] of [...this.#objects]) {
+    const current =
+      namespace === undefined
+        ? [...this.#objects]
+        : [...(this.#byNamespace.get(namespace) ?? [])].map((key) => [key, this.#objects.get(key)!] as const);
+    for (const [key, obj] of current) {
       if (!seen.has(key)) {
         this.#objects.delete(key);
         this.#unindex(key, obj);

@@ -86,11 +86,17 @@ export class ResourceMetrics {
   }
 
   async #read(cluster: string): Promise<void> {
-    const client = this.#engine.cluster(cluster)?.client;
+    const watcher = this.#engine.cluster(cluster);
+    const client = watcher?.client;
     if (!client || this.#inFlight.has(cluster)) return;
     this.#inFlight.add(cluster);
     try {
-      const pods = await client.podMetrics(AbortSignal.timeout(this.#timeoutMs));
+      const signal = AbortSignal.timeout(this.#timeoutMs);
+      // Namespaced mode reads each watched namespace (a Role grants no cluster-wide list).
+      const namespaces = watcher.namespaces;
+      const pods = namespaces
+        ? (await Promise.all(namespaces.map((ns) => client.podMetrics(signal, ns)))).flat()
+        : await client.podMetrics(signal);
       this.#byCluster.set(cluster, { status: 'ok', at: this.#now(), pods: pods.map(compact) });
     } catch (error) {
       const message = (error as Error).message;

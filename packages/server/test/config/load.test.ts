@@ -133,3 +133,41 @@ describe('nearest known word', () => {
     expect(nearest('x', [])).toBeUndefined();
   });
 });
+
+describe("a cluster's watch scope (namespaces)", () => {
+  const cluster = (namespaces: string) =>
+    [
+      'kubernetes:',
+      '  clusters:',
+      '    - name: prod-eu-1',
+      '      url: https://10.0.0.1:6443',
+      '      auth: { type: serviceAccount }',
+      `      namespaces: ${namespaces}`,
+    ].join('\n');
+
+  it('is cluster-wide by default, and takes catalog or a list of namespaces', async () => {
+    const scopeOf = async (name: string, text: string) =>
+      loadConfig(await configFile(name, text), {}).config.kubernetes?.clusters[0]?.namespaces;
+    expect(await scopeOf('default.yaml', cluster('all').replace(/\n {6}namespaces: all$/, ''))).toBe('all');
+    expect(await scopeOf('catalog.yaml', cluster('catalog'))).toBe('catalog');
+    expect(await scopeOf('list.yaml', cluster('[payments, search]'))).toEqual(['payments', 'search']);
+  });
+
+  it('refuses an unknown word, an empty list, a bad name and a repeated name, by path and line', async () => {
+    expect(await problemsOf('word.yaml', cluster('namespaced'))).toContain(
+      ':6:7: kubernetes.clusters[0].namespaces: "namespaced" is not a scope: use "all" (cluster-wide), "catalog" (the catalog services\' namespaces) or a list of namespaces',
+    );
+    expect(await problemsOf('empty.yaml', cluster('[]'))).toContain(
+      'kubernetes.clusters[0].namespaces: an empty list watches nothing',
+    );
+    expect(await problemsOf('bad.yaml', cluster('[payments, Team_A]'))).toContain(
+      'kubernetes.clusters[0].namespaces: "Team_A" is not a namespace name',
+    );
+    expect(await problemsOf('twice.yaml', cluster('[a, a]'))).toContain(
+      'kubernetes.clusters[0].namespaces: "a" is listed twice',
+    );
+    expect(await problemsOf('number.yaml', cluster('7'))).toContain(
+      'kubernetes.clusters[0].namespaces: use "all" (cluster-wide)',
+    );
+  });
+});

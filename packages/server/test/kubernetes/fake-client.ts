@@ -1,6 +1,7 @@
 // An in-memory ClusterClient with real watch semantics (resourceVersions, history with
 // compaction -> 410, pagination, auth failures), for unit-testing the engine's logic.
 import type { KindInfo, KubeObject } from '@portolan/core';
+import type { WatchNamespaces } from '@portolan/core/services/index';
 import type { PodMetrics } from '@portolan/core/usage/index';
 import { applyPatch } from '@portolan/sim/apiserver/patch';
 import {
@@ -33,6 +34,12 @@ export class FakeCluster implements ClusterClient {
   down = false;
   unauthorized = false;
   forbidden = new Set<string>();
+  /** RBAC as a multi-tenant cluster has it: `<verb> <plural> <namespace>` refused (`*`: cluster-wide). */
+  readonly denied = new Set<string>();
+  /** Refuse every LIST and WATCH across all namespaces (only Roles are granted). */
+  clusterWideForbidden = false;
+  /** The namespace of each LIST and WATCH (`*` for cluster-wide), in order. */
+  readonly requests: string[] = [];
   listCalls = 0;
   watchCalls = 0;
   watchRvs: string[] = [];
@@ -50,11 +57,22 @@ export class FakeCluster implements ClusterClient {
     return m;
   }
 
-  #check(kind: KindInfo) {
+  #check(kind: KindInfo, verb?: 'list' | 'watch', namespace?: string) {
     if (this.down) throw new KubeApiError('cannot reach fake: ECONNREFUSED');
     if (this.unauthorized) throw new KubeApiError('Unauthorized', 401, 'Unauthorized');
     if (this.forbidden.has(kind.plural))
       throw new KubeApiError(`${kind.plural} is forbidden`, 403, 'Forbidden');
+    if (verb === undefined) return;
+    const where = namespace ?? '*';
+    if (
+      (namespace === undefined && this.clusterWideForbidden) ||
+      this.denied.has(`${verb} ${kind.plural} ${where}`)
+    )
+      throw new KubeApiError(
+        `${kind.plural} is forbidden: cannot ${verb} resource "${kind.plural}" in ${namespace === undefined ? 'the cluster scope' : `the namespace "${namespace}"`}`,
+        403,
+        'Forbidden',
+      );
   }
 
   put(kind: string, obj: KubeObject): KubeObject {
@@ -128,8 +146,11 @@ export class FakeCluster implements ClusterClient {
 
   async list(kind: KindInfo, options: ListOptions): Promise<ListPage> {
     this.listCalls++;
-    this.#check(kind);
-    const all = [...this.#kindMap(kind.kind).values()];
+    this.requests.push(`list ${kind.plural} ${options.namespace ?? '*'}`);
+    this.#check(kind, 'list', options.namespace);
+    const all = [...this.#kindMap(kind.kind).values()].filter(
+      (o) => options.namespace === undefined || o.metadata?.namespace === options.namespace,
+    );
     const start = options.continue ? Number(options.continue) : 0;
     const limit = options.limit ?? all.length;
     const items = all.slice(start, start + limit);
@@ -146,11 +167,14 @@ export class FakeCluster implements ClusterClient {
   ): () => void {
     this.watchCalls++;
     this.watchRvs.push(options.resourceVersion);
+    this.requests.push(`watch ${kind.plural} ${options.namespace ?? '*'}`);
     let closed = false;
+    const inScope = (e: WatchEvent) =>
+      options.namespace === undefined || e.object?.metadata?.namespace === options.namespace;
     const w: Watcher = {
       kind: kind.kind,
       onEvent: (e) => {
-        if (!closed) onEvent(structuredClone(e));
+        if (!closed && inScope(e)) onEvent(structuredClone(e));
       },
       onDone: (e) => {
         if (closed) return;
@@ -160,7 +184,7 @@ export class FakeCluster implements ClusterClient {
     };
     queueMicrotask(() => {
       try {
-        this.#check(kind);
+        this.#check(kind, 'watch', options.namespace);
       } catch (error) {
         return w.onDone(error as Error);
       }
@@ -193,12 +217,14 @@ export class FakeCluster implements ClusterClient {
     });
   }
 
-  async podMetrics(): Promise<PodMetrics[]> {
+  async podMetrics(_signal?: AbortSignal, namespace?: string): Promise<PodMetrics[]> {
     this.metricsCalls++;
     if (this.down) throw new KubeApiError('cannot reach fake: ECONNREFUSED');
     if (!this.metrics)
       throw new KubeApiError('the server could not find the requested resource', 404, 'NotFound');
-    return this.metrics;
+    if (namespace === undefined && this.clusterWideForbidden)
+      throw new KubeApiError('pods.metrics.k8s.io is forbidden', 403, 'Forbidden');
+    return this.metrics.filter((m) => namespace === undefined || m.metadata?.namespace === namespace);
   }
 
   async close() {
@@ -278,6 +304,8 @@ export function engineOverFakes(
   options: {
     config?: Partial<KubernetesConfigInput>;
     region?: (name: string) => string;
+    /** Each cluster's `namespaces:` (default: cluster-wide). */
+    namespaces?: (name: string) => WatchNamespaces;
     tuning?: KubernetesEngineOptions['tuning'];
     logger?: KubernetesEngineOptions['logger'];
   } = {},
@@ -289,6 +317,7 @@ export function engineOverFakes(
         url: `https://${name}.invalid`,
         auth: { type: 'token' as const, tokenEnv: 'TOKEN' },
         ...(options.region ? { region: options.region(name) } : {}),
+        ...(options.namespaces ? { namespaces: options.namespaces(name) } : {}),
       })),
       ...options.config,
     },
