@@ -2,7 +2,7 @@
 // the lease has moved past is refused in its own transaction and leaves nothing behind, and an
 // executor whose write was refused stops touching the deployment (no event, no patch).
 import { KIND_INFO, type KubeObject } from '@portolan/core';
-import type { DeploymentEvent, Plan } from '@portolan/core/deploy/index';
+import { type DeploymentEvent, externalDeployment, type Plan } from '@portolan/core/deploy/index';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TEST_DATABASES } from '../../../../test/support/databases.ts';
 import type { Database } from '../../src/db/database.ts';
@@ -15,6 +15,8 @@ import {
 } from '../../src/deploy/store/clusterWrites.ts';
 import { createDeployment } from '../../src/deploy/store/createDeployment.ts';
 import { getDeployment } from '../../src/deploy/store/getDeployment.ts';
+import { importDeployments } from '../../src/deploy/store/importDeployments.ts';
+import { listDeployments } from '../../src/deploy/store/listDeployments.ts';
 import { listEvents } from '../../src/deploy/store/listEvents.ts';
 import { LeaseLostError, tryAcquire } from '../../src/replicas/lease.ts';
 import { deployment, FakeCluster } from '../kubernetes/fake-client.ts';
@@ -97,6 +99,33 @@ describe.each(TEST_DATABASES)('deploy writes under the lease on $id', (engine) =
     expect(await listEvents({ db, id: 'd1' })).toHaveLength(2);
     const after = await appendEvents({ db, id: 'd1', events: [started], fence: { lease: LEASE, token: 2 } });
     expect(after.lastSeq).toBe(before.lastSeq + 1);
+  });
+
+  it("records a former leader's external deployment nowhere; the current leader's is kept", async () => {
+    await leaseMovedOn(db);
+    const change = {
+      cluster: 'eu-1',
+      kind: 'Deployment' as const,
+      namespace: 'pay',
+      name: 'checkout',
+      container: 'main',
+      from: OLD,
+      to: 'reg/pay/checkout:hotfix',
+    };
+    const external = (id: string) => ({
+      id,
+      service: SERVICE,
+      events: externalDeployment(SERVICE, [change], new Date().toISOString()),
+    });
+    await expect(
+      importDeployments({ db, deployments: [external('x1')], fence: { lease: LEASE, token: 1 } }),
+    ).rejects.toThrow(LeaseLostError);
+    expect((await listDeployments({ db, services: [SERVICE] })).map((d) => d.id)).toEqual(['d1']);
+    await importDeployments({ db, deployments: [external('x2')], fence: { lease: LEASE, token: 2 } });
+    expect((await listDeployments({ db, services: [SERVICE] })).map((d) => d.id).sort()).toEqual([
+      'd1',
+      'x2',
+    ]);
   });
 
   it('lets one leader claim a cluster and record it applied; a former leader can do neither', async () => {
