@@ -3,7 +3,7 @@ import type { ClusterState } from '@portolan/core/services/types';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import { api, entityPath, shortRef } from '../api.ts';
-import { clusterClass, forbiddenKinds } from '../clusters.ts';
+import { clusterClass, forbiddenKinds, watchScope } from '../clusters.ts';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { PageHeader } from '../components/PageHeader.tsx';
 import { SeverityPills } from '../components/SeverityPills.tsx';
@@ -70,11 +70,26 @@ export function ClusterPage() {
         )}
       </p>
       {c.message && <p className="note bad">{c.message}</p>}
-      {forbiddenKinds(c).map((m) => (
-        <p key={m} className="note warn">
-          {m}
+      {watchScope(c) && (
+        <p className="muted">
+          {watchScope(c)} {c.scope?.message}
         </p>
-      ))}
+      )}
+      {forbiddenKinds(c).length > 0 && (
+        <section className="card" aria-labelledby="permissions-title">
+          <h2 id="permissions-title">Missing permissions</h2>
+          <p className="muted small">
+            What this cluster refuses the portal; what it shows here leaves those objects out.
+          </p>
+          <ul className="plain">
+            {forbiddenKinds(c).map((m) => (
+              <li key={m} className="note warn">
+                {m}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
       <div className="columns">
         <section className="card" aria-labelledby="counts-title">
           <h2 id="counts-title">Objects watched</h2>
