@@ -4,6 +4,7 @@
 // answers; everything it decides with them is here, so it is tested without a cluster.
 import type { Finding } from '../health/types.ts';
 import { KIND_INFO, WATCHED_KINDS, type WatchedKind } from '../k8s/types.ts';
+import type { DiscoveredService } from '../services/discovery.ts';
 import type { ClusterView, ServiceView, ViewError } from '../services/types.ts';
 
 /** How a portal user is named to Kubernetes (the `auth.kubernetes` section of the config). */
@@ -186,33 +187,96 @@ export function withAccessErrors(view: ServiceView, denials: AccessDenials): Ser
   };
 }
 
+/** Where a fact about a cluster object was read: its cluster, kind and namespace. */
+export interface ReadFrom {
+  cluster: string;
+  kind: string;
+  namespace: string;
+}
+
 /**
- * Findings about objects the user may read; a finding keeps its events only when events may be
- * listed there, and its log tail only when pods/log may be read there.
+ * `list` reviews for reading these places, each asked once however many objects are there.
+ * Kinds Portolan does not watch (a finding's owner may be an Argo Rollout) and places outside any
+ * namespace or cluster need none: nothing of them is shown but through a watched kind.
  */
-export function allowedFindings(
-  findings: readonly Finding[],
+export function listChecks(places: Iterable<ReadFrom>): AccessCheck[] {
+  const out = new Map<string, AccessCheck>();
+  for (const p of places) {
+    if (!p.namespace || p.cluster === '*' || !Object.hasOwn(KIND_INFO, p.kind)) continue;
+    const check = checkForKind(p.cluster, 'list', p.kind as WatchedKind, p.namespace);
+    const key = checkKey(check);
+    if (!out.has(key)) out.set(key, check);
+  }
+  return [...out.values()];
+}
+
+/**
+ * What a finding tells about: its object, and the pods it was found on (a pod finding rolled up
+ * to its workload names a pod in its summary and carries the pod's exit codes and messages), and
+ * the events it quotes. Reading it takes `list` on each.
+ */
+export function findingReads(f: Finding): ReadFrom[] {
+  const { cluster, kind, namespace } = f.object;
+  const out: ReadFrom[] = [{ cluster, kind, namespace }];
+  if (kind !== 'Pod' && (f.pods !== undefined || f.rule.startsWith('pod-')))
+    out.push({ cluster, kind: 'Pod', namespace });
+  if (f.evidence.events) out.push({ cluster, kind: 'Event', namespace });
+  return out;
+}
+
+/**
+ * Findings the user may read (their object, and their pods when found on pods); a finding keeps
+ * its events only when events may be listed there, and its log tail only when pods/log may be
+ * read there.
+ */
+export function allowedFindings<F extends Finding>(
+  findings: readonly F[],
   denials: AccessDenials,
   mayRead: {
     events(cluster: string, namespace: string): boolean;
     logs(cluster: string, namespace: string): boolean;
   },
-): Finding[] {
-  const out: Finding[] = [];
+): F[] {
+  const out: F[] = [];
   for (const f of findings) {
-    const { cluster, kind, namespace } = f.object;
-    if (!denials.allows(cluster, kind, namespace)) continue;
+    const { cluster, namespace } = f.object;
+    const reads = findingReads(f).filter((r) => r.kind !== 'Event');
+    if (!reads.every((r) => denials.allows(cluster, r.kind, namespace))) continue;
     const { events, logTail, ...evidence } = f.evidence;
-    // A finding rolled up to its workload names some of its pods.
-    const { pods, ...rest } = f;
     out.push({
-      ...rest,
-      ...(pods && denials.allows(cluster, 'Pod', namespace) ? { pods } : {}),
+      ...f,
       evidence: {
         ...evidence,
         ...(events && mayRead.events(cluster, namespace) ? { events } : {}),
         ...(logTail && mayRead.logs(cluster, namespace) ? { logTail } : {}),
       },
+    });
+  }
+  return out;
+}
+
+/**
+ * Discovered services with only the workloads the user may list; a service left with none is
+ * left out (its name and labels were read from those workloads).
+ */
+export function allowedDiscovered(
+  services: readonly DiscoveredService[],
+  denials: AccessDenials,
+): DiscoveredService[] {
+  if (denials.empty) return services as DiscoveredService[];
+  const out: DiscoveredService[] = [];
+  for (const s of services) {
+    const workloads = s.workloads.filter((w) => denials.allows(w.cluster, w.kind, w.namespace));
+    if (workloads.length === 0) continue;
+    if (workloads.length === s.workloads.length) {
+      out.push(s);
+      continue;
+    }
+    out.push({
+      ...s,
+      clusters: [...new Set(workloads.map((w) => w.cluster))].sort(),
+      namespaces: [...new Set(workloads.map((w) => w.namespace))].sort(),
+      workloads,
     });
   }
   return out;

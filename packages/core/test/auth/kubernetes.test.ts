@@ -2,13 +2,16 @@ import { describe, expect, it } from 'vitest';
 import {
   type AccessCheck,
   AccessDenials,
+  allowedDiscovered,
   allowedFindings,
   allowedObjects,
   checkForKind,
   denialMessage,
   describeAccess,
+  findingReads,
   type KubernetesIdentitySettings,
   kubernetesSubject,
+  listChecks,
   readChecks,
   VIEW_KINDS,
   withAccessErrors,
@@ -16,6 +19,7 @@ import {
 } from '../../src/auth/kubernetes.ts';
 import type { Finding } from '../../src/health/types.ts';
 import type { Pod } from '../../src/k8s/types.ts';
+import type { DiscoveredService } from '../../src/services/discovery.ts';
 import type { ServiceObject } from '../../src/services/objects.ts';
 import { buildServiceView } from '../../src/services/view.ts';
 
@@ -232,16 +236,94 @@ describe('allowedFindings', () => {
     expect(out.map((f) => f.id)).toEqual(['Deployment-other']);
   });
 
-  it('keeps events, log tails and pod names only where they may be read', () => {
+  it('drops a pod finding rolled up to its workload where pods may not be listed (its summary names a pod)', () => {
     const denials = new AccessDenials([deny(checkForKind('eu', 'list', 'Pod', 'pay'))]);
-    const [f] = allowedFindings([finding('Deployment', 'pay')], denials, {
+    expect(
+      allowedFindings([finding('Deployment', 'pay'), finding('Deployment', 'other')], denials, yes),
+    ).toEqual([finding('Deployment', 'other')]);
+    const workloadOnly: Finding = { ...finding('Deployment', 'pay'), rule: 'deployment-unavailable' };
+    delete workloadOnly.pods;
+    expect(allowedFindings([workloadOnly], denials, yes)).toEqual([workloadOnly]);
+  });
+
+  it('keeps events and log tails only where they may be read', () => {
+    const [f] = allowedFindings([finding('Deployment', 'pay')], new AccessDenials([]), {
       events: () => false,
       logs: () => false,
     });
     expect(f?.evidence).toEqual({ exitCode: 1 });
-    expect(f?.pods).toBeUndefined();
+    expect(f?.pods).toEqual(['p1']);
     const [g] = allowedFindings([finding('Deployment', 'pay')], new AccessDenials([]), yes);
     expect(g?.evidence.logTail).toEqual(['panic']);
-    expect(g?.pods).toEqual(['p1']);
+  });
+
+  it('keeps what the finding carries beyond a Finding (the fleet tags each with its service)', () => {
+    const tagged = { ...finding('Pod', 'pay'), service: 'component:default/checkout' };
+    expect(allowedFindings([tagged], new AccessDenials([]), yes)[0]?.service).toBe(
+      'component:default/checkout',
+    );
+  });
+});
+
+describe('findingReads and listChecks', () => {
+  it('reads a pod finding from its workload, its pods and its events', () => {
+    const f: Finding = {
+      id: 'x',
+      rule: 'pod-crash-loop',
+      severity: 'critical',
+      object: { cluster: 'eu', kind: 'Deployment', namespace: 'pay', name: 'checkout' },
+      summary: '',
+      explanation: '',
+      nextSteps: [],
+      evidence: { events: [{ reason: 'BackOff' }] },
+      pods: ['checkout-1'],
+    };
+    expect(findingReads(f).map((r) => r.kind)).toEqual(['Deployment', 'Pod', 'Event']);
+    expect(
+      findingReads({ ...f, rule: 'deployment-paused', evidence: {}, pods: undefined }).map((r) => r.kind),
+    ).toEqual(['Deployment']);
+  });
+
+  it('asks once per cluster, kind and namespace; nothing for unwatched kinds or no namespace', () => {
+    const checks = listChecks([
+      { cluster: 'eu', kind: 'Pod', namespace: 'pay' },
+      { cluster: 'eu', kind: 'Pod', namespace: 'pay' },
+      { cluster: 'us', kind: 'Pod', namespace: 'pay' },
+      { cluster: 'eu', kind: 'Rollout', namespace: 'pay' },
+      { cluster: '*', kind: 'Fleet', namespace: '' },
+      { cluster: 'eu', kind: 'Deployment', namespace: '' },
+    ]);
+    expect(checks).toEqual([
+      checkForKind('eu', 'list', 'Pod', 'pay'),
+      checkForKind('us', 'list', 'Pod', 'pay'),
+    ]);
+  });
+});
+
+describe('allowedDiscovered', () => {
+  const svc = (id: string, workloads: DiscoveredService['workloads']): DiscoveredService => ({
+    id,
+    name: id,
+    groupedBy: { label: 'app', value: id },
+    labels: { app: id },
+    clusters: [...new Set(workloads.map((w) => w.cluster))].sort(),
+    namespaces: [...new Set(workloads.map((w) => w.namespace))].sort(),
+    workloads,
+  });
+  const web = svc('web', [
+    { cluster: 'eu', kind: 'Deployment', namespace: 'pay', name: 'web' },
+    { cluster: 'us', kind: 'Deployment', namespace: 'shop', name: 'web' },
+  ]);
+  const jobs = svc('jobs', [{ cluster: 'eu', kind: 'CronJob', namespace: 'pay', name: 'jobs' }]);
+
+  it('keeps the workloads the user may list and leaves out a service with none left', () => {
+    const denials = new AccessDenials([
+      deny(checkForKind('eu', 'list', 'Deployment', 'pay')),
+      deny(checkForKind('eu', 'list', 'CronJob', 'pay')),
+    ]);
+    expect(allowedDiscovered([web, jobs], denials)).toEqual([
+      { ...web, clusters: ['us'], namespaces: ['shop'], workloads: [web.workloads[1]] },
+    ]);
+    expect(allowedDiscovered([web, jobs], new AccessDenials([]))).toEqual([web, jobs]);
   });
 });

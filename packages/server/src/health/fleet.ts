@@ -1,6 +1,14 @@
 // The fleet's findings as the HTTP layer serves them: every finding tagged with the service it
 // belongs to and that service's owner and system, filtered, paged and summarised per service,
 // team and system. Pure over a snapshot, so it is tested without a cluster.
+import {
+  type AccessCheck,
+  type AccessDenials,
+  allowedFindings,
+  findingReads,
+  listChecks,
+  type ReadFrom,
+} from '@portolan/core/auth/kubernetes';
 import { tryNormalizeRef } from '@portolan/core/catalog/ref';
 import type {
   ClusterService,
@@ -57,7 +65,7 @@ export interface FleetSnapshot {
   /** Every finding, worst first. */
   findings: ServiceFinding[];
   /** Where each service runs: one entry per service and cluster with workloads or pods. */
-  placements: Placement[];
+  placements: FleetPlacement[];
 }
 
 const WORKLOAD_KINDS: ReadonlySet<string> = new Set([
@@ -68,9 +76,22 @@ const WORKLOAD_KINDS: ReadonlySet<string> = new Set([
   'Job',
 ]);
 
+/** What a placement counts, per namespace and kind, so a user's look leaves out what they may not list. */
+export interface PlacementPart {
+  namespace: string;
+  kind: string;
+  count: number;
+}
+
+/** A placement as the snapshot keeps it: with its parts (never sent; see clusterServices). */
+export interface FleetPlacement extends Placement {
+  parts: PlacementPart[];
+}
+
 /** Per cluster, how many workloads and pods of a service run there (clusters with neither left out). */
-export function placementsOf(service: string, objects: readonly ClusterObject[]): Placement[] {
-  const byCluster = new Map<string, Placement>();
+export function placementsOf(service: string, objects: readonly ClusterObject[]): FleetPlacement[] {
+  const byCluster = new Map<string, FleetPlacement>();
+  const parts = new Map<string, PlacementPart>();
   for (const o of objects) {
     const isPod = o.kind === 'Pod';
     if (!isPod && !WORKLOAD_KINDS.has(o.kind)) continue;
@@ -78,11 +99,20 @@ export function placementsOf(service: string, objects: readonly ClusterObject[])
     if (o.kind === 'Job' && o.object.metadata?.ownerReferences?.some((r) => r.kind === 'CronJob')) continue;
     let p = byCluster.get(o.cluster);
     if (!p) {
-      p = { service, cluster: o.cluster, workloads: 0, pods: 0 };
+      p = { service, cluster: o.cluster, workloads: 0, pods: 0, parts: [] };
       byCluster.set(o.cluster, p);
     }
     if (isPod) p.pods++;
     else p.workloads++;
+    const namespace = o.object.metadata?.namespace ?? '';
+    const key = `${o.cluster}\u0000${namespace}\u0000${o.kind}`;
+    let part = parts.get(key);
+    if (!part) {
+      part = { namespace, kind: o.kind, count: 0 };
+      parts.set(key, part);
+      p.parts.push(part);
+    }
+    part.count++;
   }
   return [...byCluster.values()];
 }
@@ -121,7 +151,7 @@ export function compareServiceFindings(a: ServiceFinding, b: ServiceFinding): nu
 }
 
 export function buildSnapshot(
-  evaluated: { service: ServiceContext; findings: readonly Finding[]; placements?: Placement[] }[],
+  evaluated: { service: ServiceContext; findings: readonly Finding[]; placements?: FleetPlacement[] }[],
   meta: { at: number; durationMs: number; entities: number },
 ): FleetSnapshot {
   const findings: ServiceFinding[] = [];
@@ -230,7 +260,10 @@ export function clusterServices(snapshot: FleetSnapshot, cluster: string): Clust
     const list = teams.get(owner) ?? [];
     teams.set(owner, list);
     list.push({
-      ...p,
+      service: p.service,
+      cluster: p.cluster,
+      workloads: p.workloads,
+      pods: p.pods,
       name: ctx?.name ?? p.service,
       ...(ctx?.owner ? { owner: ctx.owner } : {}),
       ...(ctx?.system ? { system: ctx.system } : {}),
@@ -250,6 +283,57 @@ export function clusterServices(snapshot: FleetSnapshot, cluster: string): Clust
       .map(([owner, services]) => ({ ...(owner ? { owner } : {}), services: services.sort(worstFirst) })),
     summary: summarizeFindings(here),
   };
+}
+
+/**
+ * The `list` reviews a user's look at the fleet needs: one per cluster, kind and namespace among
+ * the findings the filter keeps (their objects, pods and events), and, for a cluster's page, among
+ * what its placements count. Never one per object.
+ */
+export function fleetChecks(
+  snapshot: FleetSnapshot,
+  filter: FleetFilter,
+  options: { placements?: boolean } = {},
+): AccessCheck[] {
+  const places: ReadFrom[] = [];
+  for (const f of snapshot.findings) if (matchesFilter(f, filter)) places.push(...findingReads(f));
+  if (options.placements)
+    for (const p of snapshot.placements) {
+      if (filter.cluster && !filter.cluster.includes(p.cluster)) continue;
+      for (const part of p.parts)
+        places.push({ cluster: p.cluster, kind: part.kind, namespace: part.namespace });
+    }
+  return listChecks(places);
+}
+
+/**
+ * The snapshot as one user may see it: findings about what they may not list are left out (and
+ * events they may not list, from the rest), and placements count only what they may list; a
+ * service with nothing left in a cluster is not placed there. The services (catalog entities,
+ * which every reader may see) stay.
+ */
+export function allowedSnapshot(snapshot: FleetSnapshot, denials: AccessDenials): FleetSnapshot {
+  if (denials.empty) return snapshot;
+  const findings = allowedFindings(snapshot.findings, denials, {
+    events: (cluster, namespace) => denials.allows(cluster, 'Event', namespace),
+    logs: () => false,
+  });
+  const placements: FleetPlacement[] = [];
+  for (const p of snapshot.placements) {
+    const parts = p.parts.filter((part) => denials.allows(p.cluster, part.kind, part.namespace));
+    if (parts.length === p.parts.length) {
+      placements.push(p);
+      continue;
+    }
+    let pods = 0;
+    let workloads = 0;
+    for (const part of parts) {
+      if (part.kind === 'Pod') pods += part.count;
+      else workloads += part.count;
+    }
+    if (pods + workloads > 0) placements.push({ ...p, workloads, pods, parts });
+  }
+  return { ...snapshot, findings, placements };
 }
 
 /**

@@ -6,14 +6,14 @@ import type { ClusterObject } from '@portolan/core';
 import { allowedFindings, readChecks, VIEW_KINDS } from '@portolan/core/auth/kubernetes';
 import { InputError } from '@portolan/core/errors';
 import { RULE_IDS, summarizeFindings } from '@portolan/core/health/index';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { KubernetesAccess } from '../auth/kubernetes/access.ts';
 import { deniedList } from '../auth/kubernetes/http.ts';
 import { needs } from '../auth/permission.ts';
 import type { OpenApiRegistry } from '../http/openapi.ts';
 import { listParam, parseQuery, refsParam } from '../http/query.ts';
-import type { FleetFilter } from './fleet.ts';
+import { allowedSnapshot, type FleetFilter, type FleetSnapshot, fleetChecks } from './fleet.ts';
 import type { HealthService } from './service.ts';
 
 const SEVERITIES = ['critical', 'warning', 'info'] as const;
@@ -90,6 +90,23 @@ export function healthRoutes(
     access?: { access: KubernetesAccess; objectsOf(ref: string): Promise<ClusterObject[]> };
   },
 ): void {
+  /**
+   * The fleet as the request's user may see it: with per-user Kubernetes identity on, what they
+   * may not list is left out and the denials are named (`denied`); otherwise the snapshot every
+   * reader shares, asking no cluster.
+   */
+  const fleetFor = async (
+    request: FastifyRequest,
+    filter: FleetFilter,
+    options: { placements?: boolean } = {},
+  ): Promise<{ snapshot?: FleetSnapshot; denied?: ReturnType<typeof deniedList> }> => {
+    if (!access?.access.applies(request.subject)) return {};
+    const snapshot = await health.fleet();
+    const denials = await access.access.denials(request.subject, fleetChecks(snapshot, filter, options));
+    if (denials.empty) return { snapshot };
+    return { snapshot: allowedSnapshot(snapshot, denials), denied: deniedList(denials) };
+  };
+
   openapi.add({
     method: 'get',
     path: '/api/findings',
@@ -100,7 +117,9 @@ export function healthRoutes(
   });
   app.get('/api/findings', needs('catalog.read'), async (request) => {
     const q = parseQuery(findingsQuery, request.query);
-    return health.findings(toFleetFilter(q), q.limit, q.offset);
+    const filter = toFleetFilter(q);
+    const { snapshot, denied } = await fleetFor(request, filter);
+    return { ...(await health.findings(filter, q.limit, q.offset, snapshot)), ...denied };
   });
 
   openapi.add({
@@ -112,7 +131,9 @@ export function healthRoutes(
   });
   app.get('/api/findings/summary', needs('catalog.read'), async (request) => {
     const q = parseQuery(summaryQuery, request.query);
-    return health.summary(toFleetFilter(q), q.top);
+    const filter = toFleetFilter(q);
+    const { snapshot, denied } = await fleetFor(request, filter);
+    return { ...(await health.summary(filter, q.top, snapshot)), ...denied };
   });
 
   openapi.add({
@@ -125,7 +146,11 @@ export function healthRoutes(
   app.get<{ Params: { cluster: string } }>(
     '/api/clusters/:cluster/services',
     needs('catalog.read'),
-    async (request) => health.cluster(request.params.cluster),
+    async (request) => {
+      const { cluster } = request.params;
+      const { snapshot, denied } = await fleetFor(request, { cluster: [cluster] }, { placements: true });
+      return { ...(await health.cluster(cluster, snapshot)), ...denied };
+    },
   );
 
   openapi.add({
@@ -178,6 +203,14 @@ export function healthRoutes(
   app.get<{ Params: { ref: string } }>(
     '/api/services/:ref/scaling',
     needs('service.read', 'ref'),
-    async (request) => health.scaling(request.params.ref),
+    async (request) => {
+      if (!access?.access.applies(request.subject)) return health.scaling(request.params.ref);
+      const denials = await access.access.denials(
+        request.subject,
+        readChecks(await access.objectsOf(request.params.ref), ['HorizontalPodAutoscaler']),
+      );
+      const scaling = await health.scaling(request.params.ref, denials);
+      return denials.empty ? scaling : { ...scaling, denied: deniedList(denials) };
+    },
   );
 }

@@ -1,6 +1,7 @@
 // Health over the watch engine's memory: the findings of one service (with log tails of its
 // crash-looping containers), the whole fleet's findings mapped to service, team and system and
 // cached for a few seconds, a service's autoscaling, and findings pushed on a service's stream.
+import type { AccessDenials } from '@portolan/core/auth/kubernetes';
 import { NotFoundError } from '@portolan/core/errors';
 import {
   evaluateHealth,
@@ -35,11 +36,11 @@ import {
   clusterServices,
   FindingsTracker,
   type FleetFilter,
+  type FleetPlacement,
   type FleetSnapshot,
   type FleetSummaryView,
   labelPairs,
   mayHaveObjects,
-  type Placement,
   placementsOf,
   queryFindings,
   type ServiceContext,
@@ -267,27 +268,29 @@ export class HealthService {
     this.#fleet.invalidate();
   }
 
+  /** `snapshot`: the fleet as one user may see it (allowedSnapshot); default, all of it. */
   async findings(
     filter: FleetFilter,
     limit: number,
     offset = 0,
+    snapshot?: FleetSnapshot,
   ): Promise<{ items: ServiceFinding[]; totalItems: number; generatedAt: string }> {
-    const snapshot = await this.fleet();
+    snapshot ??= await this.fleet();
     return {
       ...queryFindings(snapshot, filter, limit, offset),
       generatedAt: new Date(snapshot.at).toISOString(),
     };
   }
 
-  async summary(filter: FleetFilter = {}, top = 20): Promise<FleetSummaryView> {
-    return summarizeFleet(await this.fleet(), filter, top);
+  async summary(filter: FleetFilter = {}, top = 20, snapshot?: FleetSnapshot): Promise<FleetSummaryView> {
+    return summarizeFleet(snapshot ?? (await this.fleet()), filter, top);
   }
 
   /** What runs in one cluster, by team, with its findings; 404 for a cluster the portal does not watch. */
-  async cluster(name: string): Promise<ClusterServicesView> {
+  async cluster(name: string, snapshot?: FleetSnapshot): Promise<ClusterServicesView> {
     if (!this.#engine.clusters().some((c) => c.cluster === name))
       throw new NotFoundError(`no cluster named "${name}"`, { cluster: name });
-    return clusterServices(await this.fleet(), name);
+    return clusterServices(snapshot ?? (await this.fleet()), name);
   }
 
   async #computeFleet(): Promise<FleetSnapshot> {
@@ -310,7 +313,7 @@ export class HealthService {
       await yieldNow();
     }
     const labelsMs = Math.round(performance.now() - started);
-    const evaluated: { service: ServiceContext; findings: Finding[]; placements: Placement[] }[] = [];
+    const evaluated: { service: ServiceContext; findings: Finding[]; placements: FleetPlacement[] }[] = [];
     let sliceStart = performance.now();
     for (const { entity, locator } of located) {
       if (!mayHaveObjects(locator, present)) continue;
@@ -342,11 +345,16 @@ export class HealthService {
     return snapshot;
   }
 
-  /** Every HPA of a service per cluster, and how each autoscaled workload spreads across clusters. */
-  async scaling(ref: string): Promise<ServiceScaling> {
+  /**
+   * Every HPA of a service per cluster, and how each autoscaled workload spreads across clusters;
+   * without the HPAs of namespaces where `denials` forbid listing them.
+   */
+  async scaling(ref: string, denials?: AccessDenials): Promise<ServiceScaling> {
     const { locator } = await this.resolve(ref);
     const hpas: { cluster: string; object: HorizontalPodAutoscaler }[] = [];
     for (const o of this.#engine.objectsFor(locator)) {
+      const namespace = o.object.metadata?.namespace ?? '';
+      if (denials && !denials.allows(o.cluster, o.kind, namespace)) continue;
       if (o.kind === 'HorizontalPodAutoscaler')
         hpas.push({ cluster: o.cluster, object: o.object as HorizontalPodAutoscaler });
     }

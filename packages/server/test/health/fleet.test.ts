@@ -1,12 +1,15 @@
-import type { ClusterObject, KubeObject } from '@portolan/core';
+import type { ClusterObject, KubeObject, WatchedKind } from '@portolan/core';
+import { AccessDenials, checkForKind, denialMessage } from '@portolan/core/auth/kubernetes';
 import type { Finding } from '@portolan/core/health/index';
 import { type CatalogEntity, locateService } from '@portolan/core/services/index';
 import { describe, expect, it } from 'vitest';
 import { RefreshingValue } from '../../src/health/cache.ts';
 import {
+  allowedSnapshot,
   buildSnapshot,
   clusterServices,
   FindingsTracker,
+  fleetChecks,
   labelPairs,
   mayHaveObjects,
   placementsOf,
@@ -157,8 +160,23 @@ describe("placements and one cluster's services", () => {
       obj('ap-1', 'Service', 'web'),
     ];
     expect(placementsOf('s', objects)).toEqual([
-      { service: 's', cluster: 'eu-1', workloads: 1, pods: 2 },
-      { service: 's', cluster: 'us-1', workloads: 1, pods: 0 },
+      {
+        service: 's',
+        cluster: 'eu-1',
+        workloads: 1,
+        pods: 2,
+        parts: [
+          { namespace: '', kind: 'Deployment', count: 1 },
+          { namespace: '', kind: 'Pod', count: 2 },
+        ],
+      },
+      {
+        service: 's',
+        cluster: 'us-1',
+        workloads: 1,
+        pods: 0,
+        parts: [{ namespace: '', kind: 'CronJob', count: 1 }],
+      },
     ]);
   });
 
@@ -167,7 +185,16 @@ describe("placements and one cluster's services", () => {
     const refunds = serviceContext(entity('refunds', { owner: 'payments' }));
     const orphan = serviceContext(entity('orphan', undefined));
     const cart = serviceContext(entity('cart', { owner: 'shop-team' }));
-    const place = (service: string, cluster: string) => ({ service, cluster, workloads: 1, pods: 2 });
+    const place = (service: string, cluster: string) => ({
+      service,
+      cluster,
+      workloads: 1,
+      pods: 2,
+      parts: [
+        { namespace: 'ns', kind: 'Deployment', count: 1 },
+        { namespace: 'ns', kind: 'Pod', count: 2 },
+      ],
+    });
     const snap = buildSnapshot(
       [
         {
@@ -202,6 +229,87 @@ describe("placements and one cluster's services", () => {
       'group:default/shop-team',
     ]);
     expect(clusterServices(snap, 'nowhere').teams).toEqual([]);
+  });
+});
+
+describe("a user's look at the fleet (per-user Kubernetes identity)", () => {
+  const checkout = serviceContext(entity('checkout', { owner: 'payments' }));
+  const inNs = (f: Finding, namespace: string, pods?: string[]): Finding => ({
+    ...f,
+    object: { ...f.object, namespace },
+    ...(pods ? { pods } : {}),
+  });
+  const crash = inNs(finding('crash', 'critical', 'eu-1'), 'pay', ['checkout-1']);
+  crash.evidence = { events: [{ reason: 'BackOff' }] };
+  const paused = inNs(finding('paused', 'warning', 'eu-1', 'deployment-paused'), 'pay');
+  const elsewhere = inNs(finding('us', 'critical', 'us-1'), 'pay', ['checkout-2']);
+  const snap = buildSnapshot(
+    [
+      {
+        service: checkout,
+        findings: [crash, paused, elsewhere],
+        placements: placementsOf(checkout.ref, [
+          {
+            cluster: 'eu-1',
+            kind: 'Deployment',
+            object: { metadata: { name: 'checkout', namespace: 'pay' } },
+          },
+          { cluster: 'eu-1', kind: 'Pod', object: { metadata: { name: 'checkout-1', namespace: 'pay' } } },
+          { cluster: 'eu-1', kind: 'Pod', object: { metadata: { name: 'checkout-3', namespace: 'pay' } } },
+          { cluster: 'us-1', kind: 'Pod', object: { metadata: { name: 'checkout-2', namespace: 'pay' } } },
+        ] as ClusterObject[]),
+      },
+    ],
+    { at: 0, durationMs: 1, entities: 1 },
+  );
+  const deny = (cluster: string, kind: WatchedKind, namespace: string) => {
+    const c = checkForKind(cluster, 'list', kind, namespace);
+    return { ...c, message: denialMessage(c) };
+  };
+
+  it('asks once per cluster, kind and namespace the filtered findings (and, for a cluster page, placements) read', () => {
+    const key = (c: { cluster: string; resource: string; namespace: string }) =>
+      `${c.cluster}/${c.resource}/${c.namespace}`;
+    expect(fleetChecks(snap, {}).map(key).sort()).toEqual([
+      'eu-1/deployments/pay',
+      'eu-1/events/pay',
+      'eu-1/pods/pay',
+      'us-1/deployments/pay',
+      'us-1/pods/pay',
+    ]);
+    expect(
+      fleetChecks(snap, { cluster: ['us-1'] })
+        .map(key)
+        .sort(),
+    ).toEqual(['us-1/deployments/pay', 'us-1/pods/pay']);
+    // The us-1 placement counts only a pod: nothing more to ask there.
+    expect(
+      fleetChecks(snap, { cluster: ['us-1'], rule: ['deployment-paused'] }, { placements: true }).map(key),
+    ).toEqual(['us-1/pods/pay']);
+  });
+
+  it('leaves out pod findings and pod counts where pods may not be listed, and nothing elsewhere', () => {
+    const mine = allowedSnapshot(snap, new AccessDenials([deny('eu-1', 'Pod', 'pay')]));
+    expect(mine.findings.map((f) => f.id)).toEqual(['us', 'paused']);
+    expect(JSON.stringify(mine.findings)).not.toContain('checkout-1');
+    expect(clusterServices(mine, 'eu-1').teams[0]?.services[0]).toMatchObject({ workloads: 1, pods: 0 });
+    expect(clusterServices(mine, 'us-1').teams[0]?.services[0]).toMatchObject({ workloads: 0, pods: 1 });
+    expect(summarizeFleet(mine).summary).toMatchObject({ critical: 1, warning: 1, total: 2 });
+    expect(allowedSnapshot(snap, new AccessDenials([]))).toBe(snap);
+  });
+
+  it('drops a service from a cluster where nothing of it may be listed, and events where they may not be', () => {
+    const mine = allowedSnapshot(
+      snap,
+      new AccessDenials([
+        deny('eu-1', 'Pod', 'other'),
+        deny('eu-1', 'Event', 'pay'),
+        deny('us-1', 'Pod', 'pay'),
+      ]),
+    );
+    expect(clusterServices(mine, 'us-1').teams).toEqual([]);
+    expect(mine.findings.find((f) => f.id === 'crash')?.evidence.events).toBeUndefined();
+    expect(clusterServices(mine, 'eu-1').teams[0]?.services[0]).not.toHaveProperty('parts');
   });
 });
 
