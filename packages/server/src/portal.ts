@@ -309,14 +309,28 @@ export async function startPortal(options: StartPortalOptions): Promise<Portal> 
                     }
                   : {}),
               }),
-            (a, openapi) => scalingRoutes(a, openapi, { history, resolver }),
+            (a, openapi) =>
+              scalingRoutes(a, openapi, {
+                history,
+                resolver,
+                ...(kubeAccess
+                  ? { access: { access: kubeAccess, objectsFor: (l) => kubernetes.objectsFor(l) } }
+                  : {}),
+              }),
             (a, openapi) =>
               objectRoutes(a, openapi, {
                 engine: kubernetes,
                 resolver,
                 ...(kubeAccess ? { access: kubeAccess } : {}),
               }),
-            (a, openapi) => usageRoutes(a, openapi, { metrics: usage, resolver }),
+            (a, openapi) =>
+              usageRoutes(a, openapi, {
+                metrics: usage,
+                resolver,
+                ...(kubeAccess
+                  ? { access: { access: kubeAccess, objectsFor: (l) => kubernetes.objectsFor(l) } }
+                  : {}),
+              }),
             (a, openapi) =>
               kubernetesRoutes(a, openapi, {
                 engine: kubernetes,

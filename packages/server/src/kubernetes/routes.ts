@@ -2,13 +2,20 @@
 // text or SSE. Every label, annotation and log line is data: it goes out as JSON or text/plain
 // with nosniff, never inside HTML.
 import { Readable } from 'node:stream';
-import { type AccessCheck, type AccessDenials, checkForKind } from '@portolan/core/auth/kubernetes';
+import {
+  type AccessCheck,
+  type AccessDenials,
+  allowedDiscovered,
+  checkForKind,
+  listChecks,
+} from '@portolan/core/auth/kubernetes';
 import { entityRef } from '@portolan/core/catalog/ref';
+import { NotFoundError } from '@portolan/core/errors';
 import { locateService, type ServiceLocator, suggestCatalogInfo } from '@portolan/core/services/index';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { KubernetesAccess } from '../auth/kubernetes/access.ts';
-import { deniedList, readDenials, requireAccess } from '../auth/kubernetes/http.ts';
+import { deniedList, readDenials, readDenialsEach, requireAccess } from '../auth/kubernetes/http.ts';
 import { needs } from '../auth/permission.ts';
 import type { OpenApiRegistry } from '../http/openapi.ts';
 import { parseQuery } from '../http/query.ts';
@@ -104,9 +111,13 @@ export function kubernetesRoutes(
     '/api/services/discovered',
     'Workloads that belong to no catalog entity, grouped by their labels',
   );
-  app.get('/api/services/discovered', needs('catalog.read'), async () => {
-    const items = await resolver.discovered();
-    return { items, totalItems: items.length };
+  app.get('/api/services/discovered', needs('catalog.read'), async (request) => {
+    const all = await resolver.discovered();
+    if (!access?.applies(request.subject)) return { items: all, totalItems: all.length };
+    // Each discovered service was read from its workloads: what the user may not list is not theirs to see.
+    const denials = await access.denials(request.subject, listChecks(all.flatMap((s) => s.workloads)));
+    const items = allowedDiscovered(all, denials);
+    return { items, totalItems: items.length, ...(denials.empty ? {} : { denied: deniedList(denials) }) };
   });
 
   doc(
@@ -121,7 +132,14 @@ export function kubernetesRoutes(
     '/api/services/discovered/:id/catalog-info.yaml',
     needs('catalog.read'),
     async (request, reply) => {
-      const svc = await resolver.findDiscovered(request.params.id);
+      let svc = await resolver.findDiscovered(request.params.id);
+      if (access?.applies(request.subject)) {
+        const denials = await access.denials(request.subject, listChecks(svc.workloads));
+        const [allowed] = allowedDiscovered([svc], denials);
+        // As if it were not there: its name and labels were read from workloads the user may not list.
+        if (!allowed) throw new NotFoundError(`no discovered service "${request.params.id}"`);
+        svc = allowed;
+      }
       return reply
         .type('application/yaml; charset=utf-8')
         .header('x-content-type-options', 'nosniff')
@@ -346,8 +364,10 @@ export function kubernetesRoutes(
     // APIs, systems and resources a team owns are not services, even when a label matches them.
     const components = new Map<string, (typeof entities)[number]>();
     for (const e of entities) if (e.kind.toLowerCase() === 'component') components.set(entityRef(e), e);
-    const items = [...components.values()].map((entity) => {
-      const view = engine.view(locateService(entity));
+    const located = [...components.values()].map((entity) => ({ entity, locator: locateService(entity) }));
+    const denials = await readDenialsEach(access, request, located, (l) => engine.objectsFor(l.locator));
+    const items = located.map(({ entity, locator }, i) => {
+      const view = engine.view(locator, { denials: denials.each[i]! });
       return {
         ref: entityRef(entity),
         name: entity.metadata.name,
@@ -359,6 +379,6 @@ export function kubernetesRoutes(
         versions: view.versions,
       };
     });
-    return { team, items };
+    return { team, items, ...(denials.all.empty ? {} : { denied: deniedList(denials.all) }) };
   });
 }

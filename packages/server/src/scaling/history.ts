@@ -2,6 +2,7 @@
 // (not from when a page opened): every HPA change the watches apply feeds core's bounded
 // ReplicaHistory. A service's series are looked up through its own objects only.
 import type { HorizontalPodAutoscaler } from '@portolan/core';
+import type { AccessDenials } from '@portolan/core/auth/kubernetes';
 import { ReplicaHistory, type ReplicaHistoryOptions, type ReplicaSeries } from '@portolan/core/scaling/index';
 import type { ServiceLocator } from '@portolan/core/services/index';
 import type { KubernetesEngine } from '../kubernetes/engine.ts';
@@ -46,14 +47,15 @@ export class ScalingHistory {
     });
   }
 
-  /** Every HPA of the service, each with its replicas over the window. */
-  service(locator: ServiceLocator): ScalingHistoryView {
+  /** Every HPA of the service (but where `denials` forbid listing them), each with its replicas over the window. */
+  service(locator: ServiceLocator, denials?: AccessDenials): ScalingHistoryView {
     const now = this.#now();
     const items: HpaSeries[] = [];
     for (const o of this.#engine.objectsFor(locator)) {
       if (o.kind !== 'HorizontalPodAutoscaler') continue;
       const hpa = o.object as HorizontalPodAutoscaler;
       const ns = hpa.metadata?.namespace ?? '';
+      if (denials && !denials.allows(o.cluster, o.kind, ns)) continue;
       const name = hpa.metadata?.name ?? '';
       const series = this.#history.series(o.cluster, ns, name, now) ?? {
         cluster: o.cluster,

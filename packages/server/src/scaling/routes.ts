@@ -1,5 +1,6 @@
 // GET /api/services/:ref/scaling/history: replicas per HPA and cluster over the last hours.
 import type { FastifyInstance } from 'fastify';
+import { deniedList, readDenials, type ServiceAccess } from '../auth/kubernetes/http.ts';
 import { needs } from '../auth/permission.ts';
 import type { OpenApiRegistry } from '../http/openapi.ts';
 import type { ServiceResolver } from '../services/resolver.ts';
@@ -8,7 +9,16 @@ import type { ScalingHistory } from './history.ts';
 export function scalingRoutes(
   app: FastifyInstance,
   openapi: OpenApiRegistry,
-  { history, resolver }: { history: ScalingHistory; resolver: ServiceResolver },
+  {
+    history,
+    resolver,
+    access,
+  }: {
+    history: ScalingHistory;
+    resolver: ServiceResolver;
+    /** Per-user Kubernetes identity: only the HPAs the user may list. */
+    access?: ServiceAccess;
+  },
 ): void {
   openapi.add({
     method: 'get',
@@ -21,6 +31,13 @@ export function scalingRoutes(
   app.get<{ Params: { ref: string } }>(
     '/api/services/:ref/scaling/history',
     needs('service.read', 'ref'),
-    async (request) => history.service((await resolver.resolve(request.params.ref)).locator),
+    async (request) => {
+      const { locator } = await resolver.resolve(request.params.ref);
+      if (!access) return history.service(locator);
+      const objects = access.objectsFor(locator);
+      const denials = await readDenials(access.access, request, objects, ['HorizontalPodAutoscaler']);
+      const series = history.service(locator, denials);
+      return denials.empty ? series : { ...series, denied: deniedList(denials) };
+    },
   );
 }

@@ -2,6 +2,7 @@
 // kept in memory: a page view reads what the last round brought, never the cluster. A cluster
 // without a metrics API (404 on the group) is marked so and asked again on the next round, as
 // metrics-server may be installed later.
+import type { AccessDenials } from '@portolan/core/auth/kubernetes';
 import type { ServiceLocator } from '@portolan/core/services/index';
 import {
   type ClusterMetrics,
@@ -129,9 +130,16 @@ export class ResourceMetrics {
     return this.#byCluster.get(cluster) ?? { status: 'pending' };
   }
 
-  /** A service's pods against their requests and limits, per workload and cluster, from memory. */
-  service(locator: ServiceLocator): ServiceResources {
-    const objects = this.#engine.objectsFor(locator);
+  /**
+   * A service's pods against their requests and limits, per workload and cluster, from memory;
+   * without the objects `denials` forbid listing (allowedObjects, as the service view).
+   */
+  service(locator: ServiceLocator, denials?: AccessDenials): ServiceResources {
+    const all = this.#engine.objectsFor(locator);
+    const objects =
+      denials && !denials.empty
+        ? all.filter((o) => denials.allows(o.cluster, o.kind, o.object.metadata?.namespace ?? ''))
+        : all;
     const clusters = [...new Set(objects.map((o) => o.cluster))].sort();
     return {
       ref: locator.ref,

@@ -1,5 +1,6 @@
 // GET /api/services/:ref/resources: pods' CPU and memory against requests and limits.
 import type { FastifyInstance } from 'fastify';
+import { deniedList, readDenials, type ServiceAccess } from '../auth/kubernetes/http.ts';
 import { needs } from '../auth/permission.ts';
 import type { OpenApiRegistry } from '../http/openapi.ts';
 import type { ServiceResolver } from '../services/resolver.ts';
@@ -8,7 +9,16 @@ import type { ResourceMetrics } from './metrics.ts';
 export function usageRoutes(
   app: FastifyInstance,
   openapi: OpenApiRegistry,
-  { metrics, resolver }: { metrics: ResourceMetrics; resolver: ServiceResolver },
+  {
+    metrics,
+    resolver,
+    access,
+  }: {
+    metrics: ResourceMetrics;
+    resolver: ServiceResolver;
+    /** Per-user Kubernetes identity: only the pods and workloads the user may list. */
+    access?: ServiceAccess;
+  },
 ): void {
   openapi.add({
     method: 'get',
@@ -21,6 +31,12 @@ export function usageRoutes(
   app.get<{ Params: { ref: string } }>(
     '/api/services/:ref/resources',
     needs('service.read', 'ref'),
-    async (request) => metrics.service((await resolver.resolve(request.params.ref)).locator),
+    async (request) => {
+      const { locator } = await resolver.resolve(request.params.ref);
+      if (!access) return metrics.service(locator);
+      const denials = await readDenials(access.access, request, access.objectsFor(locator));
+      const use = metrics.service(locator, denials);
+      return denials.empty ? use : { ...use, denied: deniedList(denials) };
+    },
   );
 }

@@ -1,12 +1,25 @@
 // Per-user Kubernetes identity as routes use it: the denials of a read (left out and named), and
 // a write refused with a 403 that the guard audits like its own denials.
 import type { ClusterObject, WatchedKind } from '@portolan/core';
-import { type AccessCheck, AccessDenials, readChecks, VIEW_KINDS } from '@portolan/core/auth/kubernetes';
+import {
+  type AccessCheck,
+  AccessDenials,
+  checkKey,
+  readChecks,
+  VIEW_KINDS,
+} from '@portolan/core/auth/kubernetes';
 import { ForbiddenError } from '@portolan/core/errors';
+import type { ServiceLocator } from '@portolan/core/services/index';
 import type { FastifyRequest } from 'fastify';
 import type { KubernetesAccess } from './access.ts';
 
 const NONE = new AccessDenials([]);
+
+/** What a per-service route needs to filter its answer: the access checks and the service's objects. */
+export interface ServiceAccess {
+  access: KubernetesAccess;
+  objectsFor(locator: ServiceLocator): ClusterObject[];
+}
 
 /** What the request's user may not `verb` among these objects' kinds and namespaces (none when off). */
 export async function readDenials(
@@ -18,6 +31,31 @@ export async function readDenials(
 ): Promise<AccessDenials> {
   if (!access?.applies(request.subject)) return NONE;
   return access.denials(request.subject, readChecks(objects, kinds, verb));
+}
+
+/**
+ * The denials of several reads at once (a team page's services): the reviews are asked together,
+ * each (cluster, kind, namespace) once, and each read gets its share, so a service's view is the
+ * one its own page builds (and shares its cache). `all` is every denial, once.
+ */
+export async function readDenialsEach<T>(
+  access: KubernetesAccess | undefined,
+  request: FastifyRequest,
+  reads: readonly T[],
+  objectsOf: (read: T) => readonly ClusterObject[],
+  kinds: readonly WatchedKind[] = VIEW_KINDS,
+): Promise<{ each: AccessDenials[]; all: AccessDenials }> {
+  if (!access?.applies(request.subject)) return { each: reads.map(() => NONE), all: NONE };
+  const checksOf = reads.map((read) => readChecks(objectsOf(read), kinds));
+  const union = new Map<string, AccessCheck>();
+  for (const checks of checksOf) for (const c of checks) union.set(checkKey(c), c);
+  const all = await access.denials(request.subject, [...union.values()]);
+  if (all.empty) return { each: reads.map(() => NONE), all };
+  const each = checksOf.map((checks) => {
+    const keys = new Set(checks.map(checkKey));
+    return new AccessDenials(all.list.filter((d) => keys.has(checkKey(d))));
+  });
+  return { each, all };
 }
 
 /** Refuses the request (403, audited) unless the cluster allows every check. */
