@@ -99,12 +99,12 @@ export function healthRoutes(
     request: FastifyRequest,
     filter: FleetFilter,
     options: { placements?: boolean } = {},
-  ): Promise<{ snapshot?: FleetSnapshot; denied?: ReturnType<typeof deniedList> }> => {
+  ): Promise<{ snapshot?: FleetSnapshot; denied?: { denied: ReturnType<typeof deniedList> } }> => {
     if (!access?.access.applies(request.subject)) return {};
     const snapshot = await health.fleet();
     const denials = await access.access.denials(request.subject, fleetChecks(snapshot, filter, options));
     if (denials.empty) return { snapshot };
-    return { snapshot: allowedSnapshot(snapshot, denials), denied: deniedList(denials) };
+    return { snapshot: allowedSnapshot(snapshot, denials), denied: { denied: deniedList(denials) } };
   };
 
   openapi.add({
