@@ -12,13 +12,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RbacAuthorizationV1Api, type V1PolicyRule } from '@kubernetes/client-node';
 import { VIEW_KINDS } from '@portolan/core/auth/kubernetes';
+import type { Finding } from '@portolan/core/health/index';
 import type { ServiceView } from '@portolan/core/services/index';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../../packages/server/src/auth/store/tokens.ts';
 import { parseConfig } from '../../packages/server/src/config/load.ts';
 import { type Portal, startPortal } from '../../packages/server/src/portal.ts';
-import { appsApi, coreApi, fleetKubeconfigPath, kubeConfigFor, waitFor } from '../cluster/helpers.ts';
+import {
+  appsApi,
+  coreApi,
+  fleetKubeconfigPath,
+  kubeConfigFor,
+  makeCrashLoop,
+  waitFor,
+} from '../cluster/helpers.ts';
 import { freePort } from '../cluster/processes.ts';
 import { liveViews } from '../support/sse.ts';
 import { requireFleet } from './kubernetes-support.ts';
@@ -357,6 +365,99 @@ describe('per-user Kubernetes identity (subjectAccessReview)', () => {
     await logs.body?.cancel();
     expect(await Promise.all(clusters.map(reviewsAsked))).toEqual(before);
   });
+
+  it('gives bob no pod findings and no pod names from the fleet routes, while alice has them', async () => {
+    const podNames = new Map<string, string[]>();
+    for (const cluster of clusters) {
+      const pods = await coreApi(cluster).listNamespacedPod({ namespace });
+      podNames.set(
+        cluster,
+        pods.items.map((p) => p.metadata!.name!),
+      );
+    }
+    const allPods = [...podNames.values()].flat();
+    await makeCrashLoop(
+      { context: clusters[0]!, namespace, name: podNames.get(clusters[0]!)![0]! },
+      { restarts: 6 },
+    );
+    type Body = { items: Finding[]; denied?: { cluster: string; kind?: string; message: string }[] };
+    const findings = (p: Portal, t: string) =>
+      api(p, t, `/api/findings?service=${ref}&limit=5000`).then((r) => r.json() as Promise<Body>);
+    const crash = (b: Body) => b.items.filter((f) => f.rule.startsWith('pod-'));
+    const aliceFindings = await waitFor(
+      'the crash loop in the fleet findings',
+      async () => {
+        const b = await findings(on, tokens.alice.on);
+        return crash(b).length > 0 ? b : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(crash(aliceFindings)[0]).toMatchObject({
+      rule: 'pod-crash-loop',
+      object: { cluster: clusters[0] },
+    });
+    expect(crash(aliceFindings)[0]?.pods).toEqual([podNames.get(clusters[0]!)![0]]);
+    expect(aliceFindings).not.toHaveProperty('denied');
+
+    const noPodNames = (body: unknown) => {
+      const text = JSON.stringify(body);
+      for (const name of allPods) expect(text).not.toContain(name);
+    };
+    const bobFindings = await findings(on, tokens.bob.on);
+    expect(crash(bobFindings)).toEqual([]);
+    noPodNames(bobFindings);
+    expect(bobFindings.denied).toContainEqual({
+      cluster: clusters[0],
+      namespace,
+      kind: 'Pod',
+      message: `your Kubernetes permissions do not allow list pods in namespace ${namespace} on cluster ${clusters[0]}`,
+    });
+    // The same portal with the mode off shows bob the crash loop.
+    await waitFor(
+      'the crash loop with the mode off',
+      async () => (crash(await findings(off, tokens.bob.off)).length > 0 ? true : undefined),
+      { timeoutMs: 30_000 },
+    );
+
+    const summary = (t: string) =>
+      api(on, t, `/api/findings/summary?service=${ref}`).then(
+        (r) => r.json() as Promise<{ summary: { byRule: Record<string, unknown> }; denied?: unknown[] }>,
+      );
+    expect(Object.keys((await summary(tokens.alice.on)).summary.byRule)).toContain('pod-crash-loop');
+    const bobSummary = await summary(tokens.bob.on);
+    expect(Object.keys(bobSummary.summary.byRule).filter((r) => r.startsWith('pod-'))).toEqual([]);
+    expect(bobSummary.denied?.length).toBeGreaterThan(0);
+
+    type ClusterPage = {
+      teams: { services: { name: string; pods: number; workloads: number }[] }[];
+      denied?: unknown[];
+    };
+    for (const cluster of clusters) {
+      const page = async (t: string) => {
+        const b = (await (await api(on, t, `/api/clusters/${cluster}/services`)).json()) as ClusterPage;
+        return { body: b, service: b.teams.flatMap((x) => x.services).find((x) => x.name === svc) };
+      };
+      expect((await page(tokens.alice.on)).service).toMatchObject({ workloads: 1, pods: 2 });
+      const bobs = await page(tokens.bob.on);
+      expect(bobs.service).toMatchObject({ workloads: 1, pods: 0 });
+      expect(bobs.body.denied?.length).toBeGreaterThan(0);
+      noPodNames(bobs.body);
+    }
+
+    type TeamPage = { items: { name: string; summary: { pods: number } }[]; denied?: unknown[] };
+    const team = async (t: string) =>
+      (await (await api(on, t, '/api/teams/payments/services')).json()) as TeamPage;
+    expect((await team(tokens.alice.on)).items.find((i) => i.name === svc)?.summary.pods).toBe(
+      2 * clusters.length,
+    );
+    const bobTeam = await team(tokens.bob.on);
+    expect(bobTeam.items.find((i) => i.name === svc)?.summary.pods).toBe(0);
+    expect(bobTeam.denied?.length).toBeGreaterThan(0);
+
+    const resources = async (t: string) => (await api(on, t, `/api/services/${ref}/resources`)).json();
+    expect(JSON.stringify(await resources(tokens.alice.on))).toContain(allPods[0]);
+    noPodNames(await resources(tokens.bob.on));
+  }, 60_000);
 
   it('re-checks an open stream as its answers expire: bob sees pods once RBAC lets him', async () => {
     const controller = new AbortController();
