@@ -1,6 +1,7 @@
 // A cluster that refuses the portal some permission says which, on its page: the platform team sees
 // what to grant without reading the server's logs. Two simulated clusters, one watched with an
-// identity that may not read HorizontalPodAutoscalers.
+// identity that may not read HorizontalPodAutoscalers. And with per-user Kubernetes identity on, a
+// page says what it left out for the signed-in user, rather than looking empty.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { type SimFleetHandle, startSimFleet } from '@portolan/sim';
 import pino from 'pino';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSession } from '../../packages/server/src/auth/store/sessions.ts';
 import { parseConfig } from '../../packages/server/src/config/load.ts';
 import { type Portal, startPortal } from '../../packages/server/src/portal.ts';
 import { launchBrowser } from '../support/browser.ts';
@@ -64,5 +66,44 @@ describe('a cluster page', () => {
     await page.goto(`${portal.url}/clusters/${encodeURIComponent(full)}`);
     await page.getByText('Watches every namespace.').waitFor();
     expect(await page.getByRole('region', { name: 'Missing permissions' }).count()).toBe(0);
+  });
+
+  it("says what it left out when the user's own Kubernetes permissions cannot be confirmed", async () => {
+    const config = parseConfig(
+      {
+        server: { port: 0, allowedHosts: ['127.0.0.1'] },
+        database: { client: 'sqlite', connection: ':memory:' },
+        catalog: { locations: [{ type: 'file', target: './catalog/catalog-info.yaml' }] },
+        kubernetes: { kubeconfig: { path: './kubeconfig-rbac.yaml', contexts: [full] } },
+        auth: {
+          baseUrl: 'http://portal.test',
+          kubernetes: { identity: 'subjectAccessReview', username: 'name' },
+        },
+      },
+      'e2e',
+    );
+    const signedIn = await startPortal({ config, baseDir: dir, logger: pino({ level: 'silent' }) });
+    try {
+      await signedIn.kubernetes!.waitForSync(60_000);
+      const now = new Date();
+      const { cookie } = await createSession({
+        db: signedIn.db,
+        user: 'user:default/ada',
+        expiresAt: new Date(now.getTime() + 3_600_000),
+        now,
+      });
+      const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+      await context.addCookies([{ name: 'portolan_session', value: cookie, url: signedIn.url }]);
+      const own = await context.newPage();
+      // The simulated clusters answer no SubjectAccessReview: nothing can be confirmed, so what
+      // runs there is left out, and the page says so and why.
+      await own.goto(`${signedIn.url}/clusters/${encodeURIComponent(full)}`);
+      const note = own.getByRole('note').filter({ hasText: 'Some of this is left out' });
+      await note.waitFor();
+      expect(await note.textContent()).toMatch(/could not be asked/);
+      await context.close();
+    } finally {
+      await signedIn.close();
+    }
   });
 });

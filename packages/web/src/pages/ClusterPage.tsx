@@ -4,6 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import { api, entityPath, shortRef } from '../api.ts';
 import { clusterClass, forbiddenKinds, watchScope } from '../clusters.ts';
+import { type Denied, DeniedNote } from '../components/DeniedNote.tsx';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { PageHeader } from '../components/PageHeader.tsx';
 import { SeverityPills } from '../components/SeverityPills.tsx';
@@ -21,7 +22,8 @@ export function ClusterPage() {
   });
   const services = useQuery({
     queryKey: ['cluster-services', name],
-    queryFn: () => api<ClusterServicesView>(`/api/clusters/${encodeURIComponent(name)}/services`),
+    queryFn: () =>
+      api<ClusterServicesView & { denied?: Denied[] }>(`/api/clusters/${encodeURIComponent(name)}/services`),
     refetchInterval: 15_000,
   });
   const findings = useQuery({
@@ -70,6 +72,7 @@ export function ClusterPage() {
         )}
       </p>
       {c.message && <p className="note bad">{c.message}</p>}
+      <DeniedNote denied={services.data?.denied} />
       {watchScope(c) && (
         <p className="muted">
           {watchScope(c)} {c.scope?.message}

@@ -3,6 +3,7 @@ import type { ClusterState } from '@portolan/core/services/types';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
 import { api, entityPath, shortRef } from '../api.ts';
+import { type Denied, DeniedNote } from '../components/DeniedNote.tsx';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { PageHeader } from '../components/PageHeader.tsx';
 import { type FleetSummary, SEVERITY_CLASS, type ServiceFinding } from '../findings.ts';
@@ -34,7 +35,9 @@ export function FindingsPage() {
   const list = useQuery({
     queryKey: ['findings', filter.toString()],
     queryFn: () =>
-      api<{ items: ServiceFinding[]; totalItems: number }>(`/api/findings?${filter}&limit=${PAGE}`),
+      api<{ items: ServiceFinding[]; totalItems: number; denied?: Denied[] }>(
+        `/api/findings?${filter}&limit=${PAGE}`,
+      ),
     refetchInterval: 15_000,
   });
   const clusters = useQuery({
@@ -49,6 +52,7 @@ export function FindingsPage() {
   return (
     <section>
       <PageHeader title="Findings" crumbs={[{ label: 'Home', to: '/' }]} />
+      <DeniedNote denied={list.data?.denied} />
       <search className="filters">
         <select
           aria-label="Severity"

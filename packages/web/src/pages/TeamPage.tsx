@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import { type ApiEntity, api, entityPath, refOf, shortRef } from '../api.ts';
 import { Delivery } from '../components/Delivery.tsx';
+import { type Denied, DeniedNote } from '../components/DeniedNote.tsx';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { PageHeader } from '../components/PageHeader.tsx';
 import { ServicesTable } from '../components/ServicesTable.tsx';
@@ -29,7 +30,8 @@ export function TeamPage() {
   });
   const services = useQuery({
     queryKey: ['team-services', teamRef],
-    queryFn: () => api<{ items: TeamService[] }>(`/api/teams/${encodeURIComponent(teamRef)}/services`),
+    queryFn: () =>
+      api<{ items: TeamService[]; denied?: Denied[] }>(`/api/teams/${encodeURIComponent(teamRef)}/services`),
     refetchInterval: 10_000,
     retry: false,
   });
@@ -58,6 +60,7 @@ export function TeamPage() {
         kicker="Team"
       />
       {services.error && <ErrorNote error={services.error} what="Loading the team's running services" />}
+      <DeniedNote denied={services.data?.denied} />
       {team.groups.length > 1 && <p className="muted">Including {team.groups.length - 1} sub-group(s)</p>}
       <section className="card" aria-labelledby="running-title">
         <h2 id="running-title">Running services{services.data ? ` (${running.length})` : ''}</h2>
