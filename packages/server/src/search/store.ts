@@ -189,6 +189,31 @@ function matchTerms(db: Database, terms: string[]) {
     terms.length === 0 ? sql<SqlBool>`1 = 1` : sql<SqlBool>`s.n IN (${matchingRows(db, terms)})`;
 }
 
+/**
+ * PostgreSQL: the same rows as `matchTerms`, as conditions on the row itself, for two branches
+ * read straight from the table (their union is the match, without duplicates): rows with every
+ * term in their text (one GIN read), and the others holding a term in their names (the trigram
+ * index), checked term by term. Reading `n` first and the rows again by it cost a second visit
+ * of every matched row (measured: 15,000 buffer reads for 5,000 docs pages, against 900).
+ */
+function pgMatchBranches(terms: string[]): ((eb: S) => Expression<SqlBool>)[] {
+  const words = terms.map(searchWords);
+  const inKeys = (t: string) => sql`s.keys LIKE ${likeTerm(t)} ESCAPE '\\'`;
+  const hasWords = (w: string[]) =>
+    sql`s.words @@ to_tsquery('simple', ${w.map((x) => `${x}:*`).join(' & ')})`;
+  const perTerm = terms.map((t, i) =>
+    words[i]!.length === 0 ? inKeys(t) : sql`(${inKeys(t)} OR ${hasWords(words[i]!)})`,
+  );
+  const anyKey = sql`(${sql.join(terms.map(inKeys), sql` OR `)})`;
+  if (words.some((w) => w.length === 0))
+    return [() => sql<SqlBool>`${anyKey} AND ${sql.join(perTerm, sql` AND `)}`];
+  const all = hasWords(words.flat());
+  return [
+    () => sql<SqlBool>`${all}`,
+    () => sql<SqlBool>`${anyKey} AND NOT ${all} AND ${sql.join(perTerm, sql` AND `)}`,
+  ];
+}
+
 function facetFilter(filter: SearchFilter, except?: SearchFacet) {
   return (eb: S): Expression<SqlBool> =>
     eb.and(
@@ -256,17 +281,26 @@ export async function querySearch({
   const offset = cursor ? decodeOffset(cursor) : 0;
   const filtered = SEARCH_FACETS.some((f) => (filter[f]?.length ?? 0) > 0);
   const weight = sql<number>`case s.hit when 'entity' then 3 when 'operation' then 2 else 1 end`;
+  const branch = (where: (eb: S) => Expression<SqlBool>) =>
+    db
+      .selectFrom('search_documents as s')
+      .where(where)
+      .select(['s.n', 's.id', 's.hit', 's.kind', 's.owner', 's.type', 's.title_search'])
+      .select((eb) => [
+        (filtered ? sql<number>`case when ${facetFilter(filter)(eb)} then 1 else 0 end` : sql<number>`1`).as(
+          'f',
+        ),
+        titled(filter.terms).as('t'),
+        weight.as('w'),
+      ]);
+  const [first, ...others] =
+    isPostgres(db) && filter.terms.length > 0
+      ? pgMatchBranches(filter.terms)
+      : [matchTerms(db, filter.terms)];
+  const matched = others.reduce((q, where) => q.unionAll(branch(where)), branch(first!));
   const candidates = db
-    .selectFrom('search_documents as s')
-    .where(matchTerms(db, filter.terms))
-    .select(['s.n', 's.id', 's.hit', 's.kind', 's.owner', 's.type', 's.title_search'])
-    .select((eb) => [
-      (filtered ? sql<number>`case when ${facetFilter(filter)(eb)} then 1 else 0 end` : sql<number>`1`).as(
-        'f',
-      ),
-      titled(filter.terms).as('t'),
-      weight.as('w'),
-    ])
+    .selectFrom(matched.as('s'))
+    .selectAll()
     .orderBy('f', 'desc')
     .orderBy('t', 'desc')
     .orderBy('w', 'desc')

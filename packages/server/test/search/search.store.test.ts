@@ -270,6 +270,21 @@ describe.each(TEST_DATABASES)('search on $id', (engine) => {
     expect(marked(page.items[0]!.snippet)).toEqual(['back']);
   });
 
+  it('finds a row once, whether its terms are in its names, its text or both', async () => {
+    // refund-worker has "refund" in its name only and "back" in its text only; the refunds page
+    // has both terms in its text and "refund" in its title as well.
+    const page = await search('q=refund+back');
+    expect(page.items.map((r) => [r.hit, r.title.text])).toEqual([
+      ['entity', 'Refund worker'],
+      ['docs', 'Refunds'],
+    ]);
+    expect(page.totalItems).toBe(2);
+    expect(page.facets.hit).toEqual([
+      { value: 'docs', count: 1 },
+      { value: 'entity', count: 1 },
+    ]);
+  });
+
   it('matches short and wildcard terms literally', async () => {
     expect((await search('q=%25')).totalItems).toBe(0);
     expect((await search('q=_')).totalItems).toBe(0);
