@@ -164,6 +164,12 @@ function describeNetworkError(error: unknown): string {
   return parts.length > 0 ? parts.join(': ') : String((error as Error)?.message ?? error);
 }
 
+/** The connection closed (or was reset) before any response: nothing of the request was acted on that a GET could not repeat. */
+function closedBeforeAnswer(error: unknown): boolean {
+  const code = (error as { cause?: { code?: string } })?.cause?.code;
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET';
+}
+
 async function errorFromResponse(res: {
   status: number;
   statusText: string;
@@ -238,25 +244,32 @@ export class KubeConfigClient implements ClusterClient {
     for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
     const headers: Record<string, string> = { ...(await this.#auth()), accept: 'application/json' };
     if (write) headers['content-type'] = write.contentType;
-    let res: Awaited<ReturnType<typeof fetch>>;
-    try {
-      res = await fetch(url, {
-        method: write?.method ?? 'GET',
-        headers,
-        ...(write ? { body: write.body } : {}),
-        ...(this.#dispatcher ? { dispatcher: this.#dispatcher } : {}),
-        ...(signal ? { signal } : {}),
-      });
-    } catch (error) {
-      if (signal?.aborted) throw error;
-      throw new KubeApiError(
-        `cannot reach ${this.#server}: ${describeNetworkError(error)}`,
-        undefined,
-        undefined,
-        {
-          cause: error,
-        },
-      );
+    let res: Awaited<ReturnType<typeof fetch>> | undefined;
+    for (let attempt = 0; res === undefined; attempt++) {
+      try {
+        res = await fetch(url, {
+          method: write?.method ?? 'GET',
+          headers,
+          ...(write ? { body: write.body } : {}),
+          ...(this.#dispatcher ? { dispatcher: this.#dispatcher } : {}),
+          ...(signal ? { signal } : {}),
+        });
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        // The server closed the connection before answering: most often a kept-alive connection
+        // it timed out just as we reused it (on a busy machine the two clocks drift apart). A
+        // GET is safe to send again, once, as Go's HTTP client (and so client-go) does; else one
+        // such race marks the cluster stale and throws away a half-read paginated LIST.
+        if (!write && attempt === 0 && closedBeforeAnswer(error)) continue;
+        throw new KubeApiError(
+          `cannot reach ${this.#server}: ${describeNetworkError(error)}`,
+          undefined,
+          undefined,
+          {
+            cause: error,
+          },
+        );
+      }
     }
     if (res.status === 401 && !retried && this.#authCache) {
       // Maybe only our cached token expired: ask the library once more before reporting it.
