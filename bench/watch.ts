@@ -8,6 +8,7 @@
 //   small-view a view of about a dozen pods in eight clusters, serially (targets 1 ms / 5 ms)
 //   freshness  change in a cluster -> open SSE stream, p50/p99 (target p99 < 1 s)
 //   requests   API requests per minute per apiserver with 0 and with 100 open service pages
+//   goals      each figure the issue sets a goal for, its value, its target and whether it is met
 // Env: CLUSTERS, PODS_PER_CLUSTER, CHANGE_RATE, VIEW_REQUESTS, FRESHNESS_SAMPLES, REQUEST_WINDOW_S.
 // Run with `node --expose-gc bench/watch.ts` for steadier heap figures (npm run bench adds none).
 import { dirname } from 'node:path';
@@ -54,6 +55,10 @@ const pct = (xs: number[], p: number) => {
   return s.length === 0 ? Number.NaN : s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 };
 const round = (n: number) => Math.round(n * 100) / 100;
+/** Each figure the issue sets a goal for, printed together at the end (figure "goals"). */
+const goals: { figure: string; value: number; target: number; met: boolean }[] = [];
+const goal = (figure: string, value: number, target: number) =>
+  goals.push({ figure, value: round(value), target, met: value < target });
 
 // ---- the simulated fleet, in a child process ----
 const here = dirname(fileURLToPath(import.meta.url));
@@ -94,7 +99,16 @@ const t0 = performance.now();
 const cpu0 = process.cpuUsage();
 const simCpu0 = await call<number>('cpu');
 await engine.start();
+// waitForSync returns once no cluster is still syncing, a stale one included: on a busy machine a
+// cluster can be marked unreachable meanwhile and come back later. The first full sync is when
+// every cluster holds a complete list.
 const synced = await engine.waitForSync(600_000);
+const leftSyncingMs = performance.now() - t0;
+const deadline = Date.now() + 600_000;
+while (engine.clusters().some((c) => c.status !== 'synced') && Date.now() < deadline) {
+  await new Promise((r) => setTimeout(r, 100));
+}
+const allSynced = engine.clusters().every((c) => c.status === 'synced');
 const syncMs = performance.now() - t0;
 // CPU time spent meanwhile, by the engine and by the simulated fleet: on a machine shared with
 // other work, wall time alone says more about the neighbours than about the engine.
@@ -107,7 +121,10 @@ emit({
   bench: 'watch',
   figure: 'sync',
   synced,
+  allSynced,
+  leftSyncingMs: Math.round(leftSyncingMs),
   firstFullSyncMs: Math.round(syncMs),
+  relists,
   targetFirstFullSyncMs: 60_000,
   engineCpuMs: Math.round((cpu.user + cpu.system) / 1000),
   simCpuMs: Math.round(simCpuMs),
@@ -116,6 +133,7 @@ emit({
   objects,
   statuses: [...new Set(states.map((s) => s.status))],
 });
+goal('firstFullSyncS', allSynced ? syncMs / 1000 : Number.POSITIVE_INFINITY, 60);
 
 const mem = await settleHeap();
 const heapDelta = mem.heapUsed - base.heapUsed;
@@ -132,6 +150,7 @@ emit({
   bytesPerObject: Math.round(heapDelta / Math.max(1, objects)),
   targetBytesPerPod: 2048,
 });
+goal('rssMiB', mem.rss / 2 ** 20, 2048);
 
 // ---- HTTP ----
 const entities = sim.services;
@@ -162,6 +181,10 @@ const watchRequests = () =>
     0,
   );
 const watchRequestsBeforeViews = watchRequests();
+const changesBeforeViews = await call<number>('changes');
+const viewsStartedAt = performance.now();
+const viewLoopDelay = monitorEventLoopDelay({ resolution: 10 });
+viewLoopDelay.enable();
 for (let i = 0; i < VIEW_REQUESTS; i++) {
   const { e } = running[i % running.length]!;
   const s = performance.now();
@@ -172,6 +195,9 @@ for (let i = 0; i < VIEW_REQUESTS; i++) {
 }
 // What the API servers were asked meanwhile, beyond the watches already open: a view is a lookup
 // in memory, so this is the watches' own reconnects, whatever the number of views.
+const viewSeconds = (performance.now() - viewsStartedAt) / 1000;
+viewLoopDelay.disable();
+const churnPerSecond = ((await call<number>('changes')) - changesBeforeViews) / viewSeconds;
 const requestsAfterViews = await call<number[]>('requests');
 const apiRequestsDuringViews = requestsAfterViews.reduce((n, a, i) => n + a - requestsBeforeViews[i]!, 0);
 // The watches' own: each reopened watch is one request, each relist at least one.
@@ -181,6 +207,10 @@ emit({
   figure: 'view',
   requests: VIEW_REQUESTS,
   changeRate: CHANGE_RATE,
+  churnPerSecondAchieved: Math.round(churnPerSecond),
+  // This process's event loop meanwhile (engine + HTTP server + the bench's own client).
+  loopDelayP99Ms: round(viewLoopDelay.percentile(99) / 1e6),
+  loopDelayMaxMs: round(viewLoopDelay.max / 1e6),
   apiRequestsDuringViews,
   watchRequestsDuringViews,
   apiRequestsPerView: round(Math.max(0, apiRequestsDuringViews - watchRequestsDuringViews) / VIEW_REQUESTS),
@@ -191,6 +221,14 @@ emit({
   targetP50Ms: 5,
   targetP99Ms: 25,
 });
+goal(`viewP50MsAt${Math.round(churnPerSecond)}ChangesPerS`, pct(latencies, 50), 5);
+goal(`viewP99MsAt${Math.round(churnPerSecond)}ChangesPerS`, pct(latencies, 99), 25);
+// "0 per view": below one request per hundred views, net of the watches' own reconnects.
+goal(
+  'apiRequestsPerView',
+  Math.max(0, apiRequestsDuringViews - watchRequestsDuringViews) / VIEW_REQUESTS,
+  0.01,
+);
 
 // A small view, served serially: the service closest to a dozen pods in eight clusters.
 const small = running
@@ -227,6 +265,8 @@ if (small) {
     targetP50Ms: 1,
     targetP99Ms: 5,
   });
+  goal('smallViewP50Ms', pct(serial, 50), 1);
+  goal('smallViewP99Ms', pct(serial, 99), 5);
 }
 
 // ---- SSE pages ----
@@ -377,5 +417,6 @@ emit({
   bytesPerPod: Math.round((withPods.heapUsed - withoutPods.heapUsed) / Math.max(1, podCount)),
   targetBytesPerPod: 2048,
 });
+emit({ bench: 'watch', figure: 'goals', clusters: CLUSTERS, changeRate: CHANGE_RATE, goals });
 await call('stop');
 process.exit(0);

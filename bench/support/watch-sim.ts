@@ -53,6 +53,10 @@ process.on('message', async (m: { cmd: string; id: number; args?: unknown[] }) =
         value: { p99Ms: Math.round(lag.percentile(99) / 1e6), maxMs: Math.round(lag.max / 1e6) },
       });
       break;
+    case 'changes':
+      // Object changes made so far across the fleet (controllers included): the churn achieved.
+      send({ type: 'reply', id: m.id, value: handle.fleet.stats().changes });
+      break;
     case 'requests':
       send({ type: 'reply', id: m.id, value: handle.fleet.clusters.map((c) => c.server.requests) });
       break;
