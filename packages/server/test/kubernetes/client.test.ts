@@ -1,6 +1,7 @@
-// A connection the API server closes before it answers (a kept-alive connection it timed out as
-// the client reused it) costs one more GET, not a stale cluster; a server that keeps doing it is
-// still reported, after one retry, and a write is never sent twice.
+// KubeConfigClient over a loopback API server. A connection the server closes before it answers
+// (a kept-alive connection it timed out as the client reused it) costs one more GET, not a stale
+// cluster; a server that keeps doing it is still reported, after one retry, and a write is never
+// sent twice. A watch reads its events whole however the stream is cut into chunks.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -74,6 +75,49 @@ describe('KubeConfigClient when the server closes the connection unanswered', ()
     expect(requests()).toEqual([
       'PATCH /apis/apps/v1/namespaces/shop/deployments/web?fieldManager=portolan-deploy',
     ]);
+    await client.close();
+  });
+});
+
+describe('KubeConfigClient watch', () => {
+  it('delivers every event once, in order, whatever the chunks: several lines in one, a line over three', async () => {
+    const events = Array.from({ length: 6 }, (_, i) => ({
+      type: i === 5 ? 'DELETED' : 'MODIFIED',
+      object: { metadata: { name: `web-${i}`, namespace: 'shop', resourceVersion: String(10 + i) } },
+    }));
+    const text = `${events.map((e) => JSON.stringify(e)).join('\n')}\n\n`;
+    const cuts = [0, 3, text.indexOf('web-3') + 2, text.indexOf('web-3') + 9, text.length - 1, text.length];
+    server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      void (async () => {
+        for (let i = 1; i < cuts.length; i++) {
+          res.write(text.slice(cuts[i - 1], cuts[i]));
+          await new Promise((r) => setTimeout(r, 15));
+        }
+        res.end();
+      })();
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+      users: [{ name: 'u', token: 'test-token' }],
+      contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
+      currentContext: 'c',
+    });
+    const client = new KubeConfigClient(kc);
+    const seen: { type: string; name: string | undefined }[] = [];
+    const error = await new Promise<Error | undefined>((resolve) => {
+      client.watch(
+        KIND_INFO.Pod,
+        { resourceVersion: '9' },
+        (e) => seen.push({ type: e.type, name: e.object.metadata?.name }),
+        resolve,
+      );
+    });
+    expect(error).toBeUndefined();
+    expect(seen).toEqual(events.map((e) => ({ type: e.type, name: e.object.metadata.name })));
     await client.close();
   });
 });
