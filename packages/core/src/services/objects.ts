@@ -49,6 +49,18 @@ export function emptyFootprint(): ServiceFootprint {
   return { uids: new Set(), workloads: new Set(), serviceNames: new Set(), templates: new Map() };
 }
 
+/** Adds what `from` holds to `into` (a view's footprint over several clusters). */
+export function mergeFootprint(into: ServiceFootprint, from: ServiceFootprint): void {
+  for (const u of from.uids) into.uids.add(u);
+  for (const n of from.serviceNames) into.serviceNames.add(n);
+  for (const w of from.workloads) into.workloads.add(w);
+  for (const [ns, list] of from.templates) {
+    const existing = into.templates.get(ns);
+    if (existing) existing.push(...list);
+    else into.templates.set(ns, [...list]);
+  }
+}
+
 const LABELLED_KINDS: WatchedKind[] = [
   'Deployment',
   'StatefulSet',
@@ -175,13 +187,7 @@ export function selectServiceObjects(
   }
   if (footprint) {
     for (const u of uids) footprint.uids.add(u);
-    for (const n of fp.serviceNames) footprint.serviceNames.add(n);
-    for (const w of fp.workloads) footprint.workloads.add(w);
-    for (const [ns, list] of fp.templates) {
-      const into = footprint.templates.get(ns);
-      if (into) into.push(...list);
-      else footprint.templates.set(ns, [...list]);
-    }
+    mergeFootprint(footprint, { ...fp, uids: new Set() });
   }
   return [...result.values()];
 }

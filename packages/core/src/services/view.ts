@@ -556,9 +556,27 @@ export function summarize(clusters: ClusterView[], versions: VersionDrift[]): Se
 
 /** The whole service view: per region (sorted), per cluster (sorted), with drift and summary. */
 export function buildServiceView(input: BuildViewInput): ServiceView {
-  const clusters = input.clusters
-    .map((c) => buildClusterView(c, input.now, input.maxPodsPerWorkload))
-    .sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0));
+  return assembleServiceView({
+    ref: input.ref,
+    name: input.name,
+    now: input.now,
+    clusters: input.clusters.map((c) => buildClusterView(c, input.now, input.maxPodsPerWorkload)),
+  });
+}
+
+/**
+ * The service view from its clusters' views, each built by buildClusterView (perhaps at different
+ * times: a server keeps each cluster's part until something in that cluster changes).
+ */
+export function assembleServiceView(input: {
+  ref: string;
+  name: string;
+  now: number;
+  clusters: ClusterView[];
+}): ServiceView {
+  const clusters = [...input.clusters].sort((a, b) =>
+    a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0,
+  );
   const regions = new Map<string, ClusterView[]>();
   for (const c of clusters) {
     const list = regions.get(c.region) ?? [];

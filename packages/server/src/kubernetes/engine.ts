@@ -331,12 +331,12 @@ export class KubernetesEngine {
 
   #onChanges(cluster: string, changes: Change[]) {
     if (changes.some((c) => isWorkloadKind(c.kind))) this.#discovery.invalidate();
-    this.#views.changed(changes);
+    this.#views.changed(changes, cluster);
     for (const l of this.#changeListeners) l(cluster, changes);
   }
 
-  #onState(_cluster: string) {
-    this.#views.markAllDirty();
+  #onState(cluster: string) {
+    this.#views.clusterChanged(cluster);
     for (const l of this.#stateListeners) l();
   }
 

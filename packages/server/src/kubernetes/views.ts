@@ -4,13 +4,14 @@
 import type { ClusterObject } from '@portolan/core';
 import { type AccessDenials, allowedObjects, withAccessErrors } from '@portolan/core/auth/kubernetes';
 import {
-  buildServiceView,
-  type ClusterState,
+  assembleServiceView,
+  buildClusterView,
+  type ClusterView,
   emptyFootprint,
   locatorKey,
+  mergeFootprint,
   type ServiceFootprint,
   type ServiceLocator,
-  type ServiceObject,
   type ServiceView,
   selectServiceObjects,
 } from '@portolan/core/services/index';
@@ -40,14 +41,30 @@ interface Subscription {
   queued: boolean;
 }
 
+/** One cluster's part of a kept view: rebuilt alone when something in that cluster changes. */
+interface ClusterPart {
+  view: ClusterView;
+  footprint: ServiceFootprint;
+  builtAt: number;
+}
+
 /** A view served to a request, kept until a change is routed to it (see ServiceViews.view). */
 interface CachedView {
   locator: ServiceLocator;
   key: string;
-  view: ServiceView;
+  maxPods: number | undefined;
+  denials: AccessDenials | undefined;
+  /** Per cluster name. A service runs in a few of many clusters: a change in one of them, or its
+   * state, costs rebuilding that cluster's part, not selecting the service in every cluster. */
+  parts: Map<string, ClusterPart>;
+  /** Clusters whose part a change was routed to since it was built. */
+  dirty: Set<string>;
+  /** The whole view, assembled from the parts; undefined once a part is dirty. */
+  view: ServiceView | undefined;
   /** The view as JSON, made on first ask: most of a small view's answer time is serialising it. */
   json: string | undefined;
-  builtAt: number;
+  /** Union of the parts' footprints, as the router holds it. */
+  footprint: ServiceFootprint;
 }
 
 /** Views kept for requests; the least recently asked goes first. */
@@ -76,21 +93,6 @@ export class ServiceViews {
     this.#o = options;
   }
 
-  /** Each cluster's state and the service's objects in it, adding their keys to `footprint`. */
-  #perCluster(
-    locator: ServiceLocator,
-    footprint?: ServiceFootprint,
-    denials?: AccessDenials,
-  ): { state: ClusterState; objects: ServiceObject[] }[] {
-    return [...this.#o.clusters.all()].map((watcher) => {
-      const objects = selectServiceObjects(locator, watcher, footprint);
-      return {
-        state: watcher.state(),
-        objects: denials ? allowedObjects(watcher.name, objects, denials) : objects,
-      };
-    });
-  }
-
   /** All objects of a service, per cluster, for health rules. */
   objectsFor(locator: ServiceLocator): ClusterObject[] {
     const out: ClusterObject[] = [];
@@ -105,22 +107,6 @@ export class ServiceViews {
     return n > 0 ? n : undefined;
   }
 
-  #build(
-    locator: ServiceLocator,
-    maxPods: number | undefined,
-    footprint?: ServiceFootprint,
-    denials?: AccessDenials,
-  ): ServiceView {
-    const view = buildServiceView({
-      ...(maxPods !== undefined ? { maxPodsPerWorkload: maxPods } : {}),
-      ref: locator.ref,
-      name: locator.name,
-      clusters: this.#perCluster(locator, footprint, denials),
-      now: this.#o.now(),
-    });
-    return denials ? withAccessErrors(view, denials) : view;
-  }
-
   /** The denials a view is built with; none (the view everyone shares) when nothing is denied. */
   #denials(options: ViewOptions): AccessDenials | undefined {
     return options.denials && !options.denials.empty ? options.denials : undefined;
@@ -133,48 +119,91 @@ export class ServiceViews {
   /**
    * The service view, from memory: never waits for a cluster. A view asked for again is answered
    * from the last one built unless a change was routed to it (the same routing that wakes live
-   * streams), a cluster's state changed, or it is older than CACHED_VIEW_MAX_AGE_MS. The view
-   * returned is shared: callers must not modify it.
+   * streams), a cluster's state changed, or it is older than CACHED_VIEW_MAX_AGE_MS; then only
+   * the parts of the clusters concerned are rebuilt. The view returned is shared: callers must
+   * not modify it.
    */
   view(locator: ServiceLocator, options: ViewOptions = {}): ServiceView {
-    return this.#cached(locator, this.#maxPods(options), this.#denials(options)).view;
+    return this.#fresh(this.#cached(locator, this.#maxPods(options), this.#denials(options)));
   }
 
   /** The same view as JSON text, kept with it. */
   viewJson(locator: ServiceLocator, options: ViewOptions = {}): string {
     const entry = this.#cached(locator, this.#maxPods(options), this.#denials(options));
-    entry.json ??= JSON.stringify(entry.view);
+    const view = this.#fresh(entry);
+    entry.json ??= JSON.stringify(view);
     return entry.json;
   }
 
   #cached(locator: ServiceLocator, maxPods: number | undefined, denials?: AccessDenials): CachedView {
     const key = this.#key(locator, maxPods, denials);
-    const now = this.#o.now();
     const hit = this.#cache.get(key);
     if (hit) {
       this.#cache.delete(key);
-      if (now - hit.builtAt < CACHED_VIEW_MAX_AGE_MS) {
-        this.#cache.set(key, hit); // most recently used last
-        return hit;
-      }
-      this.#cacheRouter.delete(hit);
+      this.#cache.set(key, hit); // most recently used last
+      return hit;
     }
-    const footprint = emptyFootprint();
     const entry: CachedView = {
       locator,
       key,
-      view: this.#build(locator, maxPods, footprint, denials),
+      maxPods,
+      denials,
+      parts: new Map(),
+      dirty: new Set(),
+      view: undefined,
       json: undefined,
-      builtAt: now,
+      footprint: emptyFootprint(),
     };
     this.#cache.set(key, entry);
     this.#cacheRouter.add(entry);
-    this.#cacheRouter.update(entry, footprint);
     if (this.#cache.size > CACHED_VIEWS) {
       const oldest = this.#cache.values().next().value;
       if (oldest) this.#forget(oldest);
     }
     return entry;
+  }
+
+  /**
+   * The entry's view, with every part that is dirty, missing or older than CACHED_VIEW_MAX_AGE_MS
+   * rebuilt from the caches, and the router told the view's new footprint.
+   */
+  #fresh(entry: CachedView): ServiceView {
+    const now = this.#o.now();
+    const watchers = [...this.#o.clusters.all()];
+    const { denials } = entry;
+    let rebuilt = entry.view === undefined || entry.parts.size !== watchers.length;
+    for (const watcher of watchers) {
+      const part = entry.parts.get(watcher.name);
+      if (part && !entry.dirty.has(watcher.name) && now - part.builtAt < CACHED_VIEW_MAX_AGE_MS) continue;
+      const footprint = emptyFootprint();
+      const selected = selectServiceObjects(entry.locator, watcher, footprint);
+      const objects = denials ? allowedObjects(watcher.name, selected, denials) : selected;
+      entry.parts.set(watcher.name, {
+        view: buildClusterView({ state: watcher.state(), objects }, now, entry.maxPods),
+        footprint,
+        builtAt: now,
+      });
+      rebuilt = true;
+    }
+    entry.dirty.clear();
+    if (!rebuilt && entry.view) return entry.view;
+    if (entry.parts.size !== watchers.length) {
+      const names = new Set(watchers.map((w) => w.name));
+      for (const name of entry.parts.keys()) if (!names.has(name)) entry.parts.delete(name);
+    }
+    const footprint = emptyFootprint();
+    for (const part of entry.parts.values()) mergeFootprint(footprint, part.footprint);
+    this.#cacheRouter.update(entry, footprint);
+    entry.footprint = footprint;
+    const view = assembleServiceView({
+      ref: entry.locator.ref,
+      name: entry.locator.name,
+      now,
+      clusters: [...entry.parts.values()].map((p) => p.view),
+    });
+    entry.view = denials ? withAccessErrors(view, denials) : view;
+    entry.json = undefined;
+    return entry.view;
   }
 
   #forget(entry: CachedView) {
@@ -219,10 +248,11 @@ export class ServiceViews {
     return this.#subs.size;
   }
 
+  /** A subscription's view comes from the kept views too: only its changed clusters are rebuilt. */
   #compute(sub: Subscription): ServiceView {
-    const footprint = emptyFootprint();
-    const view = this.#build(sub.locator, sub.maxPods, footprint, sub.denials);
-    this.#router.update(sub, footprint);
+    const entry = this.#cached(sub.locator, sub.maxPods, sub.denials);
+    const view = this.#fresh(entry);
+    this.#router.update(sub, entry.footprint);
     return view;
   }
 
@@ -263,18 +293,30 @@ export class ServiceViews {
     setImmediate(() => this.#drain());
   }
 
-  /** Every open view is due (a cluster's state changed, or the clusters did). */
+  /** Every open view is due (the clusters changed). */
   markAllDirty(): void {
     this.#forgetAll();
     for (const sub of this.#subs.values()) this.#schedule(sub);
   }
 
-  /** Schedule the views these changes may alter. */
-  changed(changes: readonly Change[]): void {
+  /** One cluster's state changed: its part of every kept view is due, and every open view. */
+  clusterChanged(cluster: string): void {
+    for (const entry of this.#cache.values()) {
+      entry.dirty.add(cluster);
+      entry.view = undefined;
+    }
+    for (const sub of this.#subs.values()) this.#schedule(sub);
+  }
+
+  /** Schedule the views these changes (in `cluster`) may alter. */
+  changed(changes: readonly Change[], cluster: string): void {
     if (this.#cache.size > 0) {
       const stale = new Set<CachedView>();
       for (const change of changes) this.#cacheRouter.route(change, stale);
-      for (const entry of stale) this.#forget(entry);
+      for (const entry of stale) {
+        entry.dirty.add(cluster);
+        entry.view = undefined;
+      }
     }
     if (this.#subs.size === 0) return;
     const due = new Set<Subscription>();

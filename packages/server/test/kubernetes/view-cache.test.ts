@@ -1,7 +1,7 @@
 // Views asked for again are served from the last one built until a change is routed to them: a
 // change to another service leaves the kept view (and its JSON) as it was, a change to this
 // service's objects or a cluster's state is seen by the next request.
-import { locateService } from '@portolan/core/services/index';
+import { locateService, type ServiceView } from '@portolan/core/services/index';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KubernetesEngine } from '../../src/kubernetes/engine.ts';
 import { deployment, engineOverFakes, FakeCluster, pod, waitFor } from './fake-client.ts';
@@ -49,5 +49,46 @@ describe('kept service views', () => {
     const after = engine.view(loc);
     expect(after).not.toBe(before);
     expect(after.clusters[0]!.status).toBe('stale');
+  });
+
+  it('rebuild only the part of the cluster where something changed', async () => {
+    const fakes = new Map([
+      ['eu-1', new FakeCluster()],
+      ['us-1', new FakeCluster()],
+    ]);
+    const eu = fakes.get('eu-1')!;
+    const us = fakes.get('us-1')!;
+    engine = engineOverFakes(fakes, { config: { streamDebounceMs: 20 }, region: (c) => c.slice(0, 2) });
+    const inEu = eu.put('Deployment', deployment('checkout', 'pay', { app: 'checkout' }));
+    const inUs = us.put('Deployment', deployment('checkout', 'pay', { app: 'checkout' }));
+    eu.put('Pod', pod('checkout-0', 'pay', inEu));
+    us.put('Pod', pod('checkout-0', 'pay', inUs));
+    await engine.start();
+    await engine.waitForSync();
+    const loc = locateService(entity('checkout'));
+    const part = (v: ServiceView, c: string) => v.clusters.find((x) => x.cluster === c)!;
+    const first = engine.view(loc);
+    expect(first.summary.pods).toBe(2);
+    // A pod of the service starts in eu-1: the view has it, and us-1's part is the one it had.
+    eu.put('Pod', pod('checkout-1', 'pay', inEu));
+    await waitFor(() => engine!.view(loc).summary.pods === 3);
+    const second = engine.view(loc);
+    expect(
+      part(second, 'eu-1')
+        .items[0]!.pods.map((p) => p.name)
+        .sort(),
+    ).toEqual(['checkout-0', 'checkout-1']);
+    expect(part(second, 'us-1')).toBe(part(first, 'us-1'));
+    expect(second.regions.find((r) => r.region === 'us')!.clusters[0]).toBe(part(first, 'us-1'));
+    expect(JSON.parse(engine.viewJson(loc))).toEqual(second);
+    // us-1 goes down: its part says so, eu-1's is the one it had.
+    us.down = true;
+    us.dropWatches();
+    await waitFor(() => engine!.clusters().find((c) => c.cluster === 'us-1')?.status === 'stale');
+    const third = engine.view(loc);
+    expect(part(third, 'us-1').status).toBe('stale');
+    expect(part(third, 'us-1').items[0]!.pods).toHaveLength(1);
+    expect(part(third, 'eu-1')).toBe(part(second, 'eu-1'));
+    expect(third.summary.pods).toBe(3);
   });
 });
