@@ -6,6 +6,7 @@ import { type AccessDenials, allowedObjects, withAccessErrors } from '@portolan/
 import {
   assembleServiceView,
   buildClusterView,
+  type ClusterState,
   type ClusterView,
   emptyFootprint,
   locatorKey,
@@ -67,6 +68,9 @@ interface CachedView {
   footprint: ServiceFootprint;
 }
 
+/** The footprint of a part holding nothing: shared, never written (the router only reads it). */
+const EMPTY_FOOTPRINT: ServiceFootprint = emptyFootprint();
+
 /** Views kept for requests; the least recently asked goes first. */
 const CACHED_VIEWS = 2000;
 /** A kept view is rebuilt after this long even if nothing changed, so pod ages stay near true. */
@@ -86,6 +90,8 @@ export class ServiceViews {
   readonly #router = new ChangeRouter<Subscription>();
   readonly #cache = new Map<string, CachedView>();
   readonly #cacheRouter = new ChangeRouter<CachedView>();
+  /** Per cluster: its part in the views of services it holds nothing of (see #emptyPart). */
+  readonly #empty = new Map<string, { key: string; view: ClusterView }>();
   #queue: Subscription[] = [];
   #draining = false;
 
@@ -178,9 +184,13 @@ export class ServiceViews {
       const footprint = emptyFootprint();
       const selected = selectServiceObjects(entry.locator, watcher, footprint);
       const objects = denials ? allowedObjects(watcher.name, selected, denials) : selected;
+      const state = watcher.state();
       entry.parts.set(watcher.name, {
-        view: buildClusterView({ state: watcher.state(), objects }, now, entry.maxPods),
-        footprint,
+        view:
+          objects.length === 0 && selected.length === 0
+            ? this.#emptyPart(state, now, entry.maxPods)
+            : buildClusterView({ state, objects }, now, entry.maxPods),
+        footprint: selected.length === 0 ? EMPTY_FOOTPRINT : footprint,
         builtAt: now,
       });
       rebuilt = true;
@@ -206,6 +216,20 @@ export class ServiceViews {
     return entry.view;
   }
 
+  /**
+   * A cluster where the service has nothing: its part is the cluster's status alone, the same for
+   * every service, so one object is shared by all the kept views (a service runs in a few of many
+   * clusters; without this, most of the kept views' memory was these).
+   */
+  #emptyPart(state: ClusterState, now: number, maxPods: number | undefined): ClusterView {
+    const view = buildClusterView({ state, objects: [] }, now, maxPods);
+    const key = JSON.stringify(view);
+    const hit = this.#empty.get(state.cluster);
+    if (hit?.key === key) return hit.view;
+    this.#empty.set(state.cluster, { key, view });
+    return view;
+  }
+
   #forget(entry: CachedView) {
     if (this.#cache.get(entry.key) !== entry) return;
     this.#cache.delete(entry.key);
@@ -213,6 +237,7 @@ export class ServiceViews {
   }
 
   #forgetAll() {
+    this.#empty.clear();
     for (const entry of this.#cache.values()) this.#cacheRouter.delete(entry);
     this.#cache.clear();
   }

@@ -61,6 +61,7 @@ describe('kept service views', () => {
     engine = engineOverFakes(fakes, { config: { streamDebounceMs: 20 }, region: (c) => c.slice(0, 2) });
     const inEu = eu.put('Deployment', deployment('checkout', 'pay', { app: 'checkout' }));
     const inUs = us.put('Deployment', deployment('checkout', 'pay', { app: 'checkout' }));
+    eu.put('Deployment', deployment('cart', 'pay', { app: 'cart' }));
     eu.put('Pod', pod('checkout-0', 'pay', inEu));
     us.put('Pod', pod('checkout-0', 'pay', inUs));
     await engine.start();
@@ -90,5 +91,12 @@ describe('kept service views', () => {
     expect(part(third, 'us-1').items[0]!.pods).toHaveLength(1);
     expect(part(third, 'eu-1')).toBe(part(second, 'eu-1'));
     expect(third.summary.pods).toBe(3);
+    // Services with nothing in a cluster share that cluster's part, whatever their number.
+    const cart = engine.view(locateService(entity('cart')));
+    const none = engine.view(locateService(entity('nowhere')));
+    expect(part(cart, 'us-1').items).toEqual([]);
+    expect(part(cart, 'us-1')).toBe(part(none, 'us-1'));
+    expect(part(cart, 'eu-1').items.map((w) => w.name)).toEqual(['cart']);
+    expect(part(none, 'eu-1').items).toEqual([]);
   });
 });
