@@ -47,6 +47,8 @@ export interface SseStats {
 
 interface Entry {
   end(reason: string, retryMs?: number): void;
+  /** Bytes written to the stream that its socket has not taken yet (held by this process). */
+  queued(): number;
 }
 
 /** One app's streams. */
@@ -73,6 +75,18 @@ export class SseHub {
       this.#streams.delete(entry);
       this.stats.clients = this.#streams.size;
     };
+  }
+
+  /** The most bytes any one stream has waiting in this process, and all of them together. */
+  queued(): { max: number; total: number } {
+    let max = 0;
+    let total = 0;
+    for (const s of this.#streams) {
+      const q = s.queued();
+      total += q;
+      if (q > max) max = q;
+    }
+    return { max, total };
   }
 
   countClose(reason: string): void {
@@ -166,7 +180,7 @@ export function openSse(
     close();
     if (reason !== 'server shutting down') request.log.info({ reason }, 'event stream closed by the server');
   };
-  const entry: Entry = { end };
+  const entry: Entry = { end, queued: () => raw.writableLength };
   const remove = hub.add(entry);
   const close = () => {
     if (closed) return;
