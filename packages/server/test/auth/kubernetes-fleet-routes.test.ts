@@ -5,7 +5,6 @@
 // list pods in namespace `pay` of eu-west-1, nor anything in `attic` there: every route must
 // leave that out and say so, ask each (cluster, kind, namespace) once per TTL, and change nothing
 // with the mode off.
-import type { KubeObject } from '@portolan/core';
 import type { Subject } from '@portolan/core/auth/policy';
 import type { CatalogEntity } from '@portolan/core/services/index';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -23,7 +22,7 @@ import type { ServiceCatalog } from '../../src/services/catalog.ts';
 import { ServiceResolver } from '../../src/services/resolver.ts';
 import { ResourceMetrics } from '../../src/usage/metrics.ts';
 import { usageRoutes } from '../../src/usage/routes.ts';
-import { deployment, engineOverFakes, FakeCluster, pod } from '../kubernetes/fake-client.ts';
+import { crashLoop, deployment, engineOverFakes, FakeCluster, hpa, pod } from '../kubernetes/fake-client.ts';
 
 const CLUSTERS = ['eu-west-1', 'us-east-1'];
 const component = (name: string): CatalogEntity => ({
@@ -38,46 +37,6 @@ const catalog: ServiceCatalog = {
   listOwnedBy: async (team) => (team === 'group:default/payments' ? entities : []),
   listAll: async (kinds) => entities.filter((e) => kinds.includes(e.kind.toLowerCase())),
 };
-
-function crashLooping(name: string, ns: string, owner: KubeObject, labels: Record<string, string>) {
-  const p = pod(name, ns, owner, labels);
-  return {
-    ...p,
-    status: {
-      phase: 'Running',
-      conditions: [{ type: 'Ready', status: 'False' }],
-      containerStatuses: [
-        {
-          name: 'main',
-          image: 'reg/app:1.0.0',
-          ready: false,
-          restartCount: 7,
-          state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off restarting failed container' } },
-          lastState: {
-            terminated: {
-              exitCode: 3,
-              reason: 'Error',
-              finishedAt: new Date(Date.now() - 30_000).toISOString(),
-            },
-          },
-        },
-      ],
-    },
-  } as KubeObject;
-}
-
-const hpa = (name: string, ns: string): KubeObject =>
-  ({
-    apiVersion: 'autoscaling/v2',
-    kind: 'HorizontalPodAutoscaler',
-    metadata: { name, namespace: ns, uid: `hpa-${name}-${ns}`, labels: { app: name } },
-    spec: {
-      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
-      minReplicas: 1,
-      maxReplicas: 5,
-    },
-    status: { currentReplicas: 2, desiredReplicas: 2 },
-  }) as KubeObject;
 
 const bob: Subject = { type: 'user', ref: 'user:default/bob', groups: ['group:default/payments'], owns: [] };
 const alice: Subject = {
@@ -156,10 +115,10 @@ beforeEach(async () => {
   for (const name of CLUSTERS) {
     const f = new FakeCluster();
     const checkout = f.put('Deployment', deployment('checkout', 'pay', { app: 'checkout' }));
-    f.put('Pod', crashLooping(`checkout-${name}`, 'pay', checkout, { app: 'checkout' }));
+    f.put('Pod', crashLoop(pod(`checkout-${name}`, 'pay', checkout, { app: 'checkout' })));
     f.put('HorizontalPodAutoscaler', hpa('checkout', 'pay'));
     const cart = f.put('Deployment', deployment('cart', 'shop', { app: 'cart' }));
-    f.put('Pod', crashLooping(`cart-${name}`, 'shop', cart, { app: 'cart' }));
+    f.put('Pod', crashLoop(pod(`cart-${name}`, 'shop', cart, { app: 'cart' })));
     // Claimed by no entity: discovered. A bare pod in `pay` (no workload to list) and a Deployment.
     const legacy = f.put('Deployment', deployment('legacy', 'pay', { app: 'legacy' }));
     f.put('Pod', pod(`legacy-${name}`, 'pay', legacy, { app: 'legacy' }));

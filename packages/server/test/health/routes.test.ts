@@ -15,7 +15,15 @@ import type { KubernetesEngine } from '../../src/kubernetes/engine.ts';
 import { kubernetesRoutes } from '../../src/kubernetes/routes.ts';
 import type { ServiceCatalog } from '../../src/services/catalog.ts';
 import { ServiceResolver } from '../../src/services/resolver.ts';
-import { deployment, engineOverFakes, FakeCluster, pod, waitFor } from '../kubernetes/fake-client.ts';
+import {
+  crashLoop,
+  deployment,
+  engineOverFakes,
+  FakeCluster,
+  hpa,
+  pod,
+  waitFor,
+} from '../kubernetes/fake-client.ts';
 
 const component = (name: string, owner: string, system?: string): CatalogEntity => ({
   apiVersion: 'backstage.io/v1alpha1',
@@ -34,58 +42,6 @@ const catalog: ServiceCatalog = {
   listOwnedBy: async () => [],
   listAll: async (kinds) => entities.filter((e) => kinds.includes(e.kind.toLowerCase())),
 };
-
-function crashLoop(p: KubeObject, restarts = 7): KubeObject {
-  return {
-    ...p,
-    status: {
-      phase: 'Running',
-      conditions: [{ type: 'Ready', status: 'False' }],
-      containerStatuses: [
-        {
-          name: 'main',
-          image: 'reg/app:1.0.0',
-          ready: false,
-          restartCount: restarts,
-          state: {
-            waiting: { reason: 'CrashLoopBackOff', message: 'back-off 5m0s restarting failed container' },
-          },
-          lastState: {
-            terminated: {
-              exitCode: 3,
-              reason: 'Error',
-              finishedAt: new Date(Date.now() - 30_000).toISOString(),
-            },
-          },
-        },
-      ],
-    },
-  } as KubeObject;
-}
-
-function hpa(name: string, ns: string, current: number, max: number): KubeObject {
-  return {
-    apiVersion: 'autoscaling/v2',
-    kind: 'HorizontalPodAutoscaler',
-    metadata: { name, namespace: ns, uid: `hpa-${name}-${ns}`, labels: { app: name } },
-    spec: {
-      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
-      minReplicas: 1,
-      maxReplicas: max,
-      metrics: [
-        {
-          type: 'Resource',
-          resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } },
-        },
-      ],
-    },
-    status: {
-      currentReplicas: current,
-      desiredReplicas: current,
-      currentMetrics: [{ type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: 95 } } }],
-    },
-  } as KubeObject;
-}
 
 let engine: KubernetesEngine;
 let health: HealthService;

@@ -283,6 +283,60 @@ export function pod(
   } as KubeObject;
 }
 
+/** The pod, crash-looping: not ready, its container waiting in CrashLoopBackOff after an error exit. */
+export function crashLoop(p: KubeObject, restarts = 7): KubeObject {
+  return {
+    ...p,
+    status: {
+      phase: 'Running',
+      conditions: [{ type: 'Ready', status: 'False' }],
+      containerStatuses: [
+        {
+          name: 'main',
+          image: 'reg/app:1.0.0',
+          ready: false,
+          restartCount: restarts,
+          state: {
+            waiting: { reason: 'CrashLoopBackOff', message: 'back-off 5m0s restarting failed container' },
+          },
+          lastState: {
+            terminated: {
+              exitCode: 3,
+              reason: 'Error',
+              finishedAt: new Date(Date.now() - 30_000).toISOString(),
+            },
+          },
+        },
+      ],
+    },
+  } as KubeObject;
+}
+
+/** An HPA on the Deployment of the same name, at `current` of 1..`max` replicas, CPU over its target. */
+export function hpa(name: string, ns: string, current = 2, max = 5): KubeObject {
+  return {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name, namespace: ns, uid: `hpa-${name}-${ns}`, labels: { app: name } },
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+      minReplicas: 1,
+      maxReplicas: max,
+      metrics: [
+        {
+          type: 'Resource',
+          resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } },
+        },
+      ],
+    },
+    status: {
+      currentReplicas: current,
+      desiredReplicas: current,
+      currentMetrics: [{ type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: 95 } } }],
+    },
+  } as KubeObject;
+}
+
 export function waitFor(cond: () => boolean, timeoutMs = 3000): Promise<void> {
   const start = Date.now();
   return new Promise((resolve, reject) => {
