@@ -16,14 +16,10 @@ import { connect, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type CatalogEntity, locateService } from '@portolan/core/services/index';
-import Fastify from 'fastify';
-import { OpenApiRegistry } from '../packages/server/src/http/openapi.ts';
 import { sseHub } from '../packages/server/src/http/sse.ts';
 import { createKubernetesEngine } from '../packages/server/src/kubernetes/engine.ts';
-import { kubernetesRoutes } from '../packages/server/src/kubernetes/routes.ts';
-import { listServiceCatalog } from '../packages/server/src/services/catalog.ts';
-import { ServiceResolver } from '../packages/server/src/services/resolver.ts';
 import { startSimChild } from './support/sim-child.ts';
+import { serveViews } from './support/views-server.ts';
 
 const CLUSTERS = Number(process.env.CLUSTERS ?? 20);
 const PODS_PER_CLUSTER = Number(process.env.PODS_PER_CLUSTER ?? 2500);
@@ -64,14 +60,7 @@ const engine = createKubernetesEngine({
 await engine.start();
 await engine.waitForSync(600_000);
 const entities = sim.services;
-const catalog = listServiceCatalog(entities);
-const app = Fastify();
-kubernetesRoutes(app, new OpenApiRegistry(), {
-  engine,
-  resolver: new ServiceResolver({ catalog, discovery: engine }),
-});
-await app.listen({ port: 0, host: '127.0.0.1' });
-const { port } = app.server.address() as { port: number };
+const { app, port } = await serveViews(engine, entities);
 const hub = sseHub(app);
 const path = (e: CatalogEntity) =>
   `/api/services/${encodeURIComponent(`component:default/${e.metadata.name}`)}/kubernetes/stream`;

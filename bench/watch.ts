@@ -16,15 +16,11 @@ import { dirname } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { type CatalogEntity, locateService, type ServiceView } from '@portolan/core/services/index';
-import Fastify from 'fastify';
-import { OpenApiRegistry } from '../packages/server/src/http/openapi.ts';
 import { type ClusterClient, KubeConfigClient } from '../packages/server/src/kubernetes/client.ts';
 import { createKubernetesEngine } from '../packages/server/src/kubernetes/engine.ts';
-import { kubernetesRoutes } from '../packages/server/src/kubernetes/routes.ts';
-import { listServiceCatalog } from '../packages/server/src/services/catalog.ts';
-import { ServiceResolver } from '../packages/server/src/services/resolver.ts';
 import { liveViews } from '../test/support/sse.ts';
 import { startSimChild } from './support/sim-child.ts';
+import { serveViews } from './support/views-server.ts';
 
 // `npm run bench -- watch company`: the scale to design for, 150 clusters and 500,000 pods
 // changing at 2,000 objects per second. `npm run bench -- watch demo`: the demo's fleet (14
@@ -172,14 +168,7 @@ goal('rssMiB', mem.rss / 2 ** 20, 2048);
 
 // ---- HTTP ----
 const entities = sim.services;
-const catalog = listServiceCatalog(entities);
-const app = Fastify();
-kubernetesRoutes(app, new OpenApiRegistry(), {
-  engine,
-  resolver: new ServiceResolver({ catalog, discovery: engine }),
-});
-await app.listen({ port: 0, host: '127.0.0.1' });
-const { port } = app.server.address() as { port: number };
+const { app, port } = await serveViews(engine, entities);
 const url = (e: CatalogEntity, suffix = '') =>
   `http://127.0.0.1:${port}/api/services/${encodeURIComponent(`component:default/${e.metadata.name}`)}/kubernetes${suffix}`;
 
