@@ -29,7 +29,7 @@ import {
 } from '../cluster/helpers.ts';
 import { freePort } from '../cluster/processes.ts';
 import { liveViews } from '../support/sse.ts';
-import { requireFleet } from './kubernetes-support.ts';
+import { createReadyNamespace, deployApp, requireFleet } from './kubernetes-support.ts';
 
 const runId = randomBytes(3).toString('hex');
 const namespace = `portolan-sar-${runId}`;
@@ -187,28 +187,8 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'org.yaml'), CATALOG);
   await Promise.all(
     clusters.map(async (cluster) => {
-      await coreApi(cluster).createNamespace({ body: { metadata: { name: namespace } } });
-      await waitFor(`${cluster}: default ServiceAccount`, () =>
-        coreApi(cluster)
-          .readNamespacedServiceAccount({ name: 'default', namespace })
-          .then(() => true),
-      );
-      const labels = { app: svc };
-      await appsApi(cluster).createNamespacedDeployment({
-        namespace,
-        body: {
-          metadata: { name: svc, labels },
-          spec: {
-            replicas: 2,
-            selector: { matchLabels: labels },
-            template: { metadata: { labels }, spec: { containers: [{ name: 'main', image: IMAGE }] } },
-          },
-        },
-      });
-      await coreApi(cluster).createNamespacedService({
-        namespace,
-        body: { metadata: { name: svc, labels }, spec: { selector: labels, ports: [{ port: 80 }] } },
-      });
+      await createReadyNamespace(cluster, namespace);
+      await deployApp(cluster, namespace, svc, IMAGE);
       await bind(cluster, 'alice', 'alice@example.com', ALICE_RULES);
       await bind(cluster, 'bob', 'bob@example.com', BOB_RULES);
       await waitFor(`${cluster}: 2 pods running`, async () => {

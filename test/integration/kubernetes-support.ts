@@ -71,40 +71,46 @@ export function fleetEngine(
   });
 }
 
+/** A namespace in the cluster, ready for pods once its default ServiceAccount exists. */
+export async function createReadyNamespace(cluster: string, ns: string): Promise<void> {
+  await coreApi(cluster).createNamespace({ body: { metadata: { name: ns } } });
+  await waitFor(`${cluster}: default ServiceAccount`, () =>
+    coreApi(cluster)
+      .readNamespacedServiceAccount({ name: 'default', namespace: ns })
+      .then(() => true),
+  );
+}
+
+/** A Deployment of 2 replicas of `image` and a Service over it, both named `name` (label `app`). */
+export async function deployApp(cluster: string, ns: string, name: string, image: string): Promise<void> {
+  const labels = { app: name };
+  await appsApi(cluster).createNamespacedDeployment({
+    namespace: ns,
+    body: {
+      metadata: { name, labels },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: labels },
+        template: { metadata: { labels }, spec: { containers: [{ name: 'main', image }] } },
+      },
+    },
+  });
+  await coreApi(cluster).createNamespacedService({
+    namespace: ns,
+    body: {
+      metadata: { name, labels },
+      spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+    },
+  });
+}
+
 /** Create the namespace everywhere and `checkout` (2 replicas, a Service) in the clusters of `versions`. */
 export async function deployCheckout(clusters: string[]): Promise<void> {
   await Promise.all(
     clusters.map(async (cluster) => {
-      await coreApi(cluster).createNamespace({ body: { metadata: { name: namespace } } });
-      await waitFor(`${cluster}: default ServiceAccount`, () =>
-        coreApi(cluster)
-          .readNamespacedServiceAccount({ name: 'default', namespace })
-          .then(() => true),
-      );
+      await createReadyNamespace(cluster, namespace);
       const version = versions[cluster];
-      if (!version) return;
-      const labels = { app: serviceName };
-      await appsApi(cluster).createNamespacedDeployment({
-        namespace,
-        body: {
-          metadata: { name: serviceName, labels },
-          spec: {
-            replicas: 2,
-            selector: { matchLabels: labels },
-            template: {
-              metadata: { labels },
-              spec: { containers: [{ name: 'main', image: `registry.example/checkout:${version}` }] },
-            },
-          },
-        },
-      });
-      await coreApi(cluster).createNamespacedService({
-        namespace,
-        body: {
-          metadata: { name: serviceName, labels },
-          spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
-        },
-      });
+      if (version) await deployApp(cluster, namespace, serviceName, `registry.example/checkout:${version}`);
     }),
   );
 }
