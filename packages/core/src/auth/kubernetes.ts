@@ -5,7 +5,7 @@
 import type { Finding } from '../health/types.ts';
 import { KIND_INFO, WATCHED_KINDS, type WatchedKind } from '../k8s/types.ts';
 import type { DiscoveredService } from '../services/discovery.ts';
-import type { ClusterView, ServiceView, ViewError } from '../services/types.ts';
+import type { ServiceView, ViewError } from '../services/types.ts';
 
 /** How a portal user is named to Kubernetes (the `auth.kubernetes` section of the config). */
 export interface KubernetesIdentitySettings {
@@ -172,18 +172,15 @@ export function allowedObjects<T extends { kind: string; object: { metadata?: { 
   return objects.filter((o) => denials.allows(cluster, o.kind, o.object.metadata?.namespace ?? ''));
 }
 
-/** The view with each cluster's denials added to its errors (regions share the cluster entries). */
+/** The view with each cluster's denials added to its errors. */
 export function withAccessErrors(view: ServiceView, denials: AccessDenials): ServiceView {
   if (denials.empty) return view;
-  const replaced = new Map<ClusterView, ClusterView>();
-  for (const c of view.clusters) {
-    const errors = denials.errors(c.cluster);
-    replaced.set(c, errors.length > 0 ? { ...c, errors: [...c.errors, ...errors] } : c);
-  }
   return {
     ...view,
-    clusters: view.clusters.map((c) => replaced.get(c) ?? c),
-    regions: view.regions.map((r) => ({ ...r, clusters: r.clusters.map((c) => replaced.get(c) ?? c) })),
+    clusters: view.clusters.map((c) => {
+      const errors = denials.errors(c.cluster);
+      return errors.length > 0 ? { ...c, errors: [...c.errors, ...errors] } : c;
+    }),
   };
 }
 

@@ -85,9 +85,12 @@ export function clusterGlance(cluster: ClusterView, findings: readonly Finding[]
 
 export function serviceGlance(view: ServiceView, findings: readonly Finding[]): ServiceGlance {
   const counts = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<ClusterGlanceState, number>;
+  const byName = new Map(view.clusters.map((c) => [c.cluster, c]));
   const regions = view.regions.map((r) => ({
     region: r.region,
-    clusters: r.clusters.map((c) => {
+    clusters: r.clusters.flatMap((name) => {
+      const c = byName.get(name);
+      if (!c) return [];
       const g = clusterGlance(c, findings);
       counts[g.state]++;
       return g;

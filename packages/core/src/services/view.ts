@@ -577,10 +577,10 @@ export function assembleServiceView(input: {
   const clusters = [...input.clusters].sort((a, b) =>
     a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0,
   );
-  const regions = new Map<string, ClusterView[]>();
+  const regions = new Map<string, string[]>();
   for (const c of clusters) {
     const list = regions.get(c.region) ?? [];
-    list.push(c);
+    list.push(c.cluster);
     regions.set(c.region, list);
   }
   const regionViews: RegionView[] = [...regions.entries()]

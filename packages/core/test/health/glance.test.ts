@@ -59,7 +59,7 @@ function finding(clusterName: string, severity: Finding['severity']): Finding {
 function view(clusters: ClusterView[]): ServiceView {
   const regions = [...new Set(clusters.map((c) => c.region))].map((region) => ({
     region,
-    clusters: clusters.filter((c) => c.region === region),
+    clusters: clusters.filter((c) => c.region === region).map((c) => c.cluster),
   }));
   return {
     ref: 'component:default/cart',

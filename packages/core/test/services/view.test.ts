@@ -137,7 +137,7 @@ describe('buildServiceView', () => {
     ],
   });
   it('groups per region then cluster, sorted, unknown region last', () => {
-    expect(view.regions.map((r) => [r.region, r.clusters.map((c) => c.cluster)])).toEqual([
+    expect(view.regions.map((r) => [r.region, r.clusters])).toEqual([
       ['eu', ['eu-west-1', 'eu-west-2']],
       ['us', ['us-east-1']],
       ['unknown', ['asia-1']],

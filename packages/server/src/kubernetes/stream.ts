@@ -11,19 +11,12 @@ import type { ViewListener } from './views.ts';
  * view's `generatedAt` (the JSON route, not streamed, keeps `ageSeconds`).
  */
 export function streamedView(view: ServiceView): ServiceView {
-  const clusters = new Map(
-    view.clusters.map((c) => [
-      c,
-      {
-        ...c,
-        items: c.items.map((w) => ({ ...w, pods: w.pods.map(({ ageSeconds: _age, ...p }) => p) })),
-      },
-    ]),
-  );
   return {
     ...view,
-    clusters: view.clusters.map((c) => clusters.get(c)!),
-    regions: view.regions.map((r) => ({ ...r, clusters: r.clusters.map((c) => clusters.get(c) ?? c) })),
+    clusters: view.clusters.map((c) => ({
+      ...c,
+      items: c.items.map((w) => ({ ...w, pods: w.pods.map(({ ageSeconds: _age, ...p }) => p) })),
+    })),
   };
 }
 

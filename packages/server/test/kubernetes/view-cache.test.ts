@@ -80,8 +80,8 @@ describe('kept service views', () => {
         .sort(),
     ).toEqual(['checkout-0', 'checkout-1']);
     expect(part(second, 'us-1')).toBe(part(first, 'us-1'));
-    expect(second.regions.find((r) => r.region === 'us')!.clusters[0]).toBe(part(first, 'us-1'));
-    expect(JSON.parse(engine.viewJson(loc))).toEqual(second);
+    // Made from us-1's kept text and eu-1's new one, the JSON is what serialising the view gives.
+    expect(engine.viewJson(loc)).toBe(JSON.stringify(second));
     // us-1 goes down: its part says so, eu-1's is the one it had.
     us.down = true;
     us.dropWatches();

@@ -69,6 +69,7 @@ export function KubernetesPanel({ entityRef }: { entityRef: string }) {
   const glance = serviceGlance(view, findings ?? []);
   const versions = new Set(view.clusters.flatMap((c) => (c.version ? [c.version] : [])));
   const sameApiVersion = versions.size === 1 ? [...versions][0] : undefined;
+  const byName = new Map(view.clusters.map((c) => [c.cluster, c]));
   const containersOf = (cluster: string, namespace: string, pod: string) =>
     view.clusters
       .find((c) => c.cluster === cluster)
@@ -139,9 +140,10 @@ export function KubernetesPanel({ entityRef }: { entityRef: string }) {
       {view.clusters.some((c) => c.items.length > 0) && <ResourceUse entityRef={entityRef} />}
       {view.regions.map((region) => {
         // Clusters where nothing of the service runs, and nothing is wrong, are in the grid only.
-        const shown = region.clusters.filter(
-          (c) => c.items.length > 0 || c.errors.length > 0 || c.status !== 'synced',
-        );
+        const shown = region.clusters.flatMap((name) => {
+          const c = byName.get(name);
+          return c && (c.items.length > 0 || c.errors.length > 0 || c.status !== 'synced') ? [c] : [];
+        });
         if (shown.length === 0) return null;
         return (
           <div key={region.region} className="region">
