@@ -295,8 +295,13 @@ interface PodFacts {
   terminating: boolean;
 }
 
+/** Facts per pod object: a watched object is replaced, never changed, when its pod changes. */
+const factsOf = new WeakMap<Pod, PodFacts>();
+
 /** What ranking and counting need, without building the full PodView (big workloads: most pods are cut). */
 function podFacts(pod: Pod): PodFacts {
+  const known = factsOf.get(pod);
+  if (known) return known;
   const readyCond = cond(pod.status?.conditions, 'Ready');
   const statuses = pod.status?.containerStatuses ?? [];
   let restarts = 0;
@@ -305,7 +310,7 @@ function podFacts(pod: Pod): PodFacts {
     restarts += c.restartCount ?? 0;
     if (!c.ready) allReady = false;
   }
-  return {
+  const facts: PodFacts = {
     pod,
     ready: readyCond
       ? readyCond.status === 'True'
@@ -314,6 +319,31 @@ function podFacts(pod: Pod): PodFacts {
     phase: pod.status?.phase ?? 'Unknown',
     terminating: pod.metadata?.deletionTimestamp !== undefined,
   };
+  factsOf.set(pod, facts);
+  return facts;
+}
+
+const podName = (f: PodFacts) => f.pod.metadata?.name ?? '';
+
+/** The `k` facts first by pod name, without sorting them all (a workload can have thousands). */
+function firstByName(facts: PodFacts[], k: number): PodFacts[] {
+  if (k <= 0) return [];
+  if (facts.length <= k) return facts;
+  const best = facts.slice(0, k).sort((a, b) => (podName(a) < podName(b) ? -1 : 1));
+  let last = podName(best[k - 1]!);
+  for (let i = k; i < facts.length; i++) {
+    const f = facts[i]!;
+    const name = podName(f);
+    if (name >= last) continue;
+    let j = k - 1;
+    while (j > 0 && podName(best[j - 1]!) > name) {
+      best[j] = best[j - 1]!;
+      j--;
+    }
+    best[j] = f;
+    last = podName(best[k - 1]!);
+  }
+  return best;
 }
 
 /** Count all pods, keep at most `max` (those needing attention first), build views for those only. */
@@ -322,11 +352,8 @@ function selectPods(
   max: number | undefined,
   now: number,
 ): { pods: PodView[]; omitted: number; summary: PodSummary } {
-  const facts = raw.map(podFacts);
-  const nameOf = (f: PodFacts) => f.pod.metadata?.name ?? '';
-  facts.sort((a, b) => (nameOf(a) < nameOf(b) ? -1 : nameOf(a) > nameOf(b) ? 1 : 0));
   const summary: PodSummary = {
-    total: facts.length,
+    total: raw.length,
     ready: 0,
     running: 0,
     pending: 0,
@@ -334,24 +361,25 @@ function selectPods(
     terminating: 0,
     restarts: 0,
   };
-  for (const f of facts) {
+  const attention: PodFacts[] = [];
+  const fine: PodFacts[] = [];
+  for (const pod of raw) {
+    const f = podFacts(pod);
     if (f.ready) summary.ready++;
     if (f.phase === 'Running') summary.running++;
     else if (f.phase === 'Pending') summary.pending++;
     else if (f.phase === 'Failed') summary.failed++;
     if (f.terminating) summary.terminating++;
     summary.restarts += f.restarts;
+    (needsAttention(f) ? attention : fine).push(f);
   }
-  let kept = facts;
-  if (max !== undefined && facts.length > max) {
-    const attention = facts.filter(needsAttention);
-    kept =
-      attention.length >= max
-        ? attention.slice(0, max)
-        : [...attention, ...facts.filter((f) => !needsAttention(f)).slice(0, max - attention.length)];
+  let kept = attention.concat(fine);
+  if (max !== undefined && raw.length > max) {
+    const first = firstByName(attention, max);
+    kept = first.concat(firstByName(fine, max - first.length));
   }
   const pods = kept.map((f) => podView(f.pod, now)).sort(byName);
-  return { pods, omitted: facts.length - pods.length, summary };
+  return { pods, omitted: raw.length - pods.length, summary };
 }
 
 function needsAttention(p: {

@@ -249,4 +249,28 @@ describe('limitPods', () => {
     expect(w.podSummary).toMatchObject({ total: 3, ready: 2 });
     expect(view.summary).toMatchObject({ pods: 3, readyPods: 2 });
   });
+  it('of thousands of pods in any order, keeps those needing attention, then the first by name', () => {
+    const names = Array.from({ length: 3000 }, (_, i) => `p-${String(i).padStart(4, '0')}`);
+    // A fixed shuffle: pods arrive from the watch in no particular order.
+    const shuffled = names.map((n, i) => ({ n, k: (i * 7919) % 3001 })).sort((a, b) => a.k - b.k);
+    const failing = new Set(['p-2999', 'p-1500', 'p-0007']);
+    const objects = [
+      deployment('d1', 'reg/checkout:1.2.0'),
+      rs('r1', 'd1'),
+      ...shuffled.map(({ n }) => pod(n, 'r1', !failing.has(n))),
+    ];
+    const cut = (max: number) =>
+      buildServiceView({
+        ref: 'r',
+        name: 'n',
+        now: NOW,
+        maxPodsPerWorkload: max,
+        clusters: [{ state: state('c1', 'eu'), objects }],
+      }).clusters[0]!.items[0]!;
+    const w = cut(6);
+    expect(w.pods.map((p) => p.name)).toEqual(['p-0000', 'p-0001', 'p-0002', 'p-0007', 'p-1500', 'p-2999']);
+    expect(w.podsOmitted).toBe(2994);
+    expect(w.podSummary).toMatchObject({ total: 3000, ready: 2997 });
+    expect(cut(2).pods.map((p) => p.name)).toEqual(['p-0007', 'p-1500']);
+  });
 });
