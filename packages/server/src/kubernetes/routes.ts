@@ -82,7 +82,7 @@ export function kubernetesRoutes(
 ): void {
   const { engine, resolver, access } = opts;
   const viewDenials = (request: FastifyRequest, locator: ServiceLocator) =>
-    readDenials(access, request, engine.objectsFor(locator));
+    readDenials(access, request, () => engine.objectsFor(locator));
   const heartbeatMs = () => engine.config.heartbeatSeconds * 1000;
   const locatorFor = async (ref: string) => (await resolver.resolve(ref)).locator;
   const doc = (
@@ -222,7 +222,7 @@ export function kubernetesRoutes(
     async (request) => {
       const q = parseQuery(eventsQuery, request.query);
       const locator = await locatorFor(request.params.ref);
-      const denials = await readDenials(access, request, engine.objectsFor(locator), ['Event']);
+      const denials = await readDenials(access, request, () => engine.objectsFor(locator), ['Event']);
       if (denials.empty) return { items: engine.events(locator, q.limit) };
       const items = engine
         .events(locator, Number.MAX_SAFE_INTEGER)

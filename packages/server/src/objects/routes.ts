@@ -52,7 +52,7 @@ export function objectRoutes(
           locator.ref,
         );
       const objects = engine.objectsFor(locator).filter((o) => o.cluster === cluster);
-      const denials = await readDenials(access, request, objects, WATCHED_KINDS);
+      const denials = await readDenials(access, request, () => objects, WATCHED_KINDS);
       const allowed = objects.filter((o) =>
         denials.allows(o.cluster, o.kind, o.object.metadata?.namespace ?? ''),
       );

@@ -34,8 +34,9 @@ export function scalingRoutes(
     async (request) => {
       const { locator } = await resolver.resolve(request.params.ref);
       if (!access) return history.service(locator);
-      const objects = access.objectsFor(locator);
-      const denials = await readDenials(access.access, request, objects, ['HorizontalPodAutoscaler']);
+      const denials = await readDenials(access.access, request, () => access.objectsFor(locator), [
+        'HorizontalPodAutoscaler',
+      ]);
       const series = history.service(locator, denials);
       return denials.empty ? series : { ...series, denied: deniedList(denials) };
     },

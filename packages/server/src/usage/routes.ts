@@ -34,7 +34,7 @@ export function usageRoutes(
     async (request) => {
       const { locator } = await resolver.resolve(request.params.ref);
       if (!access) return metrics.service(locator);
-      const denials = await readDenials(access.access, request, access.objectsFor(locator));
+      const denials = await readDenials(access.access, request, () => access.objectsFor(locator));
       const use = metrics.service(locator, denials);
       return denials.empty ? use : { ...use, denied: deniedList(denials) };
     },

@@ -21,16 +21,20 @@ export interface ServiceAccess {
   objectsFor(locator: ServiceLocator): ClusterObject[];
 }
 
-/** What the request's user may not `verb` among these objects' kinds and namespaces (none when off). */
+/**
+ * What the request's user may not `verb` among these objects' kinds and namespaces (none when
+ * off). The objects are asked for only when the user's own Kubernetes identity applies: selecting
+ * a big service in every cluster costs more than the view it filters.
+ */
 export async function readDenials(
   access: KubernetesAccess | undefined,
   request: FastifyRequest,
-  objects: readonly ClusterObject[],
+  objects: () => readonly ClusterObject[],
   kinds: readonly WatchedKind[] = VIEW_KINDS,
   verb = 'list',
 ): Promise<AccessDenials> {
   if (!access?.applies(request.subject)) return NONE;
-  return access.denials(request.subject, readChecks(objects, kinds, verb));
+  return access.denials(request.subject, readChecks(objects(), kinds, verb));
 }
 
 /**
