@@ -113,12 +113,14 @@ function labelMatches(locator: ServiceLocator, source: ObjectSource, kind: Watch
 
 /**
  * All objects of a service in one cluster, each once. With `footprint`, their keys are added to
- * it (one footprint can cover every cluster): the change router's index of the view.
+ * it (one footprint can cover every cluster): the change router's index of the view. Without
+ * `events`, Events are left out (the service view shows none; health rules read them).
  */
 export function selectServiceObjects(
   locator: ServiceLocator,
   source: ObjectSource,
   footprint?: ServiceFootprint,
+  { events = true }: { events?: boolean } = {},
 ): ServiceObject[] {
   const result = new Map<string, ServiceObject>();
   const add = (kind: WatchedKind, object: KubeObject) => {
@@ -178,7 +180,9 @@ export function selectServiceObjects(
   const uids = new Set(
     [...result.values()].map((o) => o.object.metadata?.uid).filter((u) => u !== undefined),
   );
-  const eventNamespaces = new Set([...result.values()].map((o) => o.object.metadata?.namespace ?? ''));
+  const eventNamespaces = events
+    ? new Set([...result.values()].map((o) => o.object.metadata?.namespace ?? ''))
+    : [];
   for (const ns of eventNamespaces) {
     for (const ev of source.byNamespace('Event', ns) as Iterable<KubeEvent>) {
       const uid = ev.involvedObject?.uid;
@@ -265,4 +269,29 @@ export function attachesTo(kind: WatchedKind, obj: KubeObject, fp: ServiceFootpr
     default:
       return false;
   }
+}
+
+/**
+ * Everything of an object that selectServiceObjects reads to decide what belongs to a service:
+ * its identity, labels and owners, and what it names or selects (pod template labels, scale
+ * target, Service and PDB selectors, Ingress backends, an Event's object). Two versions with the
+ * same key select the same objects, so a modification that keeps it (a pod's or an HPA's status,
+ * most of the churn) changes what a view shows of that object but not what the view holds.
+ */
+export function selectionKey(kind: WatchedKind, obj: KubeObject): string {
+  const meta = obj.metadata;
+  let named: unknown;
+  if (isWorkloadKind(kind)) named = podTemplateOf(kind, obj)?.metadata?.labels;
+  else if (kind === 'HorizontalPodAutoscaler') named = hpaTargetKey(obj as HorizontalPodAutoscaler);
+  else if (kind === 'Service' || kind === 'PodDisruptionBudget') named = podSelectorOf(kind, obj);
+  else if (kind === 'Ingress') named = ingressBackendKeys(obj as Ingress);
+  else if (kind === 'Event') named = (obj as KubeEvent).involvedObject?.uid;
+  return JSON.stringify([
+    meta?.uid,
+    meta?.namespace,
+    meta?.name,
+    meta?.labels,
+    meta?.ownerReferences?.map((o) => [o.uid, o.controller]),
+    named,
+  ]);
 }

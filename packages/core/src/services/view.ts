@@ -18,6 +18,7 @@ import type {
   Pod,
   Service,
   StatefulSet,
+  WatchedKind,
 } from '../k8s/types.ts';
 import { podTemplateOf } from '../k8s/workloads.ts';
 import type { ServiceObject, WorkloadKind } from './objects.ts';
@@ -422,6 +423,14 @@ export function podSummary(pods: PodView[]): PodSummary {
 }
 
 /** Group one cluster's objects of a service into workloads with their pods, HPA, services, ingresses. */
+/**
+ * Whether a service view is built from objects of this kind: every watched kind but Events, which
+ * the view does not show (health rules read them from the service's objects instead).
+ */
+export function viewReads(kind: WatchedKind): boolean {
+  return kind !== 'Event';
+}
+
 export function buildClusterView(input: ClusterInput, now: number, maxPodsPerWorkload?: number): ClusterView {
   const { state, objects } = input;
   // uid -> owning workload uid, through ReplicaSets (Deployments) and Jobs (CronJobs).

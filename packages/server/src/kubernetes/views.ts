@@ -1,7 +1,7 @@
 // Service views computed from memory, and subscriptions that recompute a view only when a change
 // routed to it (or its clusters' state) may have altered it, coalesced over a short window and
 // recomputed one per macrotask.
-import type { ClusterObject } from '@portolan/core';
+import type { ClusterObject, KubeObject } from '@portolan/core';
 import { type AccessDenials, allowedObjects, withAccessErrors } from '@portolan/core/auth/kubernetes';
 import {
   assembleServiceView,
@@ -10,11 +10,13 @@ import {
   type ClusterView,
   emptyFootprint,
   locatorKey,
-  mergeFootprint,
   type ServiceFootprint,
   type ServiceLocator,
+  type ServiceObject,
   type ServiceView,
+  selectionKey,
   selectServiceObjects,
+  viewReads,
 } from '@portolan/core/services/index';
 import type { Logger } from '../log.ts';
 import type { ClusterSet } from './cluster.ts';
@@ -46,6 +48,8 @@ interface Subscription {
 interface ClusterPart {
   view: ClusterView;
   footprint: ServiceFootprint;
+  /** What the view was built from (before denials): rebuilt from again, with newer versions. */
+  objects: ServiceObject[];
   builtAt: number;
 }
 
@@ -58,14 +62,47 @@ interface CachedView {
   /** Per cluster name. A service runs in a few of many clusters: a change in one of them, or its
    * state, costs rebuilding that cluster's part, not selecting the service in every cluster. */
   parts: Map<string, ClusterPart>;
-  /** Clusters whose part a change was routed to since it was built. */
+  /** Clusters whose part a change was routed to since it was built that may alter what it holds. */
   dirty: Set<string>;
+  /**
+   * Per cluster, newer versions of objects its part holds, by uid: changes that keep what the
+   * part holds (selectionKey), such as a pod's or an HPA's status. The part is then rebuilt from
+   * the objects it had, without selecting the service again or touching the routers.
+   */
+  newer: Map<string, Map<string, KubeObject>>;
   /** The whole view, assembled from the parts; undefined once a part is dirty. */
   view: ServiceView | undefined;
   /** The view as JSON, made on first ask: most of a small view's answer time is serialising it. */
   json: string | undefined;
-  /** Union of the parts' footprints, as the router holds it. */
-  footprint: ServiceFootprint;
+}
+
+/**
+ * Each cluster part's JSON, made once per part: a view changed in one of its clusters is sent
+ * with that cluster serialised again and the others' text reused (at 150 clusters, serialising
+ * the whole view again was most of a view's answer time under churn).
+ */
+const partJson = new WeakMap<ClusterView, string>();
+
+/** The view as JSON.stringify writes it, from the parts' kept JSON. */
+export function serializeView(view: ServiceView): string {
+  const fields: string[] = [];
+  for (const [key, value] of Object.entries(view)) {
+    if (value === undefined) continue;
+    let json: string;
+    if (key === 'clusters') {
+      const parts = (value as ClusterView[]).map((c) => {
+        let text = partJson.get(c);
+        if (text === undefined) {
+          text = JSON.stringify(c);
+          partJson.set(c, text);
+        }
+        return text;
+      });
+      json = `[${parts.join(',')}]`;
+    } else json = JSON.stringify(value);
+    fields.push(`${JSON.stringify(key)}:${json}`);
+  }
+  return `{${fields.join(',')}}`;
 }
 
 /** The footprint of a part holding nothing: shared, never written (the router only reads it). */
@@ -90,6 +127,12 @@ export class ServiceViews {
   readonly #router = new ChangeRouter<Subscription>();
   readonly #cache = new Map<string, CachedView>();
   readonly #cacheRouter = new ChangeRouter<CachedView>();
+  /**
+   * Per cluster: its state as the parts are built from it, until the cluster says it changed
+   * (clusterChanged, which rebuilds its parts anyway); building it per part rebuilt was a tenth of
+   * a view's time under churn.
+   */
+  readonly #states = new Map<string, ClusterState>();
   /** Per cluster: its part in the views of services it holds nothing of (see #emptyPart). */
   readonly #empty = new Map<string, { key: string; view: ClusterView }>();
   #queue: Subscription[] = [];
@@ -137,7 +180,7 @@ export class ServiceViews {
   viewJson(locator: ServiceLocator, options: ViewOptions = {}): string {
     const entry = this.#cached(locator, this.#maxPods(options), this.#denials(options));
     const view = this.#fresh(entry);
-    entry.json ??= JSON.stringify(view);
+    entry.json ??= serializeView(view);
     return entry.json;
   }
 
@@ -156,9 +199,9 @@ export class ServiceViews {
       denials,
       parts: new Map(),
       dirty: new Set(),
+      newer: new Map(),
       view: undefined,
       json: undefined,
-      footprint: emptyFootprint(),
     };
     this.#cache.set(key, entry);
     this.#cacheRouter.add(entry);
@@ -170,8 +213,9 @@ export class ServiceViews {
   }
 
   /**
-   * The entry's view, with every part that is dirty, missing or older than CACHED_VIEW_MAX_AGE_MS
-   * rebuilt from the caches, and the router told the view's new footprint.
+   * The entry's view, with every part that is dirty, missing, holds objects changed since, or is
+   * older than CACHED_VIEW_MAX_AGE_MS rebuilt from the caches; the router is told the new
+   * footprint of each part selected again.
    */
   #fresh(entry: CachedView): ServiceView {
     const now = this.#o.now();
@@ -180,31 +224,49 @@ export class ServiceViews {
     let rebuilt = entry.view === undefined || entry.parts.size !== watchers.length;
     for (const watcher of watchers) {
       const part = entry.parts.get(watcher.name);
-      if (part && !entry.dirty.has(watcher.name) && now - part.builtAt < CACHED_VIEW_MAX_AGE_MS) continue;
-      const footprint = emptyFootprint();
-      const selected = selectServiceObjects(entry.locator, watcher, footprint);
-      const objects = denials ? allowedObjects(watcher.name, selected, denials) : selected;
-      const state = watcher.state();
+      const newer = entry.newer.get(watcher.name);
+      const dirty = entry.dirty.has(watcher.name);
+      if (part && !dirty && !newer && now - part.builtAt < CACHED_VIEW_MAX_AGE_MS) continue;
+      rebuilt = true;
+      let { objects, footprint } = part ?? { objects: [], footprint: EMPTY_FOOTPRINT };
+      if (!part || dirty) {
+        footprint = emptyFootprint();
+        objects = selectServiceObjects(entry.locator, watcher, footprint, { events: false });
+        if (objects.length === 0) footprint = EMPTY_FOOTPRINT;
+        this.#cacheRouter.update(entry, watcher.name, footprint);
+      } else if (newer) {
+        objects = objects.map((o) => {
+          const next = newer.get(o.object.metadata?.uid ?? '');
+          return next ? ({ kind: o.kind, object: next } as ServiceObject) : o;
+        });
+      }
+      const allowed = denials ? allowedObjects(watcher.name, objects, denials) : objects;
+      let state = this.#states.get(watcher.name);
+      if (!state) {
+        state = watcher.state();
+        this.#states.set(watcher.name, state);
+      }
       entry.parts.set(watcher.name, {
         view:
-          objects.length === 0 && selected.length === 0
+          objects.length === 0
             ? this.#emptyPart(state, now, entry.maxPods)
-            : buildClusterView({ state, objects }, now, entry.maxPods),
-        footprint: selected.length === 0 ? EMPTY_FOOTPRINT : footprint,
+            : buildClusterView({ state, objects: allowed }, now, entry.maxPods),
+        footprint,
+        objects,
         builtAt: now,
       });
-      rebuilt = true;
     }
     entry.dirty.clear();
+    entry.newer.clear();
     if (!rebuilt && entry.view) return entry.view;
     if (entry.parts.size !== watchers.length) {
       const names = new Set(watchers.map((w) => w.name));
-      for (const name of entry.parts.keys()) if (!names.has(name)) entry.parts.delete(name);
+      for (const name of entry.parts.keys()) {
+        if (names.has(name)) continue;
+        entry.parts.delete(name);
+        this.#cacheRouter.update(entry, name, EMPTY_FOOTPRINT);
+      }
     }
-    const footprint = emptyFootprint();
-    for (const part of entry.parts.values()) mergeFootprint(footprint, part.footprint);
-    this.#cacheRouter.update(entry, footprint);
-    entry.footprint = footprint;
     const view = assembleServiceView({
       ref: entry.locator.ref,
       name: entry.locator.name,
@@ -238,6 +300,7 @@ export class ServiceViews {
 
   #forgetAll() {
     this.#empty.clear();
+    this.#states.clear();
     for (const entry of this.#cache.values()) this.#cacheRouter.delete(entry);
     this.#cache.clear();
   }
@@ -277,7 +340,8 @@ export class ServiceViews {
   #compute(sub: Subscription): ServiceView {
     const entry = this.#cached(sub.locator, sub.maxPods, sub.denials);
     const view = this.#fresh(entry);
-    this.#router.update(sub, entry.footprint);
+    // Unchanged parts keep their footprint object: telling the router again costs nothing.
+    for (const [cluster, part] of entry.parts) this.#router.update(sub, cluster, part.footprint);
     return view;
   }
 
@@ -326,6 +390,7 @@ export class ServiceViews {
 
   /** One cluster's state changed: its part of every kept view is due, and every open view. */
   clusterChanged(cluster: string): void {
+    this.#states.delete(cluster);
     for (const entry of this.#cache.values()) {
       entry.dirty.add(cluster);
       entry.view = undefined;
@@ -333,19 +398,41 @@ export class ServiceViews {
     for (const sub of this.#subs.values()) this.#schedule(sub);
   }
 
-  /** Schedule the views these changes (in `cluster`) may alter. */
+  /**
+   * Schedule the views these changes (in `cluster`) may alter. Events are not shown in a view; a
+   * change that keeps what a view holds (same selectionKey) is kept as a newer version of an
+   * object its part holds, or ignored when the part holds nothing of it.
+   */
   changed(changes: readonly Change[], cluster: string): void {
-    if (this.#cache.size > 0) {
-      const stale = new Set<CachedView>();
-      for (const change of changes) this.#cacheRouter.route(change, stale);
-      for (const entry of stale) {
-        entry.dirty.add(cluster);
+    const due = new Set<Subscription>();
+    const routed = new Set<CachedView>();
+    for (const change of changes) {
+      if (!viewReads(change.kind)) continue;
+      if (this.#subs.size > 0) this.#router.route(change, cluster, due);
+      if (this.#cache.size === 0) continue;
+      routed.clear();
+      this.#cacheRouter.route(change, cluster, routed);
+      if (routed.size === 0) continue;
+      const uid = change.object.metadata?.uid;
+      const keeps =
+        uid !== undefined &&
+        change.type === 'modified' &&
+        change.previous !== undefined &&
+        selectionKey(change.kind, change.previous) === selectionKey(change.kind, change.object);
+      for (const entry of routed) {
+        if (entry.dirty.has(cluster)) continue;
+        if (keeps) {
+          if (!entry.parts.get(cluster)?.footprint.uids.has(uid)) continue;
+          let newer = entry.newer.get(cluster);
+          if (!newer) {
+            newer = new Map();
+            entry.newer.set(cluster, newer);
+          }
+          newer.set(uid, change.object);
+        } else entry.dirty.add(cluster);
         entry.view = undefined;
       }
     }
-    if (this.#subs.size === 0) return;
-    const due = new Set<Subscription>();
-    for (const change of changes) this.#router.route(change, due);
     for (const sub of due) this.#schedule(sub);
   }
 

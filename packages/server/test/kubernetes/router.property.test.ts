@@ -7,6 +7,7 @@ import {
   locateService,
   type ObjectSource,
   type ServiceLocator,
+  selectionKey,
   selectServiceObjects,
 } from '@portolan/core/services/index';
 import { createRandom, type Random } from '@portolan/sim/random';
@@ -219,7 +220,7 @@ describe('change routing against the service locator (property)', () => {
       const refresh = (v: (typeof views)[number]) => {
         const fp = emptyFootprint();
         selectServiceObjects(v.locator, cluster, fp);
-        router.update(v, fp);
+        router.update(v, 'c', fp);
       };
       for (const v of views) {
         router.add(v);
@@ -246,7 +247,7 @@ describe('change routing against the service locator (property)', () => {
         }
         changes++;
         const routed = new Set<(typeof views)[number]>();
-        router.route(change, routed);
+        router.route(change, 'c', routed);
         views.forEach((v, i) => {
           const altered = signature(v.locator, cluster) !== before[i];
           if (altered) {
@@ -265,5 +266,46 @@ describe('change routing against the service locator (property)', () => {
     expect(altering).toBeGreaterThan(changes / 4);
     // A superset is allowed (those views are recomputed for nothing), but rarely.
     expect(routedNeedlessly / routings).toBeLessThan(0.25);
+  });
+
+  it('a modification that keeps the selection key keeps what every view holds', () => {
+    let kept = 0;
+    let changedKey = 0;
+    for (let seed = 1; seed <= 40; seed++) {
+      const r = createRandom(`keeps:${seed}`);
+      const cluster = new Cluster();
+      for (let i = 0; i < 40; i++) {
+        const o = randomObject(r, cluster);
+        cluster.objects.set(o.object.metadata!.uid!, o);
+      }
+      const views = locators();
+      const held = () =>
+        views.map((v) =>
+          selectServiceObjects(v.locator, cluster)
+            .map((o) => `${o.kind}/${o.object.metadata?.uid}`)
+            .sort()
+            .join(','),
+        );
+      for (let step = 0; step < 60; step++) {
+        const o = r.pick([...cluster.objects.values()]);
+        // Half the time what status or replicas changes (most of a fleet's churn), half what
+        // mutate changes (labels, owners, selectors, targets, template).
+        const object =
+          r.int(0, 1) === 0
+            ? ({ ...structuredClone(o.object), status: { observed: r.int(0, 1000) } } as KubeObject)
+            : mutate(r, cluster, o);
+        const before = held();
+        cluster.objects.set(o.object.metadata!.uid!, { kind: o.kind, object });
+        if (selectionKey(o.kind, o.object) !== selectionKey(o.kind, object)) {
+          changedKey++;
+          continue;
+        }
+        kept++;
+        expect(held(), `seed ${seed} step ${step}: ${o.kind} kept its key`).toEqual(before);
+      }
+    }
+    // Both branches were exercised.
+    expect(kept).toBeGreaterThan(500);
+    expect(changedKey).toBeGreaterThan(500);
   });
 });

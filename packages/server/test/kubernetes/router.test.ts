@@ -18,7 +18,7 @@ const change = (kind: WatchedKind, object: Record<string, unknown>): Change => (
 });
 const routed = <S extends { locator: unknown }>(router: ChangeRouter<never>, c: Change) => {
   const out = new Set<S>();
-  router.route(c, out as never);
+  router.route(c, 'eu', out as never);
   return out;
 };
 
@@ -33,7 +33,7 @@ describe('ChangeRouter', () => {
   fp.workloads.add('pay/Deployment/checkout');
   fp.serviceNames.add('pay/checkout');
   fp.templates.set('pay', [{ app: 'checkout', tier: 'web' }]);
-  router.update(checkout, fp);
+  router.update(checkout, 'eu', fp);
   const r = (c: Change) => routed(router as never, c);
 
   it('routes by selector labels, owner uid, HPA target, Service selector and Ingress backend', () => {
@@ -83,6 +83,28 @@ describe('ChangeRouter', () => {
     expect(
       r(change('Pod', { metadata: { namespace: 'other', labels: { app: 'else', tier: 'db' } } })),
     ).toEqual(new Set());
+  });
+
+  it("looks up what a view holds in the change's cluster only; its selector's labels in every cluster", () => {
+    const owned = change('Pod', {
+      metadata: { namespace: 'pay', ownerReferences: [{ uid: 'rs-1' }], labels: { tier: 'db' } },
+    });
+    const inUs = new Set();
+    router.route(owned, 'us', inUs as never);
+    expect(inUs).toEqual(new Set());
+    const labelled = change('Pod', {
+      metadata: { namespace: 'pay', labels: { app: 'checkout', tier: 'db' } },
+    });
+    router.route(labelled, 'us', inUs as never);
+    expect(inUs).toEqual(new Set([checkout]));
+    // A view told it holds nothing in eu any more is no longer routed changes of its old objects.
+    const again = new ChangeRouter<typeof checkout>();
+    again.add(checkout);
+    again.update(checkout, 'eu', fp);
+    again.update(checkout, 'eu', emptyFootprint());
+    const out = new Set();
+    again.route(owned, 'eu', out as never);
+    expect(out).toEqual(new Set());
   });
 
   it('forgets a view after delete', () => {

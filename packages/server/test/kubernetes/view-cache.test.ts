@@ -4,7 +4,7 @@
 import { locateService, type ServiceView } from '@portolan/core/services/index';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KubernetesEngine } from '../../src/kubernetes/engine.ts';
-import { deployment, engineOverFakes, FakeCluster, pod, waitFor } from './fake-client.ts';
+import { crashLoop, deployment, engineOverFakes, FakeCluster, pod, waitFor } from './fake-client.ts';
 
 const entity = (name: string) => ({
   apiVersion: 'backstage.io/v1alpha1',
@@ -51,6 +51,43 @@ describe('kept service views', () => {
     expect(after.clusters[0]!.status).toBe('stale');
   });
 
+  it("show a pod's new status, and are not rebuilt for an Event, which they do not show", async () => {
+    const fakes = new Map([['eu-1', new FakeCluster()]]);
+    const f = fakes.get('eu-1')!;
+    engine = engineOverFakes(fakes, { config: { streamDebounceMs: 20 }, region: () => 'eu' });
+    const checkout = f.put('Deployment', deployment('checkout', 'pay', { app: 'checkout' }));
+    const p0 = f.put('Pod', pod('checkout-0', 'pay', checkout));
+    f.put('Pod', pod('checkout-1', 'pay', checkout));
+    await engine.start();
+    await engine.waitForSync();
+    const loc = locateService(entity('checkout'));
+    expect(engine.view(loc).summary.readyPods).toBe(2);
+    engine.viewJson(loc);
+    // The same pod, crash-looping: what the view holds is the same, what it shows is not.
+    f.put('Pod', crashLoop(p0));
+    await waitFor(() => engine!.view(loc).summary.readyPods === 1);
+    const view = engine.view(loc);
+    const pods = view.clusters[0]!.items[0]!.pods;
+    expect(pods.map((p) => [p.name, p.ready, p.restarts])).toEqual([
+      ['checkout-0', false, 7],
+      ['checkout-1', true, 0],
+    ]);
+    expect(engine.viewJson(loc)).toBe(JSON.stringify(view));
+    f.put('Event', {
+      metadata: { name: 'checkout-0.1', namespace: 'pay', uid: 'ev-1' },
+      involvedObject: { kind: 'Pod', name: 'checkout-0', namespace: 'pay', uid: p0.metadata!.uid },
+      type: 'Warning',
+      reason: 'BackOff',
+      message: 'Back-off restarting failed container',
+      lastTimestamp: new Date().toISOString(),
+    } as never);
+    await waitFor(() => (engine!.cluster('eu-1')?.store('Event')?.size ?? 0) === 1);
+    expect(engine.view(loc)).toBe(view);
+    // A pod added is a change of what the view holds: the service is selected again.
+    f.put('Pod', pod('checkout-2', 'pay', checkout));
+    await waitFor(() => engine!.view(loc).summary.pods === 3);
+  });
+
   it('rebuild only the part of the cluster where something changed', async () => {
     const fakes = new Map([
       ['eu-1', new FakeCluster()],
@@ -70,6 +107,7 @@ describe('kept service views', () => {
     const part = (v: ServiceView, c: string) => v.clusters.find((x) => x.cluster === c)!;
     const first = engine.view(loc);
     expect(first.summary.pods).toBe(2);
+    expect(engine.viewJson(loc)).toBe(JSON.stringify(first));
     // A pod of the service starts in eu-1: the view has it, and us-1's part is the one it had.
     eu.put('Pod', pod('checkout-1', 'pay', inEu));
     await waitFor(() => engine!.view(loc).summary.pods === 3);
