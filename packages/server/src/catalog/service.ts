@@ -9,7 +9,7 @@ import {
 import { assembleCatalog, type ParsedFile } from '@portolan/core/catalog/index';
 import { tryNormalizeRef } from '@portolan/core/catalog/ref';
 import type { LocationConfig, PortolanConfig } from '../config/schema.ts';
-import type { Database } from '../db/database.ts';
+import { type Database, mergePendingIndexEntries } from '../db/database.ts';
 import type { Logger } from '../log.ts';
 import { updateSearchIndex } from '../search/indexer.ts';
 import { type SearchQuery, search } from '../search/search.ts';
@@ -208,11 +208,12 @@ export class CatalogService {
     const docsRefs = await this.#docs.update({ db, records, beside: collected.beside });
     // Last, so it reads what this refresh stored: an entity's rows carry its owner and type, and
     // those of its docs pages and operations.
-    await updateSearchIndex({
+    const indexed = await updateSearchIndex({
       db,
       changed: [...upserts.map((u) => u.row.ref), ...deletes, ...definitionRefs, ...docsRefs],
       allRefs: () => [...records.keys()],
     });
+    if (indexed + upserts.length + deletes.length > 0) await mergePendingIndexEntries(db);
     const summary: RefreshSummary = {
       startedAt: now.toISOString(),
       durationMs: Math.round(performance.now() - started),

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { type Migration, Migrator } from 'kysely/migration';
 import pg from 'pg';
 import * as m001 from './migrations/001_catalog.ts';
@@ -81,4 +81,20 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 
 export function isPostgres(db: Database): boolean {
   return db.getExecutor().adapter.constructor.name.startsWith('Postgres');
+}
+
+/**
+ * PostgreSQL: merges each GIN index's pending list into the index. Rows written go to that list
+ * first, and every search reads it whole until autovacuum gets to it: after a refresh of 20,000
+ * entities and 5,000 docs pages, about 550 pages per search (measured: a broad search 8.6 ms,
+ * 2.7 ms once merged). Called after a write of many rows; a role that may not do it (the tables
+ * owned by another) leaves the lists to autovacuum.
+ */
+export async function mergePendingIndexEntries(db: Database): Promise<void> {
+  if (!isPostgres(db)) return;
+  await sql`
+    SELECT gin_clean_pending_list(c.oid)
+    FROM pg_class c JOIN pg_am a ON a.oid = c.relam
+    WHERE a.amname = 'gin' AND c.relkind = 'i' AND c.relnamespace = current_schema()::regnamespace
+      AND pg_has_role(c.relowner, 'USAGE')`.execute(db);
 }

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import pino from 'pino';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TEST_DATABASES } from '../../../../test/support/databases.ts';
@@ -179,6 +180,29 @@ describe.each(TEST_DATABASES)('catalog store on $id', (engine) => {
     expect(await found('transcodes')).toEqual(['one']);
     expect(await found('podcasts')).toEqual([]);
   });
+
+  it.runIf(engine.id === 'pg')(
+    'leaves no index entries pending after a refresh, for searches to read past',
+    async () => {
+      write('a.yaml', Array.from({ length: 300 }, (_, i) => service(`svc-${i}`)).join('---\n'));
+      await catalogFor([{ type: 'file', target: './a.yaml' }]).refresh();
+      // What each GIN index still had pending: merging again finds nothing to merge.
+      const pending = await sql<{ index: string; pages: number }>`
+      SELECT c.relname AS index, gin_clean_pending_list(c.oid)::int AS pages
+      FROM pg_class c JOIN pg_am a ON a.oid = c.relam
+      WHERE a.amname = 'gin' AND c.relkind = 'i' AND c.relnamespace = current_schema()::regnamespace`.execute(
+        db,
+      );
+      expect(pending.rows.map((r) => r.index).sort()).toEqual(
+        expect.arrayContaining([
+          'catalog_entities_search_trgm',
+          'search_documents_keys',
+          'search_documents_words',
+        ]),
+      );
+      expect(pending.rows.filter((r) => r.pages > 0)).toEqual([]);
+    },
+  );
 
   it('writes nothing on a refresh where nothing changed', async () => {
     write('a.yaml', [service('one'), service('two')].join('---\n'));
