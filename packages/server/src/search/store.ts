@@ -5,7 +5,7 @@ import { type SearchDocument, searchWords } from '@portolan/core/search/document
 import { type FacetCount, SEARCH_CAP, SEARCH_FACETS, type SearchFacet } from '@portolan/core/search/results';
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import { likeTerm } from '../catalog/store/queryEntities.ts';
-import { type Database, isPostgres } from '../db/database.ts';
+import { type Database, isPostgres, PREPARE } from '../db/database.ts';
 import type { SearchDocumentRow, Tables } from '../db/tables.ts';
 
 const BATCH = 200;
@@ -310,6 +310,7 @@ export async function querySearch({
   // Ranked in full over the candidates only; `c` is each one's place in the cheap choice.
   const ranked = await db
     .selectFrom(candidates)
+    .modifyFront(PREPARE)
     .select(['s.n', 's.hit', 's.kind', 's.owner', 's.type', 's.f'])
     .select(score(filter.terms).as('score'))
     .select(sql<number | string>`row_number() over (order by s.f desc, s.t desc, s.w desc, s.n)`.as('c'))

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { SearchPage, SearchResult } from '@portolan/core/search/results';
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TEST_DATABASES } from '../../../../test/support/databases.ts';
@@ -333,6 +334,28 @@ describe.each(TEST_DATABASES)('search on $id', (engine) => {
     expect(narrow.totalIsLowerBound).toBeUndefined();
     expect(narrow.facets.hit.every((c) => c.isLowerBound === undefined)).toBe(true);
   });
+
+  it.runIf(engine.id === 'pg')(
+    'plans the ranking once per connection, and answers the same every time',
+    async () => {
+      const filter = { terms: ['pay'] };
+      const first = await querySearch({ db, filter, limit: 10 });
+      await db.connection().execute(async (conn) => {
+        const prepared = async () =>
+          (
+            await sql<{ statement: string }>`SELECT statement FROM pg_prepared_statements`.execute(conn)
+          ).rows.filter((r) => r.statement.includes('/* prepare */'));
+        for (let i = 0; i < 7; i++) expect(await querySearch({ db: conn, filter, limit: 10 })).toEqual(first);
+        // Another query with as many terms is the same statement; more terms, another one.
+        expect(
+          (await querySearch({ db: conn, filter: { terms: ['refund'] }, limit: 10 })).totalItems,
+        ).toBeGreaterThan(0);
+        expect(await prepared()).toHaveLength(1);
+        await querySearch({ db: conn, filter: { terms: ['pay', 'back'] }, limit: 10 });
+        expect(await prepared()).toHaveLength(2);
+      });
+    },
+  );
 
   it('refuses bad parameters with the one error body', async () => {
     for (const query of ['hit=pages', 'q=a%00b', 'limit=0', 'cursor=nope']) {
