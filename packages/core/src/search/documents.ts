@@ -10,7 +10,7 @@ export type SearchHitKind = (typeof SEARCH_HITS)[number];
 export const MAX_SEARCH_TEXT = 10_000;
 
 /** Bumped whenever rows are built differently, so a portal rebuilds its index once at start. */
-export const SEARCH_INDEX_VERSION = '2';
+export const SEARCH_INDEX_VERSION = '3';
 
 export interface SearchDocument {
   /** Unique per row: `<ref>` for the entity, `<ref>#docs:<path>`, `<ref>#op:<n>`. */
