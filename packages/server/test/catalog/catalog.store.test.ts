@@ -181,9 +181,9 @@ describe.each(TEST_DATABASES)('catalog store on $id', (engine) => {
     expect(await found('podcasts')).toEqual([]);
   });
 
-  it.runIf(engine.id === 'pg')(
-    'leaves no index entries pending after a refresh, for searches to read past',
-    async () => {
+  // PostgreSQL only: SQLite has no GIN indexes.
+  if (engine.id === 'pg')
+    it('leaves no index entries pending after a refresh, for searches to read past', async () => {
       write('a.yaml', Array.from({ length: 300 }, (_, i) => service(`svc-${i}`)).join('---\n'));
       await catalogFor([{ type: 'file', target: './a.yaml' }]).refresh();
       // What each GIN index still had pending: merging again finds nothing to merge.
@@ -201,8 +201,7 @@ describe.each(TEST_DATABASES)('catalog store on $id', (engine) => {
         ]),
       );
       expect(pending.rows.filter((r) => r.pages > 0)).toEqual([]);
-    },
-  );
+    });
 
   it('writes nothing on a refresh where nothing changed', async () => {
     write('a.yaml', [service('one'), service('two')].join('---\n'));
