@@ -266,6 +266,30 @@ describe('deploying from the web page', () => {
         body: JSON.stringify({ version: '9.9.3', reason: 'r' }),
       });
       expect(res.status).toBe(403);
+      // A service with no deployments, for a caller who may not deploy: nothing to show, no tab.
+      // The same service for the demo's guest, who may deploy it: the tab with its form.
+      const { items } = (await (
+        await fetch(`${locked.url}/api/catalog/entities?kind=component&limit=300`)
+      ).json()) as { items: { metadata: { name: string } }[] };
+      let quiet: string | undefined;
+      for (const { metadata } of items) {
+        const ref = encodeURIComponent(`component:default/${metadata.name}`);
+        const { items: done } = (await (
+          await fetch(`${locked.url}/api/services/${ref}/deployments?limit=1`)
+        ).json()) as { items: unknown[] };
+        if (done.length === 0) {
+          quiet = metadata.name;
+          break;
+        }
+      }
+      expect(quiet, 'a component of the demo catalog with no deployment').toBeDefined();
+      const tab = (p: typeof page) =>
+        p.getByRole('navigation', { name: 'Entity sections' }).getByRole('link');
+      await page.goto(`${locked.url}/catalog/component/default/${quiet}`);
+      await tab(page).first().waitFor();
+      await expect.poll(async () => tab(page).allTextContents()).not.toContain('Deployments');
+      await page.goto(`${portal.url}/catalog/component/default/${quiet}`);
+      await expect.poll(async () => tab(page).allTextContents()).toContain('Deployments');
     } finally {
       await locked.close();
     }

@@ -2,7 +2,7 @@ import type { ClusterDeployState } from '@portolan/core/deploy/events';
 import { isActiveStatus } from '@portolan/core/deploy/events';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { useSearchParams } from 'react-router';
+import { NavLink, useSearchParams } from 'react-router';
 import { api } from '../api.ts';
 import {
   type DeployAccess,
@@ -22,6 +22,44 @@ const ACTION_LABELS: Record<DeploymentAction, string> = {
   rollback: 'Roll back',
 };
 
+const deploymentsPath = (entityRef: string) => `/api/services/${encodeURIComponent(entityRef)}/deployments`;
+
+/** Whether the viewer may deploy the service (the Deploy form and the actions). */
+function useDeployAccess(entityRef: string) {
+  return useQuery({
+    queryKey: ['deploy-access', entityRef],
+    queryFn: () => api<DeployAccess>(`/api/deploy/access?service=${encodeURIComponent(entityRef)}`),
+  });
+}
+
+/** The service's latest deployments, newest first; re-read every `refreshMs` while shown. */
+function useDeploymentList(entityRef: string, refreshMs?: number) {
+  return useQuery({
+    queryKey: ['deployments', entityRef],
+    queryFn: () => api<{ items: Deployment[] }>(`${deploymentsPath(entityRef)}?limit=50`),
+    ...(refreshMs ? { refetchInterval: refreshMs } : {}),
+  });
+}
+
+/**
+ * The Deployments tab's link: there when the service has deployments or the viewer may deploy
+ * it (the tab holds the Deploy form), or when it is the tab shown.
+ */
+export function DeploymentsTabLink({
+  entityRef,
+  to,
+  current,
+}: {
+  entityRef: string;
+  to: string;
+  current: boolean;
+}) {
+  const access = useDeployAccess(entityRef);
+  const list = useDeploymentList(entityRef);
+  const shown = current || access.data?.allowed === true || (list.data?.items.length ?? 0) > 0;
+  return shown ? <NavLink to={to}>Deployments</NavLink> : null;
+}
+
 /**
  * A service's deployments: deploy a version, the live rollout as waves × clusters with what each
  * cluster waits for, the actions the deployment allows now, and the history. The one in view is
@@ -29,16 +67,9 @@ const ACTION_LABELS: Record<DeploymentAction, string> = {
  */
 export function DeploymentsTab({ entityRef }: { entityRef: string }) {
   const [params, setParams] = useSearchParams();
-  const base = `/api/services/${encodeURIComponent(entityRef)}/deployments`;
-  const access = useQuery({
-    queryKey: ['deploy-access', entityRef],
-    queryFn: () => api<DeployAccess>(`/api/deploy/access?service=${encodeURIComponent(entityRef)}`),
-  });
-  const list = useQuery({
-    queryKey: ['deployments', entityRef],
-    queryFn: () => api<{ items: Deployment[] }>(`${base}?limit=50`),
-    refetchInterval: 5_000,
-  });
+  const base = deploymentsPath(entityRef);
+  const access = useDeployAccess(entityRef);
+  const list = useDeploymentList(entityRef, 5_000);
   const items = list.data?.items ?? [];
   const shown =
     params.get('deployment') ??

@@ -3,7 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { NavLink, useParams } from 'react-router';
 import { type ApiEntity, api, entityPath, refOf, safeHref, shortRef } from '../api.ts';
 import { ApiTab } from '../components/ApiTab.tsx';
-import { DeploymentsTab } from '../components/DeploymentsTab.tsx';
+import { DeploymentsTab, DeploymentsTabLink } from '../components/DeploymentsTab.tsx';
 import { DocsTab } from '../components/DocsTab.tsx';
 import { EntityLink } from '../components/EntityLink.tsx';
 import { ErrorNote } from '../components/ErrorNote.tsx';
@@ -108,7 +108,13 @@ export function EntityPage({ tab = 'overview' }: { tab?: EntityTab }) {
         </NavLink>
         {hasApiTab && <NavLink to={`${pagePath}/api`}>API</NavLink>}
         {hasDocs && <NavLink to={`${pagePath}/docs`}>Docs</NavLink>}
-        {isService && <NavLink to={`${pagePath}/deployments`}>Deployments</NavLink>}
+        {isService && (
+          <DeploymentsTabLink
+            entityRef={refOf(e)}
+            to={`${pagePath}/deployments`}
+            current={tab === 'deployments'}
+          />
+        )}
       </nav>
       {tab === 'api' && <ApiTab base={path} kind={e.kind} />}
       {tab === 'docs' && <DocsTab base={path} pagePath={`${pagePath}/docs`} />}
