@@ -1,5 +1,10 @@
 import type { Entity } from '@portolan/core/catalog/entity';
-import { DEFAULT_NAMESPACE, parseEntityRef, stringifyEntityRef } from '@portolan/core/catalog/ref';
+import {
+  DEFAULT_NAMESPACE,
+  parseEntityRef,
+  shortEntityRef,
+  stringifyEntityRef,
+} from '@portolan/core/catalog/ref';
 import { parseErrorBody } from '@portolan/core/errors';
 
 let csrf: string | undefined;
@@ -79,15 +84,8 @@ export function entityPath(ref: string, defaultKind = 'component'): string | und
   }
 }
 
-/** The short name people read: the name, with its namespace when it is not the default one. */
-export function shortRef(ref: string, defaultKind = 'component'): string {
-  try {
-    const e = parseEntityRef(ref, { defaultKind });
-    return e.namespace.toLowerCase() === DEFAULT_NAMESPACE ? e.name : `${e.namespace}/${e.name}`;
-  } catch {
-    return ref;
-  }
-}
+/** How the web app shows a reference whose kind goes without saying: core's one formatter. */
+export const shortRef = shortEntityRef;
 
 /** Only http(s) and mailto links are rendered as links; anything else is shown as text. */
 export function safeHref(url: string): string | undefined {

@@ -122,6 +122,15 @@ export function humanizeEntityRef(e: EntityName, options: { defaultKind?: string
   return `${kind}${namespace}${e.name}`;
 }
 
+/**
+ * A reference where its kind goes without saying (an owner, a service in a list): the name, with
+ * its namespace outside the default one. A value that is not a reference is shown as it is.
+ */
+export function shortEntityRef(ref: string, defaultKind = 'component'): string {
+  const e = tryParseEntityRef(ref, { defaultKind });
+  return e ? humanizeEntityRef(e, { defaultKind: e.kind }) : ref;
+}
+
 /** Canonical form of any reference that names its kind, e.g. from a URL. */
 export function normalizeRef(
   ref: string,

@@ -1,6 +1,6 @@
 // A cluster's status as every per-cluster result carries it (`{cluster, region, status, ...,
-// errors}` beside that result's `items`): the service view, findings, scaling and the deploy
-// API all build it here, so a cluster reads the same on every page.
+// errors}` beside that result's `items`): the service view, findings and scaling all build it
+// here, so a cluster reads the same on every page.
 import type { WatchedKind } from '../k8s/types.ts';
 import type { ClusterState, ClusterStatusView, ViewError } from './types.ts';
 

@@ -9,6 +9,7 @@ import {
   stringifyEntityRef,
   validateEntity,
 } from '../../src/catalog/index.ts';
+import { humanizeEntityRef, shortEntityRef } from '../../src/catalog/ref.ts';
 
 describe('entity references', () => {
   it.each([
@@ -32,6 +33,18 @@ describe('entity references', () => {
     ['comp-onent:x', /kind/],
   ])('rejects %j', (ref, message) => {
     expect(() => parseEntityRef(ref)).toThrow(message);
+  });
+
+  it('shows a reference without its kind, and its namespace only when it is not the default', () => {
+    expect(shortEntityRef('component:default/checkout')).toBe('checkout');
+    expect(shortEntityRef('group:payments/team-a', 'group')).toBe('payments/team-a');
+    expect(shortEntityRef('user:default/jane', 'user')).toBe('jane');
+    expect(shortEntityRef('team-a', 'group')).toBe('team-a');
+    // Not a reference: shown as it is, never an error on a page.
+    expect(shortEntityRef('not a ref')).toBe('not a ref');
+    expect(humanizeEntityRef(parseEntityRef('group:default/team-a'), { defaultKind: 'user' })).toBe(
+      'group:team-a',
+    );
   });
 });
 

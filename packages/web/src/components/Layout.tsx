@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 import { isRouteErrorResponse, NavLink, Outlet, useLocation, useNavigate, useRouteError } from 'react-router';
-import { api, type Info, type Me, setCsrfToken } from '../api.ts';
+import { api, type Info, type Me, setCsrfToken, shortRef } from '../api.ts';
 import { PageHeader } from './PageHeader.tsx';
 
 /** The frame of every page: skip link, header, banner, and the page in <main>. */
@@ -42,7 +42,7 @@ export function Layout({ children }: { children?: React.ReactNode }) {
         <div className="who">
           {subject?.type === 'user' && (
             <>
-              <span title={subject.groups.join(', ')}>{subject.ref.replace(/^user:default\//, '')}</span>
+              <span title={subject.groups.join(', ')}>{shortRef(subject.ref, 'user')}</span>
               <button type="button" onClick={signOut}>
                 Sign out
               </button>
