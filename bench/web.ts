@@ -4,13 +4,16 @@
 //   page-in-app time from a click on the service in the team page to a usable page, goal < 300 ms
 //   live-update-bytes  bytes on the stream per update that really changes the service (a pod of
 //               it restarts), against a whole view per update
+//   bundle      the web app's files: a first visit's bytes raw and gzipped, and what loads later
 // "Usable": the state is in words at the top, every cluster the service runs in has its card,
 // and the findings are evaluated. Times are the page's own clock (performance.now()).
 // Everything listens on 127.0.0.1; the run is bounded (RUNS, UPDATES). The probe is evaluated in
 // the page, which the portal's CSP forbids to strings, so the contexts bypass CSP.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import type { Pod } from '@portolan/core';
 import type { ServiceView } from '@portolan/core/services/types';
 import { startSimFleet } from '@portolan/sim';
@@ -185,9 +188,40 @@ try {
     avgWholeViewBytes: avg(wholes),
     note: 'each update: one pod of the service restarts (OOMKilled); a whole view is what a snapshot per update would send',
   });
+  emit({ bench: 'web', ...bundleSizes() });
 } finally {
   await browser?.close();
   await portal.close();
   await sim.stop();
   rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * The web app's files as built (what the portal serves): what a first visit loads (the files
+ * index.html names) and what loads later when first needed (charts, the object dialog), raw and
+ * gzipped.
+ */
+function bundleSizes() {
+  const dist = join(dirname(fileURLToPath(import.meta.url)), '../packages/web/dist');
+  const html = readFileSync(join(dist, 'index.html'), 'utf8');
+  const files = readdirSync(join(dist, 'assets')).filter((f) => /\.(js|css)$/.test(f));
+  const sized = files.map((f) => {
+    const bytes = readFileSync(join(dist, 'assets', f));
+    return {
+      file: f,
+      bytes: bytes.length,
+      gzipBytes: gzipSync(bytes, { level: 9 }).length,
+      first: html.includes(f),
+    };
+  });
+  const sum = (xs: typeof sized, k: 'bytes' | 'gzipBytes') => xs.reduce((n, x) => n + x[k], 0);
+  const first = sized.filter((x) => x.first);
+  const later = sized.filter((x) => !x.first);
+  return {
+    figure: 'bundle',
+    firstLoadBytes: sum(first, 'bytes'),
+    firstLoadGzipBytes: sum(first, 'gzipBytes'),
+    laterGzipBytes: sum(later, 'gzipBytes'),
+    files: sized.sort((a, b) => b.gzipBytes - a.gzipBytes),
+  };
 }
