@@ -1,5 +1,9 @@
 // Test vectors for entity field formats, carried over as facts from Backstage's catalog model:
 //   repository  github.com/backstage/backstage, package packages/catalog-model
+//   version     @backstage/catalog-model 1.2.1: its published validators and FieldFormatEntityPolicy
+//               give every answer below. From 1.3.0 on, Backstage's DNS labels also accept "--"
+//               inside (for IDN names), so 1.3.0+ differs on the six "a--b" rows of isValidDnsLabel,
+//               isValidDnsSubdomain, isValidNamespace, isValidApiVersion and the two key validators.
 //   paths       src/validation/KubernetesValidatorFunctions.test.ts (at commit 43f6593e),
 //               src/validation/CommonValidatorFunctions.test.ts (at commit 329dc5fc),
 //               src/entity/policies/FieldFormatEntityPolicy.test.ts (at commit 02aea7b8)
