@@ -18,6 +18,8 @@ import { parseConfig } from '../../src/config/load.ts';
 import { type Database, openDatabase } from '../../src/db/database.ts';
 import { deployRoutes } from '../../src/deploy/routes.ts';
 import { DeployService } from '../../src/deploy/service.ts';
+import { appendEvents } from '../../src/deploy/store/appendEvents.ts';
+import { importDeployments } from '../../src/deploy/store/importDeployments.ts';
 import { healthRoutes } from '../../src/health/routes.ts';
 import { HealthService } from '../../src/health/service.ts';
 import { createApp } from '../../src/http/app.ts';
@@ -30,7 +32,8 @@ import { deployment, engineOverFakes, FakeCluster, pod } from '../kubernetes/fak
 import { signedInGuard, tokenFor } from './support.ts';
 
 // A small organisation: payments owns checkout; ada is in payments, bob in shop, root in platform
-// (the admins), and eve is signed in but in no group of the catalog.
+// (the admins), and eve is signed in but in no group of the catalog. Payments owns ledger too, a
+// service with no deployment running (a rollback needs the service free).
 const CATALOG = `
 apiVersion: backstage.io/v1alpha1
 kind: Group
@@ -67,6 +70,11 @@ kind: Component
 metadata:
   name: checkout
   annotations: { backstage.io/kubernetes-id: checkout }
+spec: { type: service, lifecycle: production, owner: payments }
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: { name: ledger }
 spec: { type: service, lifecycle: production, owner: payments }
 `;
 
@@ -291,6 +299,92 @@ describe('permissions, with everyone signed in reading', () => {
     expect((await post('bob', '/api/deployments/nope/cancel', {})).status).toBe(403);
     expect((await post('root', '/api/deployments/nope/cancel', {})).status).toBe(404);
     controller.abort();
+  });
+
+  it('approves a wave and rolls back a deployment: owners and admins yes, others 403 naming the permission', async () => {
+    const post = (who: Who, path: string, body: object) =>
+      fetch(`${p.url}${path}`, {
+        method: 'POST',
+        headers: { ...auth(p, who), 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const permissionOf = async (res: Response) => ((await res.json()) as ErrorBody).error.context;
+    // A deployment whose only wave waits for an approval (nothing runs it here, so it keeps waiting);
+    // each one supersedes the service's active deployment, whichever an earlier test left.
+    const waiting = async (who: Who) => {
+      const res = await post(who, '/api/services/checkout/deployments', {
+        version: '1.2.0',
+        reason: 'r',
+        strategy: { waves: [{ select: { count: 1 }, requiresApproval: true }] },
+        supersede: true,
+      });
+      expect(res.status).toBe(202);
+      const d = (await res.json()) as { id: string; allowedActions: string[] };
+      expect(d.allowedActions).toContain('approve');
+      return d.id;
+    };
+    // A deployment of ledger that completed after changing eu-1: the one state rollback is
+    // allowed in (and the service has no other deployment running, which would hold it).
+    const completed = async (id: string) => {
+      const service = 'component:default/ledger';
+      const at = '2025-01-06T10:00:00.000Z';
+      const plan = { service, clusters: [], skipped: [], unreachableLimitSeconds: 300, waves: [] };
+      await importDeployments({
+        db: p.db,
+        deployments: [
+          {
+            id,
+            service,
+            events: [
+              { type: 'requested', service, request: { version: '0.9.0' }, reason: 'r', actor: 'ada', at },
+              { type: 'planned', plan, actor: 'portolan', at },
+              { type: 'wave-started', wave: 0, actor: 'portolan', at },
+              { type: 'cluster-changed', cluster: 'eu-1', previous: [], actor: 'portolan', at },
+              { type: 'completed', actor: 'portolan', at },
+            ],
+          },
+        ] as Parameters<typeof importDeployments>[0]['deployments'],
+      });
+      return id;
+    };
+    const lastEvent = async (id: string) => {
+      const res = await fetch(`${p.url}/api/deployments/${id}`, { headers: auth(p, 'bob') });
+      return ((await res.json()) as { events: { type: string; actor: string }[] }).events.at(-1);
+    };
+    for (const who of ['ada', 'root'] as const) {
+      const id = await waiting('ada');
+      const refused = await post('bob', `/api/deployments/${id}/approve`, {});
+      expect(['approve', refused.status]).toEqual(['approve', 403]);
+      expect(await permissionOf(refused)).toEqual({ permission: 'service.approve' });
+      const approved = await post(who, `/api/deployments/${id}/approve`, { reason: 'looked fine' });
+      expect([who, approved.status]).toEqual([who, 200]);
+      expect(((await approved.json()) as { state: { approvedWaves: number[] } }).state.approvedWaves).toEqual(
+        [0],
+      );
+      expect(await lastEvent(id)).toMatchObject({ type: 'approved', actor: `user:default/${who}` });
+
+      const done = await completed(`done-by-${who}`);
+      const notAllowed = await post('bob', `/api/deployments/${done}/rollback`, {});
+      expect(['rollback', notAllowed.status]).toEqual(['rollback', 403]);
+      expect(await permissionOf(notAllowed)).toEqual({ permission: 'service.rollback' });
+      const rolled = await post(who, `/api/deployments/${done}/rollback`, { reason: 'slower' });
+      expect([who, rolled.status]).toEqual([who, 200]);
+      expect(((await rolled.json()) as { state: { status: string } }).state.status).toBe('rolling-back');
+      expect(await lastEvent(done)).toMatchObject({
+        type: 'rollback-requested',
+        actor: `user:default/${who}`,
+        reason: 'slower',
+      });
+      // No executor runs here: record the rollback's end as it would, which frees the service.
+      await appendEvents({
+        db: p.db,
+        id: done,
+        events: [
+          { type: 'cluster-rolled-back', cluster: 'eu-1', actor: 'portolan', at: new Date().toISOString() },
+          { type: 'rolled-back', actor: 'portolan', at: new Date().toISOString() },
+        ],
+      });
+    }
   });
 
   it('a read-scoped token reads logs of its owner, but may not deploy-scope or admin-scope actions', async () => {
