@@ -129,15 +129,15 @@ export class DeployExecutor {
 
   #sleep(id: string, ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      // Woken or timed out, the sleep leaves no waker behind: one left after the loop ends would
+      // swallow the next wake (a rollback asked of a completed deployment) instead of starting it.
+      const done = () => {
         clearTimeout(timer);
+        if (this.#wakers.get(id) === done) this.#wakers.delete(id);
         resolve();
-      }
-      this.#wakers.set(id, () => {
-        this.#wakers.delete(id);
-        done();
-      });
+      };
+      const timer = setTimeout(done, ms);
+      this.#wakers.set(id, done);
     });
   }
 
