@@ -217,30 +217,32 @@ describe('the deploy executor', () => {
   });
 });
 
+/** The deploy routes over this test's executor, for the shared deploy token `tok`. */
+async function portal() {
+  const ex = executor();
+  await ex.start();
+  const app = Fastify();
+  installErrorHandling(app);
+  const guard = new Guard({
+    mode: 'local',
+    logger: pino({ level: 'silent' }),
+    policy: DEFAULT_POLICY,
+    deployToken: 'tok',
+    serviceResource: async (ref) => ({ type: 'service', ref }),
+  });
+  guard.install(app);
+  deployRoutes(app, new OpenApiRegistry(), {
+    deploys,
+    guard,
+    heartbeatMs: 50,
+    streamPollMs: 20,
+  });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  apps.push(app);
+  return { PORTOLAN_URL: url, PORTOLAN_TOKEN: 'tok' };
+}
+
 describe('portolan deploy and portolan deployments, against a portal', () => {
-  async function portal() {
-    const ex = executor();
-    await ex.start();
-    const app = Fastify();
-    installErrorHandling(app);
-    const guard = new Guard({
-      mode: 'local',
-      logger: pino({ level: 'silent' }),
-      policy: DEFAULT_POLICY,
-      deployToken: 'tok',
-      serviceResource: async (ref) => ({ type: 'service', ref }),
-    });
-    guard.install(app);
-    deployRoutes(app, new OpenApiRegistry(), {
-      deploys,
-      guard,
-      heartbeatMs: 50,
-      streamPollMs: 20,
-    });
-    const url = await app.listen({ host: '127.0.0.1', port: 0 });
-    apps.push(app);
-    return { PORTOLAN_URL: url, PORTOLAN_TOKEN: 'tok' };
-  }
   const capture = () => {
     let out = '';
     const stdout = Object.assign(new PassThrough(), { isTTY: false });
@@ -280,5 +282,113 @@ describe('portolan deploy and portolan deployments, against a portal', () => {
     await expect(deployCommand(['rollback', id], capture().io, env)).rejects.toThrow(
       /cannot rollback .* it is failed/,
     );
+  });
+});
+
+describe('approve and rollback through the HTTP API', () => {
+  const api = async (url: string, path: string, body?: object) => {
+    const res = await fetch(`${url}${path}`, {
+      method: body ? 'POST' : 'GET',
+      headers: { authorization: 'Bearer tok', ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> & { id: string } };
+  };
+  type Event = { type: string; actor: string; cluster?: string; wave?: number; reason?: string };
+  const eventsOf = async (url: string, id: string) =>
+    (await api(url, `/api/deployments/${id}`)).body.events as Event[];
+
+  it('a wave that requires approval waits, changing nothing, until approve starts it', {
+    timeout: 15_000,
+  }, async () => {
+    const { PORTOLAN_URL: url } = await portal();
+    const strategy = {
+      waves: [
+        { name: 'canary', select: { count: 1 }, soakSeconds: 0, progressDeadlineSeconds: 2 },
+        {
+          select: { each: 'region' },
+          soakSeconds: 0,
+          maxConcurrency: 2,
+          progressDeadlineSeconds: 2,
+          requiresApproval: true,
+        },
+      ],
+    };
+    const requested = await api(url, '/api/services/checkout/deployments', {
+      version: '1.6.0',
+      reason: 'r',
+      strategy,
+    });
+    expect(requested.status).toBe(202);
+    const id = requested.body.id;
+    // The canary passes; the second wave then waits, started by nothing else: held for longer
+    // than its deadline, its clusters stay untouched.
+    type Cluster = { cluster: string; status: string };
+    const clusters = async () =>
+      ((await api(url, `/api/deployments/${id}`)).body.state as { clusters: Cluster[] }).clusters;
+    const canaryPassed = async () =>
+      (await clusters()).find((c) => c.cluster === 'eu-west-1')?.status === 'passed';
+    for (const start = Date.now(); !(await canaryPassed()); await new Promise((r) => setTimeout(r, 20)))
+      if (Date.now() - start > 5000) throw new Error('the canary never passed');
+    await new Promise((r) => setTimeout(r, 2500));
+    const waiting = await api(url, `/api/deployments/${id}`);
+    expect(waiting.body).toMatchObject({ state: { status: 'running', wave: 0 } });
+    expect(waiting.body.allowedActions).toContain('approve');
+    expect((await clusters()).map((c) => [c.cluster, c.status])).toEqual([
+      ['eu-west-1', 'passed'],
+      ['us-east-1', 'pending'],
+      ['us-east-2', 'pending'],
+    ]);
+    expect(images()).toEqual({ 'eu-west-1': 'reg/pay/checkout:1.6.0', 'us-east-1': OLD, 'us-east-2': OLD });
+    expect(patchCount()).toEqual({ 'eu-west-1': 1, 'us-east-1': 0, 'us-east-2': 0 });
+
+    const approved = await api(url, `/api/deployments/${id}/approve`, { reason: 'canary looks fine' });
+    expect(approved.status).toBe(200);
+    const done = await finished(id);
+    expect(done.state.status).toBe('completed');
+    expect(Object.values(images())).toEqual(NAMES.map(() => 'reg/pay/checkout:1.6.0'));
+    expect(patchCount()).toEqual({ 'eu-west-1': 1, 'us-east-1': 1, 'us-east-2': 1 });
+    const events = await eventsOf(url, id);
+    const at = (match: (e: Event) => boolean) => events.findIndex(match);
+    const approval = at((e) => e.type === 'approved');
+    expect(events[approval]).toMatchObject({ actor: 'deploy-token', wave: 1, reason: 'canary looks fine' });
+    // The second wave started only after the approval was recorded, and its clusters changed after.
+    expect(at((e) => e.type === 'wave-started' && e.wave === 1)).toBeGreaterThan(approval);
+    expect(at((e) => e.type === 'cluster-changed' && e.cluster === 'us-east-1')).toBeGreaterThan(approval);
+    // Nothing waits any more: a second approve is refused.
+    expect((await api(url, `/api/deployments/${id}/approve`, {})).status).toBe(409);
+  });
+
+  it('rollback of a completed deployment restores every changed cluster to its recorded template', {
+    timeout: 15_000,
+  }, async () => {
+    const { PORTOLAN_URL: url } = await portal();
+    const template = async (n: string) =>
+      ((await fakes.get(n)!.get(ref('checkout'))) as { spec: { template: unknown } }).spec.template;
+    const before = await Promise.all(NAMES.map(template));
+    const requested = await api(url, '/api/services/checkout/deployments', { version: '1.7.0', reason: 'r' });
+    expect(requested.status).toBe(202);
+    const id = requested.body.id;
+    expect((await finished(id)).state.status).toBe('completed');
+    expect(Object.values(images())).toEqual(NAMES.map(() => 'reg/pay/checkout:1.7.0'));
+
+    const asked = await api(url, `/api/deployments/${id}/rollback`, { reason: 'slower checkout' });
+    expect(asked.status).toBe(200);
+    expect((asked.body.state as { status: string }).status).toBe('rolling-back');
+    const done = await finished(id);
+    expect(done.state.status).toBe('rolled-back');
+    expect(Object.values(images())).toEqual(NAMES.map(() => OLD));
+    expect(await Promise.all(NAMES.map(template))).toEqual(before);
+    // Per cluster: one patch to change it, one (the recorded template, whole) to restore it.
+    for (const n of NAMES)
+      expect([n, fakes.get(n)?.patches.map((p) => p.type)]).toEqual([n, ['strategic-merge', 'json']]);
+    const events = await eventsOf(url, id);
+    const asks = events.findIndex((e) => e.type === 'rollback-requested');
+    expect(events[asks]).toMatchObject({ actor: 'deploy-token', reason: 'slower checkout' });
+    const restored = events.slice(asks + 1).filter((e) => e.type === 'cluster-rolled-back');
+    expect(restored.map((e) => e.cluster).sort()).toEqual(NAMES);
+    expect(events.at(-1)).toMatchObject({ type: 'rolled-back', actor: 'portolan' });
+    // Ended: nothing more to roll back.
+    expect((await api(url, `/api/deployments/${id}/rollback`, {})).status).toBe(409);
   });
 });
