@@ -194,7 +194,7 @@ export class KubernetesEngine {
     return resolveClusters(this.#config, {
       configDir: this.#configDir,
       env: this.#env,
-      warn: (message, fields) => this.#log?.warn(fields, message),
+      ...(this.#log ? { logger: this.#log } : {}),
     });
   }
 
