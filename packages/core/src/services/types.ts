@@ -249,3 +249,16 @@ export interface ServiceSummary {
   drift: boolean;
   perCluster: ClusterSummary[];
 }
+
+/** One Kubernetes event of a service, as the events route and an object's detail show it. */
+export interface EventView {
+  cluster: string;
+  namespace: string;
+  type?: string;
+  reason?: string;
+  message?: string;
+  count?: number;
+  object: { kind?: string; name?: string };
+  firstTimestamp?: string;
+  lastTimestamp?: string;
+}

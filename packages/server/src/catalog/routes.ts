@@ -159,5 +159,5 @@ export function catalogRoutes(
     sse.onClose(catalog.onRefresh((summary) => sse.send('refreshed', summary)));
   });
 
-  backstageCatalogRoutes(app, { catalog, openapi });
+  backstageCatalogRoutes(app, openapi, { catalog });
 }

@@ -91,6 +91,7 @@ export const configSchema = z
               .default(1024 * 1024),
             timeoutSeconds: z.number().min(0.1).max(60).default(5),
           })
+          .strict()
           .prefault({}),
       })
       .strict()

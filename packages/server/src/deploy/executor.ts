@@ -28,6 +28,7 @@ import { KIND_INFO, type KubeObject } from '@portolan/core/k8s/types';
 import type { ServiceLocator } from '@portolan/core/services/index';
 import type { Database } from '../db/database.ts';
 import { errorStatus, type WorkloadRef } from '../kubernetes/client.ts';
+import type { Logger } from '../log.ts';
 import { type Fence, LeaseLostError } from '../replicas/lease.ts';
 import type { DeployWriters } from './identities.ts';
 import type { LiveServices } from './service.ts';
@@ -42,11 +43,6 @@ import { getDeployment } from './store/getDeployment.ts';
 import { listDeployments } from './store/listDeployments.ts';
 import type { StoredDeployment } from './store/rows.ts';
 
-export interface ExecutorLogger {
-  info(fields: object, msg: string): void;
-  warn(fields: object, msg: string): void;
-}
-
 export interface DeployExecutorOptions {
   db: Database;
   live: Pick<LiveServices, 'objectsFor'>;
@@ -55,7 +51,7 @@ export interface DeployExecutorOptions {
   writers: DeployWriters;
   pollIntervalMs: number;
   now?: () => number;
-  logger?: ExecutorLogger;
+  logger?: Logger;
 }
 
 const ACTOR = 'portolan';

@@ -11,9 +11,9 @@ import {
 } from '@portolan/core/deploy/index';
 import { entityRef, locateService } from '@portolan/core/services/index';
 import type { Database } from '../db/database.ts';
+import type { Logger } from '../log.ts';
 import type { Fence } from '../replicas/lease.ts';
 import type { ServiceResolver } from '../services/resolver.ts';
-import type { ExecutorLogger } from './executor.ts';
 import type { LiveServices } from './service.ts';
 import { importDeployments } from './store/importDeployments.ts';
 import { listDeployments } from './store/listDeployments.ts';
@@ -24,7 +24,7 @@ export interface ExternalRecorderOptions {
   resolver: Pick<ServiceResolver, 'claimingEntities'>;
   intervalMs: number;
   now?: () => number;
-  logger?: ExecutorLogger;
+  logger?: Logger;
 }
 
 /** How far back a deployment's plan explains an image change (it may have ended since). */

@@ -130,11 +130,13 @@ export class ClusterWatcher implements ObjectSource {
         ...(o.watchTimeoutSeconds !== undefined ? { watchTimeoutSeconds: o.watchTimeoutSeconds } : {}),
         ...(o.logger
           ? {
-              log: (m, f) =>
-                o.logger?.info(
-                  { cluster: this.name, ...(namespace !== CLUSTER_WIDE ? { namespace } : {}), ...f },
-                  m,
-                ),
+              logger: {
+                info: (fields, msg) =>
+                  o.logger?.info(
+                    { cluster: this.name, ...(namespace !== CLUSTER_WIDE ? { namespace } : {}), ...fields },
+                    msg,
+                  ),
+              },
             }
           : {}),
       }),

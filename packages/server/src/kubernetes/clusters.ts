@@ -9,6 +9,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { InputError } from '@portolan/core';
 import type { WatchNamespaces } from '@portolan/core/services/index';
 import { parse } from 'yaml';
+import type { Logger } from '../log.ts';
 import type { ClusterConfig, KubernetesConfig } from './config.ts';
 
 export interface ClusterSpec {
@@ -30,7 +31,7 @@ export interface ResolveOptions {
   configDir: string;
   env?: NodeJS.ProcessEnv;
   /** Told about settings that work but are unsafe (credentials over plain HTTP). */
-  warn?: (message: string, fields: Record<string, unknown>) => void;
+  logger?: Pick<Logger, 'warn'>;
 }
 
 /**
@@ -56,10 +57,10 @@ function checkPlainHttp(name: string, kc: KubeConfig, allowed: boolean, opts: Re
       `cluster ${name}: refusing to send credentials over plain http:// (${server}); use https://, or set insecureAllowHttp for this cluster if the network is trusted`,
     );
   }
-  opts.warn?.('sending cluster credentials over plain http://, as insecureAllowHttp allows', {
-    cluster: name,
-    url: server,
-  });
+  opts.logger?.warn(
+    { cluster: name, url: server },
+    'sending cluster credentials over plain http://, as insecureAllowHttp allows',
+  );
 }
 
 const REGION_HINT =

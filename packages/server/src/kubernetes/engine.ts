@@ -11,6 +11,7 @@ import {
   type ClusterState,
   catalogNamespaces,
   type DiscoveredService,
+  type EventView,
   locateService,
   SERVICE_LABELS,
   type ServiceLocator,
@@ -27,13 +28,12 @@ import { type ClusterSet, ClusterWatcher } from './cluster.ts';
 import { type ClusterSpec, resolveClusters } from './clusters.ts';
 import { type KubernetesConfig, type KubernetesConfigInput, kubernetesConfigSchema } from './config.ts';
 import { Discovery } from './discovery.ts';
-import { type EventView, serviceEvents } from './events.ts';
+import { serviceEvents } from './events.ts';
 import { type LogLine, LogReader, type PodLogOptions, type WorkloadLogOptions } from './logs.ts';
 import type { Change } from './store.ts';
 import { ServiceViews, type ViewListener, type ViewOptions } from './views.ts';
 
 export { mapClusterError } from './errors.ts';
-export type { EventView } from './events.ts';
 export type { LogLine, PodLogOptions, WorkloadLogOptions } from './logs.ts';
 export type { ViewListener, ViewOptions } from './views.ts';
 
@@ -194,7 +194,7 @@ export class KubernetesEngine {
     return resolveClusters(this.#config, {
       configDir: this.#configDir,
       env: this.#env,
-      warn: (message, fields) => this.#log?.warn(fields, message),
+      ...(this.#log ? { logger: this.#log } : {}),
     });
   }
 

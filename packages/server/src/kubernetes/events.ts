@@ -1,18 +1,7 @@
 // A service's recent events across clusters, as the events route shows them.
 import type { ClusterObject, KubeEvent } from '@portolan/core';
+import type { EventView } from '@portolan/core/services/types';
 import { eventTime } from './store.ts';
-
-export interface EventView {
-  cluster: string;
-  namespace: string;
-  type?: string;
-  reason?: string;
-  message?: string;
-  count?: number;
-  object: { kind?: string; name?: string };
-  firstTimestamp?: string;
-  lastTimestamp?: string;
-}
 
 /** The events among a service's objects, newest first, at most `limit`. */
 export function serviceEvents(objects: readonly ClusterObject[], limit: number): EventView[] {

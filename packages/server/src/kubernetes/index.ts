@@ -5,7 +5,6 @@ export { dashboardLink, regionFromName, resolveClusters } from './clusters.ts';
 export type { ClusterConfig, KubernetesConfig, KubernetesConfigInput } from './config.ts';
 export { clusterConfigSchema, kubernetesConfigSchema } from './config.ts';
 export type {
-  EventView,
   KubernetesEngineOptions,
   LogLine,
   PodLogOptions,

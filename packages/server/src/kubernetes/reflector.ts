@@ -4,6 +4,7 @@
 // in a hot loop. ResourceVersions are opaque strings: stored and sent back, never compared.
 import type { KindInfo, KubeObject } from '@portolan/core';
 import type { StaleReason } from '@portolan/core/services/index';
+import type { Logger } from '../log.ts';
 import { Backoff } from './backoff.ts';
 import { type ClusterClient, errorStatus, type WatchEvent } from './client.ts';
 import type { Change, KindStore } from './store.ts';
@@ -38,7 +39,8 @@ export interface ReflectorOptions {
   random?: () => number;
   /** The clock (ms since epoch) by which how long a watch lasted is judged. */
   now: () => number;
-  log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /** Told about relists; a cluster's reflectors share its logger, with the cluster and namespace added. */
+  logger?: Pick<Logger, 'info'>;
 }
 
 class Gone extends Error {}
@@ -269,7 +271,7 @@ export class Reflector {
       if (this.#stopped) return;
       this.#watchRestarts++;
       if (error instanceof Gone) {
-        this.#o.log?.('watch expired (410 Gone); relisting', { kind: this.#o.kind.plural });
+        this.#o.logger?.info({ kind: this.#o.kind.plural }, 'watch expired (410 Gone); relisting');
         return;
       }
       const lasted = openedAt !== undefined ? this.#o.now() - openedAt : 0;

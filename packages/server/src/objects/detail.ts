@@ -6,9 +6,10 @@ import { type ClusterObject, WATCHED_KINDS } from '@portolan/core';
 import { NotFoundError } from '@portolan/core/errors';
 import type { ServiceLocator } from '@portolan/core/services/index';
 import { objectTree, type TreeNode } from '@portolan/core/services/tree';
+import type { EventView } from '@portolan/core/services/types';
 import { stringify } from 'yaml';
 import type { KubernetesEngine } from '../kubernetes/engine.ts';
-import { type EventView, serviceEvents } from '../kubernetes/events.ts';
+import { serviceEvents } from '../kubernetes/events.ts';
 
 export interface ObjectRef {
   cluster: string;

@@ -57,7 +57,7 @@ describe('config typos', () => {
     expect(message).toContain(':6:7: kubernetes.clusters[0].regoin: unknown key; did you mean region?');
   });
 
-  it('is strict in every nested object: auth, kubeconfig, locations, app, server', async () => {
+  it('is strict in every nested object: auth, kubeconfig, locations, placeholders, app, server', async () => {
     const message = await problemsOf(
       'nested.yaml',
       [
@@ -65,6 +65,7 @@ describe('config typos', () => {
         'server: { prot: 7007 }',
         'catalog:',
         '  refreshIntervalSecond: 30',
+        '  placeholders: { allowedHost: [example.com] }',
         '  locations:',
         '    - { type: file, target: ./x.yaml, orphan: keep }',
         'kubernetes:',
@@ -79,6 +80,7 @@ describe('config typos', () => {
       'app.titel: unknown key; did you mean title?',
       'server.prot: unknown key; did you mean port?',
       'catalog.refreshIntervalSecond: unknown key; did you mean refreshIntervalSeconds?',
+      'catalog.placeholders.allowedHost: unknown key; did you mean allowedHosts?',
       'catalog.locations[0].orphan: unknown key; did you mean orphans?',
       'kubernetes.kubeconfig.context: unknown key; did you mean contexts?',
       'kubernetes.clusters[0].auth.token: unknown key (known here: type, tokenEnv)',

@@ -123,7 +123,7 @@ describe('credentials over plain http://', () => {
     const [spec] = resolveClusters(tokenCluster({ insecureAllowHttp: true }), {
       configDir: dir,
       env: { LAB_TOKEN: 't' },
-      warn: (message, fields) => warnings.push({ message, ...fields }),
+      logger: { warn: (fields, message) => warnings.push({ message, ...fields }) },
     });
     expect(spec?.url).toBe('http://10.0.0.1:8080');
     expect(warnings).toEqual([

@@ -157,8 +157,14 @@ describe('namespaced mode', () => {
     ]);
     expect(state.kinds.Pod).toMatchObject({ status: 'forbidden' });
     expect(state.kinds.Service).toMatchObject({ status: 'synced' });
-    // The watch stays refused across retries: reported as watch, never flapping to synced.
-    await new Promise((r) => setTimeout(r, 150));
+    // The watch stays refused across retries: reported as watch, never flapping to synced. Waits
+    // until each refused request was retried (asked twice more: the first of those was refused
+    // and handled before the second was sent) rather than for a span of wall time.
+    const asked = (request: string) => fake.requests.filter((r) => r === request).length;
+    const [watches, lists] = [asked('watch pods payments'), asked('list deployments search')];
+    await waitFor(
+      () => asked('watch pods payments') >= watches + 2 && asked('list deployments search') >= lists + 2,
+    );
     expect(
       engine.clusters()[0]!.missingPermissions?.map((m) => `${m.verb} ${m.resource} ${m.namespace}`),
     ).toEqual(['list deployments.apps search', 'watch pods payments']);

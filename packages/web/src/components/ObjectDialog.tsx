@@ -3,6 +3,7 @@
 // YAML highlighter. Highlighting renders Prism's tokens as React elements: no HTML is ever built
 // from an object's text (labels and annotations are untrusted).
 import type { TreeNode } from '@portolan/core/services/tree';
+import type { EventView } from '@portolan/core/services/types';
 import { useQuery } from '@tanstack/react-query';
 import Prism from 'prismjs';
 import 'prismjs/components/prism-yaml';
@@ -15,18 +16,6 @@ export interface ObjectTarget {
   kind: string;
   namespace: string;
   name: string;
-}
-
-interface EventView {
-  cluster: string;
-  namespace: string;
-  type?: string;
-  reason?: string;
-  message?: string;
-  count?: number;
-  object: { kind?: string; name?: string };
-  firstTimestamp?: string;
-  lastTimestamp?: string;
 }
 
 interface ObjectDetail extends ObjectTarget {

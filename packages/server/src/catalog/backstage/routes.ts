@@ -206,11 +206,14 @@ function normaliseRef(ref: unknown): string | null {
 
 export interface BackstageRoutesOptions {
   catalog: CatalogService;
-  openapi: OpenApiRegistry;
 }
 
-export function backstageCatalogRoutes(app: FastifyInstance, options: BackstageRoutesOptions): void {
-  const { catalog, openapi } = options;
+export function backstageCatalogRoutes(
+  app: FastifyInstance,
+  openapi: OpenApiRegistry,
+  options: BackstageRoutesOptions,
+): void {
+  const { catalog } = options;
   const doc = (method: 'get' | 'post' | 'delete', path: string, summary: string) =>
     openapi.add({ method, path: `/api/catalog${path}`, tag: 'catalog (Backstage API)', summary });
   /** One page of a by-query answer, with the cursors to the pages around it. */
