@@ -10,6 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../packages/server/src/config/load.ts';
 import { type Portal, startPortal } from '../../packages/server/src/portal.ts';
+import { kindFor } from '../../packages/sim/src/apiserver/kinds.ts';
 import { launchBrowser } from '../support/browser.ts';
 
 describe('the live service page', () => {
@@ -104,6 +105,37 @@ describe('the live service page', () => {
       .poll(async () => (await dialog.locator('pre').textContent())?.trim().length ?? 0)
       .toBeGreaterThan(0);
     expect(await dialog.textContent()).toContain(service.cluster);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await dialog.waitFor({ state: 'detached' });
+  });
+
+  it("follows the workload's log onto the pod that replaces a deleted one", async () => {
+    const toggle = card().locator('.workload button', { hasText: service.workload }).first();
+    if ((await toggle.getAttribute('aria-expanded')) === 'false') await toggle.click();
+    const button = card()
+      .getByRole('button', { name: new RegExp(`^Logs of ${service.workload}-`) })
+      .first();
+    const pod = (await button.getAttribute('aria-label'))!.replace(/^Logs of /, '');
+    await button.click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    const text = async () => (await dialog.locator('pre').textContent()) ?? '';
+    await expect.poll(async () => (await text()).trim().length).toBeGreaterThan(0);
+    // A filter typed before the switch still applies after it; the marker is never filtered out.
+    await dialog.getByRole('textbox', { name: 'Filter lines' }).fill('starting');
+    // The pod goes away (as after an eviction); its ReplicaSet makes a new one.
+    sim.fleet.cluster(service.cluster).store.delete(kindFor('Pod'), service.namespace, pod);
+    const marker = dialog.locator('.log-marker');
+    await marker.waitFor({ timeout: 30_000 });
+    const next = /following pod (\S+) —/.exec((await marker.textContent()) ?? '')?.[1];
+    expect(await marker.textContent()).toContain(`pod ${pod} ended; following pod ${service.workload}-`);
+    expect(next).not.toBe(pod);
+    await expect.poll(() => dialog.locator('h2').textContent()).toContain(`/${next}`);
+    // The new pod's first line, after the marker, through the filter kept from before.
+    await expect
+      .poll(async () => (await text()).split(`following pod ${next} —`)[1] ?? '', { timeout: 20_000 })
+      .toMatch(/starting/);
+    expect(await dialog.getByRole('textbox', { name: 'Filter lines' }).inputValue()).toBe('starting');
     await dialog.getByRole('button', { name: 'Close' }).click();
     await dialog.waitFor({ state: 'detached' });
   });

@@ -53,14 +53,16 @@ function createdMs(p: PodView, generatedAt: string): number {
 /**
  * After the followed pod's live log ended: the same pod once its container runs again (restarted
  * in place, e.g. after an OOM kill), or, once the pod is gone, terminating or finished, the
- * newest running pod of the same workload in the same cluster whose container runs. Undefined
- * means "not yet": wait for the next view.
+ * newest pod of the same workload in the same cluster, once its container runs (a replacement
+ * still starting is waited for rather than passed over for an older pod). Undefined means "not
+ * yet": wait for the next view.
  */
 export function nextPodToFollow(view: ServiceView, ended: FollowedPod): NextPod | undefined {
   const w = view.clusters
     .find((c) => c.cluster === ended.cluster)
     ?.items.find(
-      (x) => x.kind === ended.workload.kind && x.name === ended.workload.name && x.namespace === ended.namespace,
+      (x) =>
+        x.kind === ended.workload.kind && x.name === ended.workload.name && x.namespace === ended.namespace,
     );
   if (!w) return undefined;
   const running = (p: PodView) => followedContainer(p, ended.container)?.state === 'running';
@@ -72,12 +74,12 @@ export function nextPodToFollow(view: ServiceView, ended: FollowedPod): NextPod 
       : undefined;
   }
   const next = w.pods
-    .filter((p) => p.name !== ended.pod && !finished(p) && p.phase === 'Running' && running(p))
+    .filter((p) => p.name !== ended.pod && !finished(p))
     .sort(
       (a, b) =>
         createdMs(b, view.generatedAt) - createdMs(a, view.generatedAt) || a.name.localeCompare(b.name),
     )[0];
-  return next
+  return next && next.phase === 'Running' && running(next)
     ? { pod: next.name, restarts: followedContainer(next, ended.container)?.restarts ?? 0, replaced: true }
     : undefined;
 }

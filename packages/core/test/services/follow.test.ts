@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type FollowedPod, nextPodToFollow, workloadOfPod } from '../../src/services/follow.ts';
-import type { ContainerView, PodView, ServiceView, WorkloadView } from '../../src/services/types.ts';
+import type { ContainerView, PodView, ServiceView } from '../../src/services/types.ts';
 
 const NOW = '2026-03-01T12:00:00Z';
 
@@ -25,7 +25,10 @@ function view(pods: PodView[], usPods: PodView[] = []): ServiceView {
   return {
     generatedAt: NOW,
     clusters: [
-      { cluster: 'eu-1', items: [workload(pods), { kind: 'Deployment', name: 'other', namespace: 'shop', pods: [] }] },
+      {
+        cluster: 'eu-1',
+        items: [workload(pods), { kind: 'Deployment', name: 'other', namespace: 'shop', pods: [] }],
+      },
       { cluster: 'us-1', items: [workload(usPods)] },
     ],
   } as unknown as ServiceView;
@@ -56,7 +59,11 @@ describe('nextPodToFollow', () => {
   });
 
   it('follows the same pod again once its container restarted in place and runs', () => {
-    const restarted = pod('checkout-a', {}, { restarts: 1, state: 'running', lastTerminationReason: 'OOMKilled' });
+    const restarted = pod(
+      'checkout-a',
+      {},
+      { restarts: 1, state: 'running', lastTerminationReason: 'OOMKilled' },
+    );
     expect(nextPodToFollow(view([restarted, pod('checkout-b')]), followed)).toEqual({
       pod: 'checkout-a',
       restarts: 1,
@@ -74,16 +81,28 @@ describe('nextPodToFollow', () => {
     expect(nextPodToFollow(view([p]), { ...followed, restarts: 0 })).toBeUndefined();
   });
 
-  it('moves to the newest running pod of the workload in the same cluster once the pod is gone', () => {
+  it('moves to the newest pod of the workload in the same cluster once the pod is gone', () => {
     const v = view(
       [
         pod('checkout-b', { createdAt: '2026-03-01T10:00:00Z' }),
         pod('checkout-c', { createdAt: '2026-03-01T11:59:00Z' }, { restarts: 3 }),
-        pod('checkout-d', { createdAt: '2026-03-01T11:59:30Z', phase: 'Pending' }, { state: 'waiting' }),
       ],
       [pod('checkout-us', { createdAt: '2026-03-01T11:59:59Z' })],
     );
     expect(nextPodToFollow(v, followed)).toEqual({ pod: 'checkout-c', restarts: 3, replaced: true });
+  });
+
+  it('waits for a replacement still starting rather than passing over it for an older pod', () => {
+    const older = pod('checkout-b', { createdAt: '2026-03-01T10:00:00Z' });
+    const starting = pod(
+      'checkout-d',
+      { createdAt: '2026-03-01T11:59:30Z', phase: 'Pending' },
+      { state: 'waiting' },
+    );
+    expect(nextPodToFollow(view([older, starting]), followed)).toBeUndefined();
+    const started = { ...starting, phase: 'Running' };
+    started.containers = [{ ...starting.containers[0]!, state: 'running' }];
+    expect(nextPodToFollow(view([older, started]), followed)?.pod).toBe('checkout-d');
   });
 
   it('treats a terminating or evicted pod as gone, and never follows one', () => {
@@ -106,7 +125,10 @@ describe('nextPodToFollow', () => {
     const starting = pod('checkout-b', { phase: 'Pending' }, { state: 'waiting' });
     expect(nextPodToFollow(view([starting]), followed)).toBeUndefined();
     expect(
-      nextPodToFollow(view([pod('checkout-b')]), { ...followed, workload: { kind: 'StatefulSet', name: 'checkout' } }),
+      nextPodToFollow(view([pod('checkout-b')]), {
+        ...followed,
+        workload: { kind: 'StatefulSet', name: 'checkout' },
+      }),
     ).toBeUndefined();
   });
 });

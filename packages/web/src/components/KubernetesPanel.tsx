@@ -165,7 +165,9 @@ export function KubernetesPanel({ entityRef }: { entityRef: string }) {
           </div>
         );
       })}
-      {logs && <LogViewer entityRef={entityRef} target={logs} onClose={() => setLogs(undefined)} />}
+      {logs && (
+        <LogViewer entityRef={entityRef} target={logs} view={view} onClose={() => setLogs(undefined)} />
+      )}
       {object && (
         <Suspense fallback={null}>
           <ObjectDialog entityRef={entityRef} target={object} onClose={() => setObject(undefined)} />
