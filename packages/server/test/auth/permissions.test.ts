@@ -256,14 +256,16 @@ describe('permissions, with everyone signed in reading', () => {
     });
   }
 
+  /** A signed-in user's POST to a deploy route, and the permission a refusal names. */
+  const post = (who: Who, path: string, body: object) =>
+    fetch(`${p.url}${path}`, {
+      method: 'POST',
+      headers: { ...auth(p, who), 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const permissionOf = async (res: Response) => ((await res.json()) as ErrorBody).error.context;
+
   it('deploys and acts on a deployment: owners and admins yes, others 403 naming the permission; anyone signed in follows it over SSE', async () => {
-    const post = (who: Who, path: string, body: object) =>
-      fetch(`${p.url}${path}`, {
-        method: 'POST',
-        headers: { ...auth(p, who), 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-    const permissionOf = async (res: Response) => ((await res.json()) as ErrorBody).error.context;
     const bob = await post('bob', '/api/services/checkout/deployments', { version: '1.1.0', reason: 'r' });
     expect(bob.status).toBe(403);
     expect(await permissionOf(bob)).toEqual({ permission: 'service.deploy' });
@@ -302,13 +304,6 @@ describe('permissions, with everyone signed in reading', () => {
   });
 
   it('approves a wave and rolls back a deployment: owners and admins yes, others 403 naming the permission', async () => {
-    const post = (who: Who, path: string, body: object) =>
-      fetch(`${p.url}${path}`, {
-        method: 'POST',
-        headers: { ...auth(p, who), 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-    const permissionOf = async (res: Response) => ((await res.json()) as ErrorBody).error.context;
     // A deployment whose only wave waits for an approval (nothing runs it here, so it keeps waiting);
     // each one supersedes the service's active deployment, whichever an earlier test left.
     const waiting = async (who: Who) => {
