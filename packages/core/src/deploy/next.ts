@@ -121,16 +121,12 @@ function unreachable(
   return blocked(c, `waits for the cluster to answer: ${error}`, true);
 }
 
+const approvalReason = (wave: PlannedWave) => `waits for approval of wave ${wave.index + 1} (${wave.name})`;
+
 function startWave(state: DeploymentState, wave: PlannedWave): DeployStep[] {
   if (wave.requiresApproval && !state.approvedWaves.includes(wave.index))
     return [
-      {
-        type: 'wait',
-        blocked: wave.clusters.map((cluster) => ({
-          cluster,
-          reason: `waits for approval of wave ${wave.index + 1} (${wave.name})`,
-        })),
-      },
+      { type: 'wait', blocked: wave.clusters.map((cluster) => ({ cluster, reason: approvalReason(wave) })) },
     ];
   return [{ type: 'record', event: { type: 'wave-started', wave: wave.index } }];
 }
@@ -231,9 +227,27 @@ function decideRunning(state: DeploymentState, observed: Observations, now: numb
   return next ? startWave(state, next) : [{ type: 'record', event: { type: 'completed' } }];
 }
 
+/**
+ * The next wave, when it waits for an approval and the wave before it has nothing left to do
+ * (every cluster passed or failed): nothing is recorded while it waits, so the state says it here.
+ */
+function awaitingApproval(state: DeploymentState): PlannedWave | undefined {
+  const plan = state.plan;
+  if (state.status !== 'running' || !plan) return undefined;
+  const busy = state.clusters.some(
+    (c) => c.wave === state.wave && c.status !== 'passed' && c.failedAt === undefined,
+  );
+  const next = plan.waves[state.wave + 1];
+  return !busy && next?.requiresApproval && !state.approvedWaves.includes(next.index) ? next : undefined;
+}
+
 /** One sentence per cluster that is not done, from the state alone (for the API and the CLI). */
 export function blockedReasons(state: DeploymentState): BlockedCluster[] {
-  return state.clusters
+  const reasons = state.clusters
     .filter((c) => c.status !== 'passed' && c.status !== 'rolled-back' && c.reason)
     .map((c) => ({ cluster: c.cluster, reason: c.reason as string }));
+  const waiting = awaitingApproval(state);
+  if (waiting)
+    for (const cluster of waiting.clusters) reasons.push({ cluster, reason: approvalReason(waiting) });
+  return reasons;
 }

@@ -237,7 +237,10 @@ describe('the executor’s decisions', () => {
         ],
       },
     ]);
+    // The API says the same from the state alone, though nothing is recorded while it waits.
+    expect(blockedReasons(w.state)).toEqual(wait[0]?.type === 'wait' ? wait[0].blocked : []);
     w.record({ type: 'approved', wave: 1, reason: 'canary looks good' }, 'bob');
+    expect(blockedReasons(w.state)).toEqual([]);
     w.run();
     expect(w.state.status).toBe('completed');
   });
