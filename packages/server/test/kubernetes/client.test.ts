@@ -16,6 +16,20 @@ afterEach(async () => {
   server = undefined;
 });
 
+/** Starts `api` on a loopback port and gives a client of it, as a kubeconfig names a cluster. */
+async function clientOf(api: Server): Promise<KubeConfigClient> {
+  await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
+  const { port } = api.address() as AddressInfo;
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+    users: [{ name: 'u', token: 'test-token' }],
+    contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
+    currentContext: 'c',
+  });
+  return new KubeConfigClient(kc);
+}
+
 /** A loopback API server whose first `drop` requests have their connection closed unanswered. */
 async function flakyServer(drop: number): Promise<{ client: KubeConfigClient; requests: () => string[] }> {
   const seen: string[] = [];
@@ -34,16 +48,7 @@ async function flakyServer(drop: number): Promise<{ client: KubeConfigClient; re
       }),
     );
   });
-  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 'test-token' }],
-    contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
-    currentContext: 'c',
-  });
-  return { client: new KubeConfigClient(kc), requests: () => seen };
+  return { client: await clientOf(server), requests: () => seen };
 }
 
 describe('KubeConfigClient when the server closes the connection unanswered', () => {
@@ -97,16 +102,7 @@ describe('KubeConfigClient watch', () => {
         res.end();
       })();
     });
-    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-    const { port } = server.address() as AddressInfo;
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-      users: [{ name: 'u', token: 'test-token' }],
-      contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
-      currentContext: 'c',
-    });
-    const client = new KubeConfigClient(kc);
+    const client = await clientOf(server);
     const seen: { type: string; name: string | undefined }[] = [];
     const error = await new Promise<Error | undefined>((resolve) => {
       client.watch(
