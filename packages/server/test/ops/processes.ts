@@ -33,3 +33,13 @@ export function startPortalProcess(config: string, env: NodeJS.ProcessEnv = {}):
   url.catch(() => {});
   return { child, output: () => out, url, exited };
 }
+
+/** Whether the process holds the leader lease now, as its /metrics says (false while it cannot answer). */
+export async function leads(p: PortalProcess): Promise<boolean> {
+  try {
+    const text = await (await fetch(`${await p.url}/metrics`)).text();
+    return text.includes('portolan_leader{lease="leader"} 1');
+  } catch {
+    return false;
+  }
+}

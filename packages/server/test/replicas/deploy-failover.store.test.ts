@@ -11,21 +11,12 @@ import { type SimFleetHandle, startSimFleet } from '@portolan/sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATABASES } from '../../../../test/support/databases.ts';
 import { sseEvents } from '../../../../test/support/sse.ts';
-import { type PortalProcess, startPortalProcess } from '../ops/processes.ts';
+import { leads, type PortalProcess, startPortalProcess } from '../ops/processes.ts';
 
 // Short, for the test; the successor must lead within it (plus one renewal period) of the kill.
 const LEASE_SECONDS = 3;
 const CLUSTERS = 4;
 const postgres = TEST_DATABASES.find((d) => d.id === 'pg')!;
-
-async function leads(p: PortalProcess): Promise<boolean> {
-  try {
-    const text = await (await fetch(`${await p.url}/metrics`)).text();
-    return text.includes('portolan_leader{lease="leader"} 1');
-  } catch {
-    return false;
-  }
-}
 
 async function until<T>(
   what: () => Promise<T | undefined> | T | undefined,

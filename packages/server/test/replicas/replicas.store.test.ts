@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATABASES } from '../../../../test/support/databases.ts';
 import { sseEvents } from '../../../../test/support/sse.ts';
-import { type PortalProcess, startPortalProcess } from '../ops/processes.ts';
+import { leads, type PortalProcess, startPortalProcess } from '../ops/processes.ts';
 
 // Short, for the test; a busy machine that stalls a replica longer than this moves the lease.
 const LEASE_SECONDS = 3;
@@ -15,15 +15,6 @@ const postgres = TEST_DATABASES.find((d) => d.id === 'pg')!;
 
 const component = (name: string) =>
   `apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${name}\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n`;
-
-async function leads(p: PortalProcess): Promise<boolean> {
-  try {
-    const text = await (await fetch(`${await p.url}/metrics`)).text();
-    return text.includes('portolan_leader{lease="leader"} 1');
-  } catch {
-    return false;
-  }
-}
 
 describe('replicas on PostgreSQL', () => {
   let dir: string;
